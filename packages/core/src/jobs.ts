@@ -1,0 +1,42 @@
+/**
+ * The job catalog shared by the producer SDK, the API and the worker:
+ * queue names and payload types. The wire format is documented in the
+ * README so producers in other languages can publish too.
+ */
+
+export const QUEUES = {
+  /** raw events published by producers, turned into notifications by the worker */
+  events: 'events',
+  /** one job per notification; its BullMQ job id is the notification id */
+  deliveries: 'deliveries',
+} as const;
+
+export const EVENT_JOB_NAME = 'event';
+export const DELIVERY_JOB_NAME = 'deliver';
+
+/** An event as published into Redis (same fields as POST /v1/events, plus tenant). */
+export interface EventJobData {
+  id: string;
+  tenant: string;
+  type: string;
+  resource: unknown;
+  changed_fields?: unknown;
+  event_time?: string;
+  idempotency_key?: string;
+}
+
+/** A delivery job carries ids only; the worker reloads the rest from Postgres. */
+export interface DeliveryJobData {
+  notificationId: string;
+}
+
+/** Bounded retention so Redis memory stays flat. */
+export const EVENT_JOB_RETENTION = {
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+} as const;
+
+export const DELIVERY_JOB_RETENTION = {
+  removeOnComplete: true,
+  removeOnFail: { age: 30 * 24 * 3600, count: 100000 },
+} as const;

@@ -1,0 +1,137 @@
+/**
+ * Request schemas (joi), shared by the API, the producer SDK and the OpenAPI
+ * document so that the three cannot drift. Body schemas are strict about
+ * types (no "true" for true); query schemas convert strings.
+ */
+import Joi from 'joi';
+import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from './event-types.js';
+
+export const NOTIFICATION_STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'] as const;
+export type NotificationStatusName = (typeof NOTIFICATION_STATUSES)[number];
+
+export const MAX_METADATA_JSON = 1024;
+export const MAX_URL_LENGTH = 1000;
+
+const bool = Joi.boolean().strict();
+const uuid = Joi.string().guid({ version: ['uuidv1', 'uuidv2', 'uuidv3', 'uuidv4', 'uuidv5', 'uuidv6', 'uuidv7', 'uuidv8'] });
+const timestamp = Joi.string().isoDate();
+
+export const tenantId = Joi.string().pattern(/^[A-Za-z0-9_.-]+$/).min(1).max(64)
+  .messages({ 'string.pattern.base': '{{#label}} may contain only letters, digits, "_", "-" and "."' });
+
+export const eventTypeName = Joi.string().max(128).pattern(EVENT_TYPE_NAME)
+  .messages({ 'string.pattern.base': '{{#label}} must be dot-separated segments of letters, digits, "_" or "-"' });
+
+const eventPattern = Joi.string().max(128).pattern(EVENT_TYPE_PATTERN)
+  .messages({ 'string.pattern.base': '{{#label}} must be an event type, PREFIX.* or *' });
+
+const webhookUrl = Joi.string().max(MAX_URL_LENGTH).uri({ scheme: ['http', 'https'] })
+  .messages({ 'string.uriCustomScheme': '{{#label}} must be an http or https URL' });
+
+const metadata = Joi.object().unknown(true).custom((value: object, helpers) => {
+  if (JSON.stringify(value).length > MAX_METADATA_JSON) {
+    return helpers.message({ custom: `{{#label}} must serialize to at most ${MAX_METADATA_JSON} characters of JSON` });
+  }
+  return value;
+});
+
+const webhookFields = {
+  tenant: tenantId,
+  url: webhookUrl,
+  enabled_events: Joi.array().items(eventPattern.required()).min(1).max(100).unique(),
+  is_enabled: bool,
+  description: Joi.string().max(1000).allow(''),
+  metadata,
+  rate_limit: Joi.number().integer().strict().min(1).max(100000).allow(null),
+};
+
+/** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */
+function withAliases(schema: Joi.ObjectSchema): Joi.ObjectSchema {
+  return schema
+    .rename('endpoint', 'url', { ignoreUndefined: true })
+    .rename('events', 'enabled_events', { ignoreUndefined: true });
+}
+
+export const createWebhookSchema = withAliases(
+  Joi.object({
+    ...webhookFields,
+    url: webhookFields.url.required(),
+    enabled_events: webhookFields.enabled_events.required(),
+    is_enabled: webhookFields.is_enabled.required(),
+  }),
+);
+
+export const updateWebhookSchema = withAliases(Joi.object(webhookFields).min(1));
+
+export const listWebhooksQuery = Joi.object({
+  tenant: tenantId,
+  limit: Joi.number().integer().min(1).max(100).default(20),
+  page_token: Joi.string().max(512),
+  is_enabled: Joi.boolean(),
+  event_type: eventTypeName,
+});
+
+export const tenantQuery = Joi.object({ tenant: tenantId });
+
+export const createApiKeySchema = Joi.object({
+  tenant: tenantId.required(),
+  name: Joi.string().max(200),
+});
+
+export const createEventTypeSchema = Joi.object({
+  tenant: tenantId,
+  name: eventTypeName.required(),
+  description: Joi.string().max(1000).allow(''),
+});
+
+/** `resource` and `changed_fields` come as objects or as JSON strings. */
+const jsonValue = Joi.alternatives(
+  Joi.object().unknown(true),
+  Joi.array(),
+  Joi.string().max(1024 * 1024).custom((value: string, helpers) => {
+    try {
+      JSON.parse(value);
+      return value;
+    } catch {
+      return helpers.message({ custom: '{{#label}} must be an object or a JSON string' });
+    }
+  }),
+);
+
+const eventFields = {
+  type: eventTypeName.required(),
+  resource: jsonValue.required(),
+  changed_fields: jsonValue,
+  event_time: timestamp,
+  idempotency_key: Joi.string().min(1).max(255),
+};
+
+export const publishEventSchema = Joi.object({ tenant: tenantId, ...eventFields });
+
+/** What the producer SDK accepts: the same event, with the tenant required. */
+export const producerEventSchema = Joi.object({ tenant: tenantId.required(), ...eventFields });
+
+/** What the worker accepts from the events queue (the SDK adds `id`). */
+export const eventJobSchema = producerEventSchema.keys({ id: uuid.required() });
+
+const timeRange = { since: timestamp, until: timestamp };
+
+export const sendExpiredSchema = Joi.object({
+  tenant: tenantId,
+  webhook_id: uuid,
+  notification_ids: Joi.array().items(uuid.required()).min(1).max(1000),
+  ...timeRange,
+});
+
+export const searchNotificationsSchema = Joi.object({
+  tenant: tenantId,
+  notification_id: uuid,
+  event_id: uuid,
+  webhook_id: uuid,
+  status: Joi.string().valid(...NOTIFICATION_STATUSES),
+  ...timeRange,
+  limit: Joi.number().integer().strict().min(1).max(100).default(20),
+  page_token: Joi.string().max(512),
+});
+
+export { uuid as uuidSchema };
