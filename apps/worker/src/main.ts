@@ -1,0 +1,40 @@
+/**
+ * The worker process: wiring only (see startWorkerRuntime). Stateless: run
+ * as many replicas as you like against the same Postgres, Redis and
+ * QUEUE_PREFIX. SIGTERM/SIGINT finish in-flight deliveries, then exit 0.
+ */
+import { ConfigError, createLogger, loadConfig } from '@hookrelay/core';
+import { startWorkerRuntime } from '@hookrelay/services';
+
+function configOrExit() {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = configOrExit();
+const logger = createLogger({ level: config.logLevel, name: 'worker' });
+const runtime = await startWorkerRuntime(config, logger);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'worker stopping: finishing in-flight deliveries');
+  // bounded: an attempt never outlives the delivery timeout
+  setTimeout(() => {
+    logger.error('shutdown timed out; active jobs will be retried by another worker');
+    process.exit(1);
+  }, config.delivery.timeoutMs + 15_000).unref();
+  await runtime.stop();
+  logger.info('worker stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

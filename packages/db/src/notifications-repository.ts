@@ -1,0 +1,228 @@
+/**
+ * Notifications: one per (event, matching webhook). The hot paths (fan-out,
+ * loading a delivery, recording an attempt) use single SQL statements so a
+ * delivery costs two round trips to Postgres.
+ */
+import { Prisma, type Db, type Notification, type Attempt } from './client.js';
+import type { AttemptTrigger, NotificationStatus } from './generated/prisma/enums.js';
+
+export interface DeliveryContext {
+  id: string;
+  tenantId: string;
+  status: NotificationStatus;
+  attemptCount: number;
+  cycleAttempts: number;
+  cycleTrigger: AttemptTrigger;
+  type: string;
+  eventId: string;
+  eventTime: Date;
+  resource: string | null;
+  changedFields: string | null;
+  webhookId: string;
+  url: string;
+  metadata: unknown;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  rateLimit: number | null;
+  webhookEnabled: boolean;
+  webhookDeleted: boolean;
+  failingSince: Date | null;
+}
+
+export interface AttemptRecord {
+  notificationId: string;
+  attemptNumber: number;
+  attemptedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  error: string | null;
+  trigger: AttemptTrigger;
+}
+
+/** What the notification becomes after an attempt. */
+export type AttemptOutcome =
+  | { status: 'SUCCEEDED' }
+  | { status: 'PENDING'; nextAttemptAt: Date }
+  | { status: 'EXPIRED' };
+
+export interface NotificationFilter {
+  /** null: any tenant (the admin addressing notifications by id) */
+  tenantId: string | null;
+  ids?: string[];
+  eventId?: string;
+  webhookId?: string;
+  status?: NotificationStatus;
+  since?: Date;
+  until?: Date;
+}
+
+export type NotificationWithAttempts = Notification & { attempts: Attempt[] };
+
+function filterWhere(filter: NotificationFilter): Prisma.NotificationWhereInput {
+  return {
+    ...(filter.tenantId !== null ? { tenantId: filter.tenantId } : {}),
+    ...(filter.ids ? { id: { in: filter.ids } } : {}),
+    ...(filter.eventId ? { eventId: filter.eventId } : {}),
+    ...(filter.webhookId ? { webhookId: filter.webhookId } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.since || filter.until
+      ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } }
+      : {}),
+  };
+}
+
+export class NotificationsRepository {
+  async createMany(
+    db: Db,
+    rows: { id: string; tenantId: string; eventId: string; webhookId: string; type: string; nextAttemptAt: Date }[],
+  ): Promise<void> {
+    if (rows.length) await db.notification.createMany({ data: rows });
+  }
+
+  async findById(db: Db, tenantId: string | null, id: string): Promise<NotificationWithAttempts | null> {
+    return db.notification.findFirst({
+      where: { id, ...(tenantId !== null ? { tenantId } : {}) },
+      include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
+    });
+  }
+
+  async idsForEvent(db: Db, eventId: string): Promise<string[]> {
+    const rows = await db.notification.findMany({ where: { eventId }, select: { id: true }, orderBy: { id: 'asc' } });
+    return rows.map((r) => r.id);
+  }
+
+  /** Keyset page ordered by (created_at, id). */
+  async search(
+    db: Db,
+    filter: NotificationFilter,
+    page: { limit: number; after?: { createdAt: Date; id: string } },
+  ): Promise<NotificationWithAttempts[]> {
+    const after = page.after;
+    return db.notification.findMany({
+      where: {
+        AND: [
+          filterWhere(filter),
+          after
+            ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+            : {},
+        ],
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: page.limit,
+      include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
+    });
+  }
+
+  /** Everything the worker needs for one delivery, in one query. */
+  async loadDeliveryContext(db: Db, id: string): Promise<DeliveryContext | null> {
+    const rows = await db.$queryRaw<DeliveryContext[]>`
+      SELECT n.id, n.tenant_id AS "tenantId", n.status, n.attempt_count AS "attemptCount",
+             n.cycle_attempts AS "cycleAttempts", n.cycle_trigger AS "cycleTrigger", n.type,
+             e.id AS "eventId", e.event_time AS "eventTime", e.resource, e.changed_fields AS "changedFields",
+             w.id AS "webhookId", w.url, w.metadata, w.secret, w.previous_secret AS "previousSecret",
+             w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit",
+             w.is_enabled AS "webhookEnabled", (w.deleted_at IS NOT NULL) AS "webhookDeleted",
+             w.failing_since AS "failingSince"
+      FROM notifications n
+      JOIN events e ON e.id = n.event_id
+      JOIN webhooks w ON w.id = n.webhook_id
+      WHERE n.id = ${id}::uuid`;
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Records an attempt and moves the notification to its next state in one
+   * statement. Only a PENDING notification is changed, so a cancellation that
+   * raced the delivery wins; returns false when nothing was updated.
+   */
+  async recordAttempt(db: Db, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
+    const now = attempt.attemptedAt;
+    const nextAttemptAt = outcome.status === 'PENDING' ? outcome.nextAttemptAt : null;
+    const deliveredAt = outcome.status === 'SUCCEEDED' ? now : null;
+    const expiredAt = outcome.status === 'EXPIRED' ? now : null;
+    const updated = await db.$executeRaw`
+      WITH a AS (
+        INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
+        VALUES (gen_random_uuid(), ${attempt.notificationId}::uuid, ${attempt.attemptNumber}, ${attempt.attemptedAt},
+                ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
+                ${attempt.trigger}::"AttemptTrigger")
+        ON CONFLICT (notification_id, attempt_number) DO NOTHING
+      )
+      UPDATE notifications SET
+        status = ${outcome.status}::"NotificationStatus",
+        attempt_count = attempt_count + 1,
+        cycle_attempts = cycle_attempts + 1,
+        next_attempt_at = ${nextAttemptAt},
+        last_status_code = ${attempt.statusCode},
+        delivered_at = COALESCE(${deliveredAt}::timestamptz, delivered_at),
+        expired_at = ${expiredAt}::timestamptz,
+        updated_at = now()
+      WHERE id = ${attempt.notificationId}::uuid AND status = 'PENDING'`;
+    return updated > 0;
+  }
+
+  /** Records an attempt made outside the schedule (resend) without touching the retry cycle. */
+  async recordResend(db: Db, attempt: AttemptRecord, succeeded: boolean): Promise<void> {
+    await db.$executeRaw`
+      WITH a AS (
+        INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
+        VALUES (gen_random_uuid(), ${attempt.notificationId}::uuid, ${attempt.attemptNumber}, ${attempt.attemptedAt},
+                ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
+                ${attempt.trigger}::"AttemptTrigger")
+      )
+      UPDATE notifications SET
+        attempt_count = attempt_count + 1,
+        last_status_code = ${attempt.statusCode},
+        status = CASE WHEN ${succeeded} THEN 'SUCCEEDED'::"NotificationStatus" ELSE status END,
+        delivered_at = CASE WHEN ${succeeded} THEN ${attempt.attemptedAt}::timestamptz ELSE delivered_at END,
+        updated_at = now()
+      WHERE id = ${attempt.notificationId}::uuid`;
+  }
+
+  async markCancelled(db: Db, id: string): Promise<void> {
+    await db.notification.updateMany({
+      where: { id, status: 'PENDING' },
+      data: { status: 'CANCELLED', cancelledAt: new Date(), nextAttemptAt: null },
+    });
+  }
+
+  async cancelPendingForWebhook(db: Db, webhookId: string): Promise<number> {
+    const { count } = await db.notification.updateMany({
+      where: { webhookId, status: 'PENDING' },
+      data: { status: 'CANCELLED', cancelledAt: new Date(), nextAttemptAt: null },
+    });
+    return count;
+  }
+
+  /**
+   * Moves matching EXPIRED notifications back to PENDING with a fresh cycle.
+   * A single UPDATE … WHERE status = 'EXPIRED' … RETURNING: two concurrent
+   * callers can never both claim the same row.
+   */
+  async requeueExpired(db: Db, filter: NotificationFilter, now: Date): Promise<string[]> {
+    const conditions: Prisma.Sql[] = [Prisma.sql`status = 'EXPIRED'`];
+    if (filter.tenantId !== null) conditions.push(Prisma.sql`tenant_id = ${filter.tenantId}`);
+    if (filter.webhookId) conditions.push(Prisma.sql`webhook_id = ${filter.webhookId}::uuid`);
+    if (filter.ids) conditions.push(Prisma.sql`id = ANY(${filter.ids}::uuid[])`);
+    if (filter.since) conditions.push(Prisma.sql`created_at >= ${filter.since}`);
+    if (filter.until) conditions.push(Prisma.sql`created_at <= ${filter.until}`);
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      UPDATE notifications SET status = 'PENDING', cycle_attempts = 0, cycle_trigger = 'sendexpired',
+        next_attempt_at = ${now}, expired_at = NULL, updated_at = now()
+      WHERE ${Prisma.join(conditions, ' AND ')}
+      RETURNING id`;
+    return rows.map((r) => r.id);
+  }
+
+  /** PENDING notifications due before `dueBefore`, oldest first (for the reconciler). */
+  async duePending(db: Db, dueBefore: Date, limit: number, afterId?: string): Promise<{ id: string; cycleAttempts: number }[]> {
+    return db.notification.findMany({
+      where: { status: 'PENDING', nextAttemptAt: { lte: dueBefore }, ...(afterId ? { id: { gt: afterId } } : {}) },
+      select: { id: true, cycleAttempts: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
+  }
+}

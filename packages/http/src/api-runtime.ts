@@ -1,0 +1,111 @@
+/**
+ * Builds and starts the whole API process: Postgres, Redis, services, the
+ * Express app, listening on PORT. Used by apps/api and by end-to-end tests,
+ * so both run exactly the same wiring.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config, Logger } from '@hookrelay/core';
+import { ApiKeysRepository, EventTypesRepository, TenantsRepository, createPrismaClient, isDatabaseReachable } from '@hookrelay/db';
+import { Deliverer } from '@hookrelay/delivery';
+import {
+  ApiKeyService,
+  AuthService,
+  createRedisConnection,
+  DeliveryQueue,
+  EventCatalog,
+  EventIngestService,
+  EventTypeService,
+  isRedisReachable,
+  NotificationService,
+  WebhookService,
+} from '@hookrelay/services';
+import { createApp } from './app.js';
+import { createOpenApiBuilder } from './openapi/document.js';
+import {
+  ATTEMPT_SCHEMA,
+  EVENT_SCHEMA,
+  NOTIFICATION_PAGE_SCHEMA,
+  NOTIFICATION_SCHEMA,
+  PING_RESULT_SCHEMA,
+  REQUEUED_SCHEMA,
+} from './openapi/pipeline-components.js';
+import { eventRoutes } from './routes/events.js';
+import { notificationRoutes } from './routes/notifications.js';
+
+export interface ApiRuntime {
+  server: Server;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  stop(): Promise<void>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function startApiRuntime(config: Config, logger: Logger): Promise<ApiRuntime> {
+  const db = createPrismaClient({ url: config.databaseUrl, poolSize: 20 });
+  const redis = createRedisConnection(config.redisUrl);
+  redis.on('error', (err: Error) => logger.debug({ err }, 'redis connection error'));
+
+  const tenants = new TenantsRepository(db);
+  const apiKeys = new ApiKeysRepository(db);
+  const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants });
+  const webhooks = new WebhookService({ db, eventTypes });
+  const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
+  const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
+  const ingest = new EventIngestService(db, new EventCatalog(db), deliveries, logger);
+  const notifications = new NotificationService(db, deliveries, deliverer, logger);
+
+  const openapi = createOpenApiBuilder()
+    .addSchema('Event', EVENT_SCHEMA)
+    .addSchema('Attempt', ATTEMPT_SCHEMA)
+    .addSchema('Notification', NOTIFICATION_SCHEMA)
+    .addSchema('NotificationPage', NOTIFICATION_PAGE_SCHEMA)
+    .addSchema('Requeued', REQUEUED_SCHEMA)
+    .addSchema('PingResult', PING_RESULT_SCHEMA);
+
+  const app = createApp({
+    logger,
+    openapi,
+    services: {
+      auth: new AuthService({ adminApiKey: config.api.adminApiKey, apiKeys }),
+      apiKeys: new ApiKeyService({ apiKeys, tenants }),
+      eventTypes,
+      webhooks,
+    },
+    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks)],
+    readiness: async () => {
+      const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
+      return { database, redis: redisUp };
+    },
+  });
+
+  const server = app.listen(config.api.port);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port }, 'api listening');
+
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      // stop accepting; in-flight requests get a moment, then the rest are cut
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 10_000);
+      force.unref();
+      await closed;
+      clearTimeout(force);
+      await deliveries.close();
+      deliverer.close();
+      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+    },
+  };
+}

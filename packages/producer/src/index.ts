@@ -1,0 +1,2 @@
+export * from './producer.js';
+export { ValidationError } from '@hookrelay/core';

@@ -1,0 +1,37 @@
+/** The API representation of notifications and attempts (snake_case, RFC 3339). */
+import type { Attempt, NotificationWithAttempts } from '@hookrelay/db';
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function attemptView(a: Attempt) {
+  return {
+    attempt_number: a.attemptNumber,
+    attempted_at: a.attemptedAt.toISOString(),
+    duration_ms: a.durationMs,
+    status_code: a.statusCode,
+    response_body: a.responseBody,
+    error: a.error,
+    trigger: a.trigger,
+  };
+}
+
+export function notificationView(n: NotificationWithAttempts) {
+  return {
+    id: n.id,
+    tenant: n.tenantId,
+    event_id: n.eventId,
+    webhook_id: n.webhookId,
+    type: n.type,
+    status: n.status,
+    attempt_count: n.attemptCount,
+    next_attempt_at: n.status === 'PENDING' ? iso(n.nextAttemptAt) : null,
+    last_status_code: n.lastStatusCode,
+    created: n.createdAt.toISOString(),
+    delivered_at: iso(n.deliveredAt),
+    expired_at: iso(n.expiredAt),
+    cancelled_at: iso(n.cancelledAt),
+    attempts: n.attempts.map(attemptView),
+  };
+}
+
+export type NotificationView = ReturnType<typeof notificationView>;

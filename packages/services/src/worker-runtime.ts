@@ -1,0 +1,77 @@
+/**
+ * Builds and starts everything a worker process runs: the events and
+ * deliveries BullMQ workers and the reconciler. Used by apps/worker and by
+ * end-to-end tests, so both run exactly the same wiring.
+ */
+import { Worker } from 'bullmq';
+import { QUEUES, type Config, type DeliveryJobData, type EventJobData, type Logger } from '@hookrelay/core';
+import { createPrismaClient } from '@hookrelay/db';
+import { Deliverer } from '@hookrelay/delivery';
+import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { EventCatalog } from './event-catalog.js';
+import { EventIngestService } from './event-ingest-service.js';
+import { EventJobProcessor } from './event-job-processor.js';
+import { Reconciler } from './reconciler.js';
+import { createRedisConnection } from './redis.js';
+
+export interface WorkerRuntime {
+  reconciler: Reconciler;
+  deliveries: DeliveryQueue;
+  /** stop taking jobs, wait for the active ones, close every connection */
+  stop(): Promise<void>;
+}
+
+/**
+ * A job's lock must outlive the slowest attempt (the HTTP timeout plus the
+ * database writes around it), or BullMQ would take the job for stalled and
+ * deliver it twice. BullMQ renews the lock every lockDuration/2 while the
+ * job runs, so a live worker keeps its jobs; a dead one loses them after
+ * lockDuration and another worker picks them up.
+ */
+export function lockDurationFor(timeoutMs: number): number {
+  return Math.max(30_000, timeoutMs * 2 + 10_000);
+}
+
+export async function startWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
+  const concurrency = config.delivery.concurrency;
+  const db = createPrismaClient({ url: config.databaseUrl, poolSize: Math.min(50, Math.max(5, Math.ceil(concurrency / 4))) });
+  const connection = createRedisConnection(config.redisUrl);
+  const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
+  const deliveries = new DeliveryQueue(connection, config.queuePrefix, config.delivery.retrySchedule);
+  const ingest = new EventIngestService(db, new EventCatalog(db), deliveries, logger);
+  const eventProcessor = new EventJobProcessor(ingest, logger);
+  const deliveryProcessor = new DeliveryProcessor(db, deliverer, config.delivery.retrySchedule, logger);
+  const reconciler = new Reconciler(db, deliveries, logger);
+
+  const lockDuration = lockDurationFor(config.delivery.timeoutMs);
+  const workerOptions = { connection, prefix: config.queuePrefix, lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 };
+  const eventWorker = new Worker<EventJobData>(QUEUES.events, (job) => eventProcessor.process(job), {
+    ...workerOptions,
+    concurrency: Math.max(1, Math.min(concurrency, 20)),
+  });
+  const deliveryWorker = new Worker<DeliveryJobData>(QUEUES.deliveries, (job) => deliveryProcessor.process(job), {
+    ...workerOptions,
+    concurrency,
+    settings: { backoffStrategy: deliveryBackoff },
+  });
+  for (const worker of [eventWorker, deliveryWorker]) {
+    worker.on('error', (err) => logger.error({ err, queue: worker.name }, 'worker error'));
+  }
+  reconciler.start(config.delivery.reconcileIntervalMs);
+  await Promise.all([eventWorker.waitUntilReady(), deliveryWorker.waitUntilReady()]);
+  logger.info({ queue_prefix: config.queuePrefix, concurrency, lock_duration_ms: lockDuration }, 'worker ready');
+
+  return {
+    reconciler,
+    deliveries,
+    async stop() {
+      await Promise.all([eventWorker.close(), deliveryWorker.close()]);
+      await reconciler.stop();
+      await deliveries.close();
+      deliverer.close();
+      await db.$disconnect();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}

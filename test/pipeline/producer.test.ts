@@ -1,0 +1,75 @@
+/** Publishing straight into Redis with @hookrelay/producer: no HTTP hop. */
+import { Queue } from 'bullmq';
+import { QUEUES } from '@hookrelay/core';
+import { createProducer, type Producer } from '@hookrelay/producer';
+import { startReceiver, type Receiver } from '../support/receiver.js';
+import { startStack, until, type Stack } from '../support/stack.js';
+import { uniqueTenant } from '../support/env.js';
+
+let stack: Stack;
+let receiver: Receiver;
+let producer: Producer;
+
+beforeAll(async () => {
+  stack = await startStack();
+  receiver = await startReceiver();
+  producer = createProducer({ redisUrl: stack.config.redisUrl, queuePrefix: stack.config.queuePrefix });
+});
+afterAll(async () => {
+  await producer.close();
+  await stack.stop();
+  await receiver.close();
+});
+
+test('an event published through the SDK is delivered to matching webhooks', async () => {
+  const tenant = uniqueTenant();
+  const webhook = await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['TRANSACTION.*'], is_enabled: true });
+  const { id } = await producer.publish({ tenant, type: 'TRANSACTION.CREATED', resource: { amount: 10 } });
+  const [request] = await receiver.waitFor(1, { filter: (r) => JSON.parse(r.body).event_id === id });
+  expect(JSON.parse(request.body)).toMatchObject({ type: 'TRANSACTION.CREATED', webhook_id: webhook.body.id, resource: '{"amount":10}' });
+  const search = await stack.call('POST', '/v1/webhooks:search', { tenant, event_id: id });
+  expect(search.body.notifications).toHaveLength(1);
+});
+
+test('a batch is published in one call and every event is delivered', async () => {
+  const tenant = uniqueTenant();
+  await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.CREATED'], is_enabled: true });
+  const ids = (await producer.publishBatch(Array.from({ length: 20 }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { i } })))).map((r) => r.id);
+  const idSet = new Set(ids);
+  await receiver.waitFor(20, { filter: (r) => idSet.has(JSON.parse(r.body).event_id) });
+});
+
+test('the SDK validates with the API schema before touching Redis', async () => {
+  await expect(producer.publish({ tenant: 'x', type: 'not a type!', resource: {} })).rejects.toThrow(/type/);
+  await expect(producer.publish({ type: 'CARD.CREATED', resource: {} } as never)).rejects.toThrow(/tenant/);
+});
+
+test('a job with an unknown type or a bad shape is rejected, logged and kept in the failed set', async () => {
+  const queue = new Queue(QUEUES.events, { connection: { url: stack.config.redisUrl }, prefix: stack.config.queuePrefix });
+  try {
+    const tenant = uniqueTenant();
+    const { id } = await producer.publish({ tenant, type: 'UNKNOWN.THING', resource: {} });
+    await queue.add('event', { nonsense: true } as never, { jobId: 'bad-shape-job' });
+    const failedReason = await until(async () => (await queue.getJob(id))?.failedReason);
+    expect(failedReason).toMatch(/unknown event type/i);
+    expect(await (await queue.getJob(id))?.getState()).toBe('failed');
+    const badShape = await until(async () => (await queue.getJob('bad-shape-job'))?.failedReason);
+    expect(badShape).toMatch(/rejected/);
+    const search = await stack.call('POST', '/v1/webhooks:search', { tenant, event_id: id });
+    expect(search.body.notifications).toEqual([]);
+  } finally {
+    await queue.close();
+  }
+});
+
+test('the same event id published twice (a redelivered job) creates its notifications once', async () => {
+  const tenant = uniqueTenant();
+  await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.UPDATED'], is_enabled: true });
+  const { id } = await producer.publish({ tenant, type: 'CARD.UPDATED', resource: {}, idempotency_key: 'k1' });
+  const again = await producer.publish({ tenant, type: 'CARD.UPDATED', resource: {}, idempotency_key: 'k1' });
+  await receiver.waitFor(1, { filter: (r) => JSON.parse(r.body).event_id === id });
+  await new Promise((r) => setTimeout(r, 500));
+  const search = await stack.call('POST', '/v1/webhooks:search', { tenant, limit: 100 });
+  expect(search.body.notifications).toHaveLength(1);
+  expect(again.id).not.toBe(id);
+});
