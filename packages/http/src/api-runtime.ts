@@ -21,6 +21,7 @@ import {
   WebhookService,
 } from '@hookrelay/services';
 import { createApp } from './app.js';
+import type { ReadinessCheck } from './routes/health.js';
 import { createOpenApiBuilder } from './openapi/document.js';
 import {
   ATTEMPT_SCHEMA,
@@ -46,7 +47,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function startApiRuntime(config: Config, logger: Logger): Promise<ApiRuntime> {
+export interface ApiRuntimeOptions {
+  /** replaces the Postgres + Redis readiness check (tests of /readyz) */
+  readiness?: ReadinessCheck;
+}
+
+export async function startApiRuntime(config: Config, logger: Logger, options: ApiRuntimeOptions = {}): Promise<ApiRuntime> {
   const db = createPrismaClient({ url: config.databaseUrl, poolSize: 20 });
   const redis = createRedisConnection(config.redisUrl);
   redis.on('error', (err: Error) => logger.debug({ err }, 'redis connection error'));
@@ -78,10 +84,10 @@ export async function startApiRuntime(config: Config, logger: Logger): Promise<A
       webhooks,
     },
     routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks)],
-    readiness: async () => {
+    readiness: options.readiness ?? (async () => {
       const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
       return { database, redis: redisUp };
-    },
+    }),
   });
 
   const server = app.listen(config.api.port);

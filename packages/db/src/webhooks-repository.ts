@@ -1,0 +1,84 @@
+import type { Cursor } from '@hookrelay/core';
+import type { Db, Prisma, Webhook } from './client.js';
+
+export interface NewWebhook {
+  tenantId: string;
+  url: string;
+  enabledEvents: string[];
+  isEnabled: boolean;
+  description: string | null;
+  metadata: Prisma.InputJsonObject;
+  rateLimit: number | null;
+  secret: string;
+}
+
+export interface WebhookChanges {
+  url?: string;
+  enabledEvents?: string[];
+  isEnabled?: boolean;
+  description?: string | null;
+  metadata?: Prisma.InputJsonObject;
+  rateLimit?: number | null;
+  disabledReason?: string | null;
+  failingSince?: Date | null;
+}
+
+export interface WebhookListQuery {
+  tenantId: string;
+  limit: number;
+  after?: Cursor;
+  isEnabled?: boolean;
+  /** keep webhooks whose enabled_events contain any of these patterns */
+  anyPattern?: string[];
+}
+
+/** Deleted webhooks are soft-deleted (`deleted_at`) and invisible to every query here. */
+export class WebhooksRepository {
+  constructor(private readonly db: Db) {}
+
+  create(input: NewWebhook): Promise<Webhook> {
+    return this.db.webhook.create({ data: input });
+  }
+
+  /** `tenantId` null looks across tenants (admin). */
+  find(id: string, tenantId: string | null): Promise<Webhook | null> {
+    return this.db.webhook.findFirst({ where: { id, deletedAt: null, ...(tenantId === null ? {} : { tenantId }) } });
+  }
+
+  /** Keyset pagination over (created_at, id); returns at most `limit` rows. */
+  list(query: WebhookListQuery): Promise<Webhook[]> {
+    const where: Prisma.WebhookWhereInput = { tenantId: query.tenantId, deletedAt: null };
+    if (query.isEnabled !== undefined) where.isEnabled = query.isEnabled;
+    if (query.anyPattern) where.enabledEvents = { hasSome: query.anyPattern };
+    if (query.after) {
+      const { createdAt, id } = query.after;
+      where.OR = [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: id } }];
+    }
+    return this.db.webhook.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: query.limit });
+  }
+
+  update(id: string, changes: WebhookChanges): Promise<Webhook> {
+    return this.db.webhook.update({ where: { id }, data: changes });
+  }
+
+  rotateSecret(id: string, secret: string, previousSecret: string, previousSecretExpiresAt: Date): Promise<Webhook> {
+    return this.db.webhook.update({ where: { id }, data: { secret, previousSecret, previousSecretExpiresAt } });
+  }
+
+  async softDelete(id: string): Promise<void> {
+    await this.db.webhook.update({ where: { id }, data: { deletedAt: new Date() } });
+  }
+
+  /**
+   * A deleted or disabled webhook must receive nothing more: its waiting
+   * notifications are cancelled in the caller's transaction. Jobs left in
+   * Redis find the CANCELLED row when the worker reloads it.
+   */
+  async cancelPendingNotifications(webhookId: string): Promise<number> {
+    const { count } = await this.db.notification.updateMany({
+      where: { webhookId, status: 'PENDING' },
+      data: { status: 'CANCELLED', cancelledAt: new Date() },
+    });
+    return count;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The Express app of the management API.
+ *
+ * Extending it: other resources (events, notifications, ping, sendexpired,
+ * search, metrics) plug in through `createApp` rather than editing this file:
+ *   - `routes`: RouteDefinition[] (see route-definition.ts) — the preferred way:
+ *     each is mounted, documented in /openapi.json and /docs, and its path
+ *     answers 405 to other methods. Routes with `public: true` skip auth;
+ *     the others live under /v1 and get bearer auth and the JSON body parser.
+ *   - `routers` / `publicRouters`: plain Express routers (full paths, e.g.
+ *     `/v1/events`), mounted with or without auth; describe their paths with
+ *     `openapi.addOperation(...)` on the builder passed in as `openapi`.
+ * Extra routes are mounted before the built-in ones, so a literal path like
+ * `/v1/webhooks/sendexpired` wins over `/v1/webhooks/{id}`.
+ */
+import express, { Router, type Express, type RequestHandler } from 'express';
+import type { Logger } from '@hookrelay/core';
+import type { ApiKeyService, AuthService, EventTypeService, WebhookService } from '@hookrelay/services';
+import { authenticate } from './middleware/authenticate.js';
+import { parseJsonBody, requireJsonContentType } from './middleware/json-body.js';
+import { notFound } from './middleware/not-found.js';
+import { problemMapper } from './middleware/problem.js';
+import { requestLogger } from './middleware/request-logger.js';
+import { createOpenApiBuilder } from './openapi/document.js';
+import type { OpenApiBuilder } from './openapi/builder.js';
+import { mountRoutes, type RouteDefinition } from './route-definition.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { docsRoutes } from './routes/docs.js';
+import { eventTypeRoutes } from './routes/event-types.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+export interface AppServices {
+  auth: AuthService;
+  webhooks: WebhookService;
+  apiKeys: ApiKeyService;
+  eventTypes: EventTypeService;
+}
+
+export interface AppDeps {
+  services: AppServices;
+  logger: Logger;
+  readiness: ReadinessCheck;
+  /** more routes; see the comment at the top of this file */
+  routes?: RouteDefinition[];
+  routers?: Router[];
+  publicRouters?: Router[];
+  /** pass one in to register operations for `routers`; a fresh one otherwise */
+  openapi?: OpenApiBuilder;
+}
+
+/**
+ * Some clients percent-encode the reference's `:verb` suffixes (`secret%3Arotate`);
+ * routing sees the literal colon either way. Ids never contain colons.
+ */
+const decodeEncodedColons: RequestHandler = (req, _res, next) => {
+  const q = req.url.indexOf('?');
+  const path = q === -1 ? req.url : req.url.slice(0, q);
+  if (/%3a/i.test(path)) req.url = path.replace(/%3a/gi, ':') + (q === -1 ? '' : req.url.slice(q));
+  next();
+};
+
+export function createApp(deps: AppDeps): Express {
+  const openapi = deps.openapi ?? createOpenApiBuilder();
+  const { services } = deps;
+  const extra = deps.routes ?? [];
+  const builtIn: RouteDefinition[] = [
+    ...webhookRoutes(services.webhooks),
+    ...apiKeyRoutes(services.apiKeys),
+    ...eventTypeRoutes(services.eventTypes),
+  ];
+  const publicRoutes = [...extra.filter((r) => r.public), ...healthRoutes(deps.readiness), ...docsRoutes(openapi)];
+  const privateRoutes = [...extra.filter((r) => !r.public), ...builtIn];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLogger(deps.logger));
+  app.use(decodeEncodedColons);
+
+  app.use(mountRoutes(Router(), publicRoutes, openapi));
+  for (const router of deps.publicRouters ?? []) app.use(router);
+
+  app.use('/v1', authenticate(services.auth), requireJsonContentType, parseJsonBody);
+  for (const router of deps.routers ?? []) app.use(router);
+  app.use(mountRoutes(Router(), privateRoutes, openapi));
+
+  app.use(notFound(openapi));
+  app.use(problemMapper(deps.logger));
+  return app;
+}

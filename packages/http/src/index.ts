@@ -1,0 +1,13 @@
+export * from './app.js';
+export * from './context.js';
+export * from './route-definition.js';
+export * from './openapi/builder.js';
+export * from './openapi/document.js';
+export * from './openapi/joi-to-json-schema.js';
+export * from './openapi/components.js';
+export { sendProblem, problemFor, type Problem } from './middleware/problem.js';
+export { MAX_BODY_BYTES } from './middleware/json-body.js';
+export type { ReadinessCheck, ReadinessReport } from './routes/health.js';
+export { presentWebhook, type WebhookResource } from './presenters/webhook.js';
+export { requestedTenant } from './routes/tenant-params.js';
+export * from './api-runtime.js';

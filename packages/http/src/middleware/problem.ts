@@ -1,0 +1,65 @@
+/**
+ * The one place errors become HTTP answers: RFC 7807 problem+json for every
+ * 4xx/5xx. Typed Hookrelay errors carry their status; errors from Express and
+ * body-parser carry `status`/`type`; anything else is logged once and
+ * answered with a bare 500 (no message, no stack).
+ */
+import type { ErrorRequestHandler, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { HookrelayError, type FieldError, type Logger } from '@hookrelay/core';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+export function problemFor(status: number, detail: string, errors?: FieldError[]): Problem {
+  return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) };
+}
+
+/** Messages we may repeat to the client for errors raised by body-parser / the router. */
+const FRAMEWORK_DETAILS: Record<string, string> = {
+  'entity.parse.failed': 'The request body is not a valid JSON object or array',
+  'entity.too.large': 'The request body is larger than 1 MiB',
+  'encoding.unsupported': 'Unsupported content encoding',
+  'charset.unsupported': 'Unsupported charset; use UTF-8',
+  'request.aborted': 'The request was aborted',
+  'request.size.invalid': 'The request body size does not match Content-Length',
+};
+
+interface FrameworkError {
+  status?: unknown;
+  statusCode?: unknown;
+  type?: unknown;
+}
+
+export function problemMapper(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    let problem: Problem;
+    if (error instanceof HookrelayError) {
+      problem = problemFor(error.status, error.message, error.errors);
+    } else {
+      const fw = (typeof error === 'object' && error !== null ? error : {}) as FrameworkError;
+      const status = Number(fw.status ?? fw.statusCode);
+      if (Number.isInteger(status) && status >= 400 && status < 500) {
+        const detail = typeof fw.type === 'string' && FRAMEWORK_DETAILS[fw.type] ? FRAMEWORK_DETAILS[fw.type] : (STATUS_CODES[status] ?? 'Bad request');
+        problem = problemFor(status, detail);
+      } else {
+        logger.error({ err: error }, 'unhandled error');
+        problem = problemFor(500, 'An unexpected error occurred');
+      }
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendProblem(res, problem);
+  };
+}

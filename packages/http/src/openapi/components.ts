@@ -1,0 +1,67 @@
+/** Response schemas (what the API returns); request schemas come from joi. */
+import type { JsonSchema } from './joi-to-json-schema.js';
+
+const nullable = (type: string, extra: JsonSchema = {}): JsonSchema => ({ type: [type, 'null'], ...extra });
+const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
+
+export const PROBLEM_SCHEMA: JsonSchema = {
+  type: 'object',
+  description: 'RFC 7807 problem details',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+export const WEBHOOK_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['id', 'tenant', 'url', 'enabled_events', 'is_enabled', 'creation_time', 'last_updated', 'last_updated_time'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    tenant: { type: 'string' },
+    url: { type: 'string', format: 'uri', maxLength: 1000 },
+    enabled_events: { type: 'array', items: { type: 'string' } },
+    is_enabled: { type: 'boolean' },
+    description: nullable('string'),
+    metadata: { type: 'object', additionalProperties: true },
+    rate_limit: nullable('integer', { description: 'deliveries per second; null = unlimited' }),
+    disabled_reason: nullable('string', { description: 'set when Hookrelay disabled the webhook', readOnly: true }),
+    creation_time: { ...dateTime, readOnly: true },
+    last_updated: { ...dateTime, readOnly: true },
+    last_updated_time: { ...dateTime, readOnly: true },
+  },
+};
+
+export const CREATED_WEBHOOK_SCHEMA: JsonSchema = {
+  allOf: [
+    { $ref: '#/components/schemas/Webhook' },
+    { type: 'object', required: ['secret'], properties: { secret: { type: 'string', description: 'signing secret, shown on create only' } } },
+  ],
+};
+
+export const SECRET_SCHEMA: JsonSchema = { type: 'object', required: ['secret'], properties: { secret: { type: 'string' } } };
+
+export const EVENT_TYPE_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['name', 'description', 'tenant', 'builtin'],
+  properties: { name: { type: 'string' }, description: nullable('string'), tenant: nullable('string'), builtin: { type: 'boolean' } },
+};
+
+export const API_KEY_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['id', 'tenant', 'key', 'created_at'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    tenant: { type: 'string' },
+    name: nullable('string'),
+    key: { type: 'string', description: 'shown once; store it now' },
+    created_at: dateTime,
+  },
+};

@@ -1,0 +1,44 @@
+import { createApiKeySchema, tenantQuery, validate } from '@hookrelay/core';
+import { requireAdmin, type ApiKeyService } from '@hookrelay/services';
+import { noteTenant, principalOf } from '../context.js';
+import type { RouteDefinition } from '../route-definition.js';
+import { requestedTenant } from './tenant-params.js';
+
+const tags = ['API keys'];
+
+export function apiKeyRoutes(apiKeys: ApiKeyService): RouteDefinition[] {
+  return [
+    {
+      method: 'post',
+      path: '/v1/api-keys',
+      summary: 'Create a tenant API key (admin only)',
+      description: 'The key is returned once and stored only as a hash.',
+      tags,
+      body: createApiKeySchema,
+      responses: { 201: { description: 'The new key', schema: 'ApiKey' } },
+      handler: async (req, res) => {
+        const principal = principalOf(res);
+        // Authorization before validation: a tenant key learns nothing about the body's shape.
+        requireAdmin(principal);
+        const input = validate<{ tenant: string; name?: string }>(createApiKeySchema, req.body ?? {});
+        noteTenant(res, input.tenant);
+        res.status(201).json(await apiKeys.create(principal, input));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/v1/api-keys/{id}',
+      summary: 'Revoke an API key',
+      description: 'The admin revokes any key; a tenant key revokes keys of its own tenant.',
+      tags,
+      query: tenantQuery,
+      responses: { 204: { description: 'Revoked' } },
+      handler: async (req, res) => {
+        const id = String(req.params.id);
+        const principal = principalOf(res);
+        await apiKeys.revoke(principal, id, requestedTenant(req));
+        res.status(204).end();
+      },
+    },
+  ];
+}

@@ -1,0 +1,74 @@
+/**
+ * Bearer-token authentication. The admin key comes from configuration; tenant
+ * keys are random strings stored only as their sha256, so a database leak does
+ * not leak usable keys.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ForbiddenError, UnauthorizedError } from '@hookrelay/core';
+import type { ApiKeysRepository } from '@hookrelay/db';
+
+export const API_KEY_PREFIX = 'hr_';
+export const DEFAULT_TENANT = 'default';
+
+export type Principal =
+  | { isAdmin: true; tenant: null; keyId: null }
+  | { isAdmin: false; tenant: string; keyId: string };
+
+export function generateApiKey(): string {
+  return API_KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  // Comparing digests keeps the comparison constant-time whatever the lengths.
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+export interface AuthServiceDeps {
+  adminApiKey: string;
+  apiKeys: ApiKeysRepository;
+}
+
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  /** Resolves an `Authorization` header value; anything but a valid, unrevoked key is a 401. */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
+    if (!match) throw new UnauthorizedError('Missing or malformed Authorization header; expected "Bearer <key>"');
+    const token = match[1];
+    if (this.deps.adminApiKey && sameSecret(token, this.deps.adminApiKey)) {
+      return { isAdmin: true, tenant: null, keyId: null };
+    }
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const key = await this.deps.apiKeys.findActiveByHash(hashApiKey(token));
+      if (key) return { isAdmin: false, tenant: key.tenantId, keyId: key.id };
+    }
+    throw new UnauthorizedError('Invalid or revoked API key');
+  }
+}
+
+/** The tenant a call acts for: the admin picks one (default `default`), a tenant key only its own. */
+export function actingTenant(principal: Principal, requested: string | undefined): string {
+  if (principal.isAdmin) return requested ?? DEFAULT_TENANT;
+  if (requested !== undefined && requested !== principal.tenant) {
+    throw new ForbiddenError('This API key may act only for its own tenant');
+  }
+  return principal.tenant;
+}
+
+/**
+ * The tenant scope of a lookup by id: null (any tenant) for the admin when no
+ * tenant was named, so an admin can address any resource by its id alone.
+ */
+export function lookupTenant(principal: Principal, requested: string | undefined): string | null {
+  if (principal.isAdmin && requested === undefined) return null;
+  return actingTenant(principal, requested);
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (!principal.isAdmin) throw new ForbiddenError('Only the admin API key may do this');
+}

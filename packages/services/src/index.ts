@@ -1,0 +1,16 @@
+export * from './auth.js';
+export * from './ids.js';
+export * from './api-key-service.js';
+export * from './event-type-service.js';
+export * from './webhook-service.js';
+export * from './redis.js';
+export * from './delivery-queue.js';
+export * from './event-catalog.js';
+export * from './event-ingest-service.js';
+export * from './event-job-processor.js';
+export * from './delivery-processor.js';
+export * from './notification-service.js';
+export * from './notification-view.js';
+export * from './reconciler.js';
+export * from './worker-runtime.js';
+export type { Webhook } from '@hookrelay/db';

@@ -1,0 +1,145 @@
+/**
+ * Webhook subscriptions: create, read, update, soft-delete, secrets. Disabling
+ * or deleting a webhook cancels its pending notifications in the same
+ * transaction, so the worker never delivers to a subscription that is gone.
+ */
+import {
+  NotFoundError,
+  ValidationError,
+  decodePageToken,
+  encodePageToken,
+  generateSecret,
+  patternsMatching,
+} from '@hookrelay/core';
+import { TenantsRepository, WebhooksRepository, type PrismaClient, type Prisma, type Webhook, type WebhookChanges } from '@hookrelay/db';
+import type { EventTypeService } from './event-type-service.js';
+import { isUuid } from './ids.js';
+
+/** How long deliveries keep being signed with the previous secret after a rotation. */
+export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000;
+
+export interface CreateWebhookInput {
+  url: string;
+  enabled_events: string[];
+  is_enabled: boolean;
+  description?: string;
+  metadata?: Prisma.InputJsonObject;
+  rate_limit?: number | null;
+}
+
+export type UpdateWebhookInput = Partial<CreateWebhookInput>;
+
+export interface ListWebhooksInput {
+  limit: number;
+  page_token?: string;
+  is_enabled?: boolean;
+  event_type?: string;
+}
+
+export interface WebhookPage {
+  webhooks: Webhook[];
+  nextPageToken: string | null;
+}
+
+export interface WebhookServiceDeps {
+  db: PrismaClient;
+  eventTypes: EventTypeService;
+  now?: () => Date;
+}
+
+export class WebhookService {
+  private readonly webhooks: WebhooksRepository;
+  private readonly tenants: TenantsRepository;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: WebhookServiceDeps) {
+    this.webhooks = new WebhooksRepository(deps.db);
+    this.tenants = new TenantsRepository(deps.db);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async create(tenant: string, input: CreateWebhookInput): Promise<Webhook> {
+    await this.deps.eventTypes.assertSubscribable(tenant, input.enabled_events);
+    await this.tenants.ensure(tenant);
+    return this.webhooks.create({
+      tenantId: tenant,
+      url: input.url,
+      enabledEvents: input.enabled_events,
+      isEnabled: input.is_enabled,
+      description: input.description ?? null,
+      metadata: input.metadata ?? {},
+      rateLimit: input.rate_limit ?? null,
+      secret: generateSecret(),
+    });
+  }
+
+  /** `tenant` null: any tenant (admin lookups by id). Unknown, deleted, foreign or malformed ids are all 404. */
+  async get(tenant: string | null, id: string): Promise<Webhook> {
+    const webhook = isUuid(id) ? await this.webhooks.find(id, tenant) : null;
+    if (!webhook) throw new NotFoundError(`Webhook ${id} not found`);
+    return webhook;
+  }
+
+  async list(tenant: string, input: ListWebhooksInput): Promise<WebhookPage> {
+    const rows = await this.webhooks.list({
+      tenantId: tenant,
+      limit: input.limit + 1,
+      after: decodePageToken(input.page_token),
+      isEnabled: input.is_enabled,
+      anyPattern: input.event_type === undefined ? undefined : patternsMatching(input.event_type),
+    });
+    const webhooks = rows.slice(0, input.limit);
+    const last = webhooks[webhooks.length - 1];
+    const nextPageToken = rows.length > input.limit && last ? encodePageToken({ createdAt: last.createdAt, id: last.id }) : null;
+    return { webhooks, nextPageToken };
+  }
+
+  async update(tenant: string | null, id: string, input: UpdateWebhookInput): Promise<Webhook> {
+    if (Object.values(input).every((v) => v === undefined)) {
+      throw new ValidationError('The request body must change at least one webhook field', [{ field: 'body', message: 'no webhook field to update' }]);
+    }
+    const current = await this.get(tenant, id);
+    if (input.enabled_events) await this.deps.eventTypes.assertSubscribable(current.tenantId, input.enabled_events);
+    const changes: WebhookChanges = {
+      url: input.url,
+      enabledEvents: input.enabled_events,
+      isEnabled: input.is_enabled,
+      description: input.description,
+      metadata: input.metadata,
+      rateLimit: input.rate_limit,
+    };
+    if (input.is_enabled === true) {
+      // Re-enabling starts afresh: no stale reason, no inherited failure streak.
+      changes.disabledReason = null;
+      changes.failingSince = null;
+    }
+    return this.deps.db.$transaction(async (tx) => {
+      const webhooks = new WebhooksRepository(tx);
+      const updated = await webhooks.update(current.id, changes);
+      if (input.is_enabled === false) await webhooks.cancelPendingNotifications(current.id);
+      return updated;
+    });
+  }
+
+  async delete(tenant: string | null, id: string): Promise<void> {
+    const current = await this.get(tenant, id);
+    await this.deps.db.$transaction(async (tx) => {
+      const webhooks = new WebhooksRepository(tx);
+      await webhooks.softDelete(current.id);
+      await webhooks.cancelPendingNotifications(current.id);
+    });
+  }
+
+  async getSecret(tenant: string | null, id: string): Promise<string> {
+    return (await this.get(tenant, id)).secret;
+  }
+
+  /** The old secret stays valid (deliveries signed with both) for PREVIOUS_SECRET_TTL_MS. */
+  async rotateSecret(tenant: string | null, id: string): Promise<string> {
+    const current = await this.get(tenant, id);
+    const secret = generateSecret();
+    const expiresAt = new Date(this.now().getTime() + PREVIOUS_SECRET_TTL_MS);
+    await this.webhooks.rotateSecret(current.id, secret, current.secret, expiresAt);
+    return secret;
+  }
+}
