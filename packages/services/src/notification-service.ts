@@ -12,7 +12,8 @@ import {
   type Logger,
   type NotificationStatusName,
 } from '@hookrelay/core';
-import { NotificationsRepository, type PrismaClient, type NotificationFilter } from '@hookrelay/db';
+import { NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient } from '@hookrelay/db';
+import { isUuid } from './ids.js';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { notificationView, type NotificationView } from './notification-view.js';
@@ -78,9 +79,13 @@ export class NotificationService {
   }
 
   async get(tenantId: string | null, id: string): Promise<NotificationView> {
-    const n = await this.notifications.findById(this.db, tenantId, id);
+    return notificationView(await this.find(tenantId, id));
+  }
+
+  private async find(tenantId: string | null, id: string): Promise<NotificationWithAttempts> {
+    const n = isUuid(id) ? await this.notifications.findById(this.db, tenantId, id) : null;
     if (!n) throw new NotFoundError(`Notification ${id} not found`);
-    return notificationView(n);
+    return n;
   }
 
   /** Every matching EXPIRED notification goes back to PENDING with a fresh schedule, each exactly once. */
@@ -106,8 +111,7 @@ export class NotificationService {
 
   /** One attempt now, outside the schedule, for a notification that is not waiting for one. */
   async resend(tenantId: string | null, id: string): Promise<NotificationView> {
-    const n = await this.notifications.findById(this.db, tenantId, id);
-    if (!n) throw new NotFoundError(`Notification ${id} not found`);
+    const n = await this.find(tenantId, id);
     if (n.status === 'PENDING') throw new ConflictError(`Notification ${id} is PENDING: it is already waiting for its next attempt`);
     const ctx = await this.notifications.loadDeliveryContext(this.db, id);
     if (!ctx || ctx.webhookDeleted) throw new NotFoundError(`The webhook of notification ${id} no longer exists`);
