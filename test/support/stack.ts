@@ -31,6 +31,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
       DELIVERY_TIMEOUT_MS: '2000',
       WORKER_CONCURRENCY: '20',
       ALLOW_PRIVATE_DESTINATIONS: 'true',
+      WORKER_METRICS_PORT: '0',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...env,
     },

@@ -13,6 +13,7 @@ export interface DeliveryContext {
   attemptCount: number;
   cycleAttempts: number;
   cycleTrigger: AttemptTrigger;
+  nextAttemptAt: Date | null;
   type: string;
   eventId: string;
   eventTime: Date;
@@ -119,7 +120,7 @@ export class NotificationsRepository {
   async loadDeliveryContext(db: Db, id: string): Promise<DeliveryContext | null> {
     const rows = await db.$queryRaw<DeliveryContext[]>`
       SELECT n.id, n.tenant_id AS "tenantId", n.status, n.attempt_count AS "attemptCount",
-             n.cycle_attempts AS "cycleAttempts", n.cycle_trigger AS "cycleTrigger", n.type,
+             n.cycle_attempts AS "cycleAttempts", n.cycle_trigger AS "cycleTrigger", n.next_attempt_at AS "nextAttemptAt", n.type,
              e.id AS "eventId", e.event_time AS "eventTime", e.resource, e.changed_fields AS "changedFields",
              w.id AS "webhookId", w.url, w.metadata, w.secret, w.previous_secret AS "previousSecret",
              w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit",

@@ -17,6 +17,7 @@ import {
   EventIngestService,
   EventTypeService,
   isRedisReachable,
+  Metrics,
   NotificationService,
   WebhookService,
 } from '@hookrelay/services';
@@ -32,6 +33,7 @@ import {
   REQUEUED_SCHEMA,
 } from './openapi/pipeline-components.js';
 import { eventRoutes } from './routes/events.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 
 export interface ApiRuntime {
@@ -65,6 +67,8 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
   const ingest = new EventIngestService(db, new EventCatalog(db), deliveries, logger);
   const notifications = new NotificationService(db, deliveries, deliverer, logger);
+  const metrics = new Metrics();
+  metrics.watchQueues([deliveries.queue]);
 
   const openapi = createOpenApiBuilder()
     .addSchema('Event', EVENT_SCHEMA)
@@ -83,7 +87,8 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       eventTypes,
       webhooks,
     },
-    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks)],
+    metrics,
+    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics)],
     readiness: options.readiness ?? (async () => {
       const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
       return { database, redis: redisUp };

@@ -15,12 +15,13 @@
  */
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from '@hookrelay/core';
-import type { ApiKeyService, AuthService, EventTypeService, WebhookService } from '@hookrelay/services';
+import type { ApiKeyService, AuthService, EventTypeService, Metrics, WebhookService } from '@hookrelay/services';
 import { authenticate } from './middleware/authenticate.js';
 import { parseJsonBody, requireJsonContentType } from './middleware/json-body.js';
 import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
+import { requestMetrics } from './middleware/request-metrics.js';
 import { createOpenApiBuilder } from './openapi/document.js';
 import type { OpenApiBuilder } from './openapi/builder.js';
 import { mountRoutes, type RouteDefinition } from './route-definition.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   routes?: RouteDefinition[];
   routers?: Router[];
   publicRouters?: Router[];
+  /** request counts and latencies are recorded here when given */
+  metrics?: Metrics;
   /** pass one in to register operations for `routers`; a fresh one otherwise */
   openapi?: OpenApiBuilder;
 }
@@ -76,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLogger(deps.logger));
+  if (deps.metrics) app.use(requestMetrics(deps.metrics));
   app.use(decodeEncodedColons);
 
   app.use(mountRoutes(Router(), publicRoutes, openapi));

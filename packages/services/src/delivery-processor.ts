@@ -23,7 +23,8 @@ export function deliveryBackoff(attemptsMade: number, _type?: string, err?: Erro
 }
 
 export interface DeliveryObserver {
-  attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: AttemptOutcome['status']): void;
+  attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: AttemptOutcome['status'], startedAt: Date): void;
+  cancelledOne(): void;
 }
 
 export class DeliveryProcessor {
@@ -44,6 +45,7 @@ export class DeliveryProcessor {
     if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
     if (ctx.webhookDeleted || !ctx.webhookEnabled) {
       await this.notifications.markCancelled(this.db, id);
+      this.observer?.cancelledOne();
       return 'cancelled';
     }
 
@@ -81,7 +83,7 @@ export class DeliveryProcessor {
       },
       'delivery attempt',
     );
-    this.observer?.attempted(ctx, result, outcome.status);
+    this.observer?.attempted(ctx, result, outcome.status, now);
     if (!recorded) return 'superseded';
 
     if (outcome.status === 'PENDING') {

@@ -14,3 +14,5 @@ export * from './notification-view.js';
 export * from './reconciler.js';
 export * from './worker-runtime.js';
 export type { Webhook } from '@hookrelay/db';
+export * from './metrics.js';
+export * from './metrics-server.js';

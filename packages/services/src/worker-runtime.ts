@@ -3,7 +3,8 @@
  * deliveries BullMQ workers and the reconciler. Used by apps/worker and by
  * end-to-end tests, so both run exactly the same wiring.
  */
-import { Worker } from 'bullmq';
+import type { Server } from 'node:http';
+import { Queue, Worker } from 'bullmq';
 import { QUEUES, type Config, type DeliveryJobData, type EventJobData, type Logger } from '@hookrelay/core';
 import { createPrismaClient } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
@@ -12,11 +13,16 @@ import { DeliveryQueue } from './delivery-queue.js';
 import { EventCatalog } from './event-catalog.js';
 import { EventIngestService } from './event-ingest-service.js';
 import { EventJobProcessor } from './event-job-processor.js';
+import { Metrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { createRedisConnection } from './redis.js';
 
 export interface WorkerRuntime {
   reconciler: Reconciler;
+  metrics: Metrics;
+  /** the /metrics server, null when its port was taken */
+  metricsServer: Server | null;
   deliveries: DeliveryQueue;
   /** stop taking jobs, wait for the active ones, close every connection */
   stop(): Promise<void>;
@@ -41,7 +47,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const deliveries = new DeliveryQueue(connection, config.queuePrefix, config.delivery.retrySchedule);
   const ingest = new EventIngestService(db, new EventCatalog(db), deliveries, logger);
   const eventProcessor = new EventJobProcessor(ingest, logger);
-  const deliveryProcessor = new DeliveryProcessor(db, deliverer, config.delivery.retrySchedule, logger);
+  const metrics = new Metrics();
+  const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
+  metrics.watchQueues([eventsQueue, deliveries.queue]);
+  const deliveryProcessor = new DeliveryProcessor(db, deliverer, config.delivery.retrySchedule, logger, metrics);
   const reconciler = new Reconciler(db, deliveries, logger);
 
   const lockDuration = lockDurationFor(config.delivery.timeoutMs);
@@ -59,16 +68,20 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     worker.on('error', (err) => logger.error({ err, queue: worker.name }, 'worker error'));
   }
   reconciler.start(config.delivery.reconcileIntervalMs);
+  const metricsServer = await startMetricsServer(metrics, config.worker.metricsPort, logger);
   await Promise.all([eventWorker.waitUntilReady(), deliveryWorker.waitUntilReady()]);
   logger.info({ queue_prefix: config.queuePrefix, concurrency, lock_duration_ms: lockDuration }, 'worker ready');
 
   return {
     reconciler,
+    metrics,
+    metricsServer,
     deliveries,
     async stop() {
       await Promise.all([eventWorker.close(), deliveryWorker.close()]);
       await reconciler.stop();
-      await deliveries.close();
+      metricsServer?.close();
+      await Promise.all([deliveries.close(), eventsQueue.close()]);
       deliverer.close();
       await db.$disconnect();
       await connection.quit().catch(() => connection.disconnect());

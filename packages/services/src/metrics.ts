@@ -1,0 +1,63 @@
+/**
+ * Prometheus metrics (prom-client), one registry per process. The API
+ * records requests; the worker records deliveries; both expose queue depth,
+ * read from Redis at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Queue } from 'bullmq';
+import type { DeliveryContext } from '@hookrelay/db';
+import type { DeliveryResult } from '@hookrelay/delivery';
+import type { DeliveryObserver } from './delivery-processor.js';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
+
+export class Metrics implements DeliveryObserver {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({ name: 'hookrelay_http_requests_total', help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  readonly httpDuration = new Histogram({ name: 'hookrelay_http_request_duration_seconds', help: 'API request latency', labelNames: ['method', 'route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly attempts = new Counter({ name: 'hookrelay_delivery_attempts_total', help: 'Delivery attempts by result (delivered, retryable, blocked, gone, throttled)', labelNames: ['result'], registers: [this.registry] });
+  readonly outcomes = new Counter({ name: 'hookrelay_deliveries_total', help: 'Notification state after each attempt (SUCCEEDED, PENDING = will retry, EXPIRED)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly attemptDuration = new Histogram({ name: 'hookrelay_delivery_attempt_duration_seconds', help: 'HTTP attempt latency', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly lag = new Histogram({ name: 'hookrelay_delivery_lag_seconds', help: 'Delay between when an attempt was due and when it started', buckets: LAG_BUCKETS, registers: [this.registry] });
+  readonly expired = new Counter({ name: 'hookrelay_notifications_expired_total', help: 'Notifications that exhausted their retry schedule', registers: [this.registry] });
+  readonly cancelled = new Counter({ name: 'hookrelay_notifications_cancelled_total', help: 'Notifications cancelled because their webhook was deleted or disabled', registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'hookrelay_' });
+  }
+
+  /** Reports the job counts of `queues` at every scrape. */
+  watchQueues(queues: readonly Queue[]): void {
+    new Gauge({
+      name: 'hookrelay_queue_jobs',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        for (const queue of queues) {
+          const counts = await queue.getJobCounts(...JOB_STATES).catch(() => null);
+          if (!counts) continue;
+          for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }
+      },
+    });
+  }
+
+  attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: string, startedAt: Date): void {
+    this.attempts.inc({ result: result.kind });
+    this.outcomes.inc({ outcome });
+    this.attemptDuration.observe(result.durationMs / 1000);
+    if (ctx.nextAttemptAt) this.lag.observe(Math.max(0, startedAt.getTime() - ctx.nextAttemptAt.getTime()) / 1000);
+    if (outcome === 'EXPIRED') this.expired.inc();
+  }
+
+  cancelledOne(): void {
+    this.cancelled.inc();
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
