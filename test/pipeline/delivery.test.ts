@@ -142,7 +142,12 @@ test('a custom event type can be published once added', async () => {
   const res = await stack.call('POST', '/v1/events', { tenant, type: 'INVOICE.PAID', resource: '{"amount":5}' });
   expect(res.status).toBe(202);
   const [request] = await receiver.waitFor(1, { filter: (r) => JSON.parse(r.body).event_id === res.body.id });
-  expect(JSON.parse(request.body).resource).toBe('{"amount":5}');
+  const body = JSON.parse(request.body);
+  expect(body.resource).toBe('{"amount":5}');
+  // every reference field is present even when the event named no changed fields
+  expect(Object.keys(body).sort()).toEqual(['changed_fields', 'event_id', 'event_time', 'metadata', 'notification_id', 'resource', 'type', 'url', 'webhook_id']);
+  expect(body.changed_fields).toBe('{}');
+  expect(body.metadata).toBe('{}');
 });
 
 test('ping sends a signed WEBHOOK.PING and reports success or failure', async () => {

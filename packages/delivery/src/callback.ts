@@ -26,7 +26,8 @@ export function callbackBody(input: CallbackInput): string {
     url: input.url,
     webhook_id: input.webhookId,
   };
-  if (input.changedFields !== null) body.changed_fields = input.changedFields;
+  // always present, as in the reference callback: "{}" when the event named no changed fields
+  body.changed_fields = input.changedFields ?? '{}';
   body.resource = input.resource ?? '{}';
   body.event_id = input.eventId;
   body.notification_id = input.notificationId;
