@@ -1,18 +1,41 @@
 import type Joi from 'joi';
 import { ValidationError, type FieldError } from './errors.js';
 
-/** Paths of strings (keys or values) holding U+0000, which Postgres text and jsonb cannot store. */
-function nullBytePaths(value: unknown, path: string[] = [], found: FieldError[] = [], depth = 0): FieldError[] {
-  if (depth > 64 || found.length >= 10) return found;
+/** Objects and arrays nested deeper than this are refused (JSON.parse takes any depth; the code after it does not). */
+export const MAX_JSON_DEPTH = 64;
+
+/** A UTF-16 surrogate with no partner: it has no UTF-8 form, so Postgres cannot store it as given. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * What no schema catches because it may hide anywhere in a value (keys
+ * included): strings holding U+0000 (Postgres text and jsonb cannot store
+ * it) or a lone surrogate, `__proto__` keys (which joi silently drops),
+ * numbers JSON overflowed to Infinity (1e400), and nesting deeper than
+ * MAX_JSON_DEPTH. Each problem is reported with its path.
+ */
+function unsafeValuePaths(value: unknown, path: string[] = [], found: FieldError[] = [], depth = 0): FieldError[] {
+  if (found.length >= 10) return found;
+  const field = path.join('.') || 'value';
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) found.push({ field: path.join('.') || 'value', message: `"${path.join('.') || 'value'}" must not contain null characters` });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => nullBytePaths(item, [...path, String(i)], found, depth + 1));
+    if (value.includes('\u0000')) found.push({ field, message: `"${field}" must not contain null characters` });
+    else if (LONE_SURROGATE.test(value)) found.push({ field, message: `"${field}" must be valid Unicode (it holds an unpaired surrogate)` });
+  } else if (typeof value === 'number') {
+    if (!Number.isFinite(value)) found.push({ field, message: `"${field}" must be a finite number` });
   } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const field = [...path, key];
-      if (key.includes('\u0000')) found.push({ field: field.join('.'), message: 'keys must not contain null characters' });
-      nullBytePaths(item, field, found, depth + 1);
+    if (depth >= MAX_JSON_DEPTH) {
+      found.push({ field, message: `"${field}" is nested too deeply (at most ${MAX_JSON_DEPTH} levels)` });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => unsafeValuePaths(item, [...path, String(i)], found, depth + 1));
+    } else {
+      for (const key of Object.keys(value)) {
+        const keyPath = [...path, key];
+        const keyField = keyPath.join('.');
+        if (key.includes('\u0000')) found.push({ field: keyField, message: 'keys must not contain null characters' });
+        else if (LONE_SURROGATE.test(key)) found.push({ field: keyField, message: 'keys must be valid Unicode (no unpaired surrogates)' });
+        else if (key === '__proto__') found.push({ field: keyField, message: '"__proto__" is not allowed as a key' });
+        unsafeValuePaths((value as Record<string, unknown>)[key], keyPath, found, depth + 1);
+      }
     }
   }
   return found;
@@ -20,8 +43,8 @@ function nullBytePaths(value: unknown, path: string[] = [], found: FieldError[] 
 
 /** Validates `input` against `schema`; every problem is reported with the field it concerns. */
 export function validate<T>(schema: Joi.Schema, input: unknown, what = 'request body'): T {
-  const nulls = nullBytePaths(input);
-  if (nulls.length) throw new ValidationError(`Invalid ${what}: ${nulls.map((e) => e.message).join('; ')}`, nulls);
+  const unsafe = unsafeValuePaths(input);
+  if (unsafe.length) throw new ValidationError(`Invalid ${what}: ${unsafe.map((e) => e.message).join('; ')}`, unsafe);
   const { value, error } = schema.validate(input, { abortEarly: false, errors: { wrap: { label: '"' } } });
   if (error) {
     const errors = error.details.map((d) => ({
