@@ -1,6 +1,7 @@
 /**
  * The API process: wiring only (see startApiRuntime). SIGTERM/SIGINT stop
- * accepting connections, let in-flight requests finish, close, exit 0.
+ * accepting connections, let in-flight requests finish (up to 10 s), close,
+ * exit 0 (exit 1 if closing takes longer than 20 s).
  */
 import { ConfigError, createLogger, loadConfig, type Config } from '@hookrelay/core';
 import { startApiRuntime } from '@hookrelay/http';
@@ -19,16 +20,22 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = createLogger({ level: config.logLevel, name: 'api' });
-const runtime = await startApiRuntime(config, logger);
+const starting = startApiRuntime(config, logger);
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'api stopping');
+  setTimeout(() => {
+    logger.error('shutdown timed out');
+    process.exit(1);
+  }, 20_000).unref();
+  const runtime = await starting;
   await runtime.stop();
   logger.info('api stopped');
   process.exit(0);
 }
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
+await starting;

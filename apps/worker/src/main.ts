@@ -1,7 +1,9 @@
 /**
  * The worker process: wiring only (see startWorkerRuntime). Stateless: run
  * as many replicas as you like against the same Postgres, Redis and
- * QUEUE_PREFIX. SIGTERM/SIGINT finish in-flight deliveries, then exit 0.
+ * QUEUE_PREFIX. SIGTERM/SIGINT finish in-flight deliveries, then exit 0
+ * (exit 1 if that takes longer than DELIVERY_TIMEOUT_MS + 15 s: the jobs
+ * still active are then picked up by another worker once their lock lapses).
  */
 import { ConfigError, createLogger, loadConfig } from '@hookrelay/core';
 import { startWorkerRuntime } from '@hookrelay/services';
@@ -20,9 +22,10 @@ function configOrExit() {
 
 const config = configOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'worker' });
-const runtime = await startWorkerRuntime(config, logger);
 
 let stopping = false;
+// handlers first: a signal during start-up still gets a clean stop once the runtime is up
+const starting = startWorkerRuntime(config, logger);
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
@@ -32,9 +35,11 @@ async function shutdown(signal: string) {
     logger.error('shutdown timed out; active jobs will be retried by another worker');
     process.exit(1);
   }, config.delivery.timeoutMs + 15_000).unref();
+  const runtime = await starting;
   await runtime.stop();
   logger.info('worker stopped');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+await starting;

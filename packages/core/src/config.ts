@@ -24,6 +24,7 @@ export interface Config {
     reconcileIntervalMs: number;
   };
   worker: { metricsPort: number };
+  /** webhook secrets are encrypted at rest with a key derived from it; required in production */
   secretEncryptionKey: string | undefined;
 }
 
@@ -41,7 +42,7 @@ const envSchema = Joi.object({
   DELIVERY_TIMEOUT_MS: Joi.number().integer().min(100).max(300000).default(15000),
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(10000).default(50),
   ALLOW_PRIVATE_DESTINATIONS: Joi.boolean().truthy('1').falsy('0').default(false),
-  AUTO_DISABLE_AFTER_SECONDS: Joi.number().integer().min(60).default(5 * 24 * 3600),
+  AUTO_DISABLE_AFTER_SECONDS: Joi.number().integer().min(1).default(5 * 24 * 3600),
   RECONCILE_INTERVAL_MS: Joi.number().integer().min(1000).default(30000),
   WORKER_METRICS_PORT: Joi.number().integer().min(0).max(65535).default(9464),
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
@@ -59,6 +60,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     const detail = error.details[0];
     const name = String(detail?.path[0] ?? 'environment');
     throw new ConfigError(`Invalid configuration: ${name}: ${detail?.message.replace(/^"[^"]*" /, '') ?? error.message}`);
+  }
+  if (value.NODE_ENV === 'production' && !value.SECRET_ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration: SECRET_ENCRYPTION_KEY: is required when NODE_ENV=production (webhook secrets are encrypted at rest with it)');
   }
   return {
     env: value.NODE_ENV,

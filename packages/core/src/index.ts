@@ -8,3 +8,4 @@ export * from './jobs.js';
 export * from './schemas.js';
 export * from './validate.js';
 export * from './page-token.js';
+export * from './secret-box.js';

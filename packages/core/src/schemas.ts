@@ -42,7 +42,8 @@ const webhookFields = {
   is_enabled: bool,
   description: Joi.string().max(1000).allow(''),
   metadata,
-  rate_limit: Joi.number().integer().strict().min(1).max(100000).allow(null),
+  rate_limit: Joi.number().integer().strict().min(1).max(100000).allow(null)
+    .description('At most this many deliveries start per second (any 1-s window, across all workers); the rest wait, without using up attempts. null = unlimited.'),
 };
 
 /** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */
@@ -52,16 +53,22 @@ function withAliases(schema: Joi.ObjectSchema): Joi.ObjectSchema {
     .rename('events', 'enabled_events', { ignoreUndefined: true });
 }
 
+/** What the API says about `url` (the check itself is in the webhook service: it depends on ALLOW_PRIVATE_DESTINATIONS). */
+const DESTINATION_NOTE =
+  'Unless ALLOW_PRIVATE_DESTINATIONS=true, a `url` whose host is localhost or a loopback, private, link-local (e.g. cloud metadata ' +
+  '169.254.169.254), IPv6 ULA or IPv4-mapped address, in any spelling (2130706433, 0x7f.1, [::ffff:127.0.0.1]), is a 400 naming `url`; ' +
+  'host names resolving to such addresses are blocked at delivery (a failed attempt).';
+
 export const createWebhookSchema = withAliases(
   Joi.object({
     ...webhookFields,
     url: webhookFields.url.required(),
     enabled_events: webhookFields.enabled_events.required(),
     is_enabled: webhookFields.is_enabled.required(),
-  }),
+  }).description(DESTINATION_NOTE),
 );
 
-export const updateWebhookSchema = withAliases(Joi.object(webhookFields).min(1));
+export const updateWebhookSchema = withAliases(Joi.object(webhookFields).min(1).description(DESTINATION_NOTE));
 
 export const listWebhooksQuery = Joi.object({
   tenant: tenantId,

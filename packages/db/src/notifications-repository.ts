@@ -46,7 +46,9 @@ export interface AttemptRecord {
 export type AttemptOutcome =
   | { status: 'SUCCEEDED' }
   | { status: 'PENDING'; nextAttemptAt: Date }
-  | { status: 'EXPIRED' };
+  | { status: 'EXPIRED' }
+  /** the endpoint is gone (410): the webhook is disabled and this notification stops */
+  | { status: 'CANCELLED' };
 
 export interface NotificationFilter {
   /** null: any tenant (the admin addressing notifications by id) */
@@ -143,6 +145,7 @@ export class NotificationsRepository {
     const nextAttemptAt = outcome.status === 'PENDING' ? outcome.nextAttemptAt : null;
     const deliveredAt = outcome.status === 'SUCCEEDED' ? now : null;
     const expiredAt = outcome.status === 'EXPIRED' ? now : null;
+    const cancelledAt = outcome.status === 'CANCELLED' ? now : null;
     const updated = await db.$executeRaw`
       WITH a AS (
         INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
@@ -159,6 +162,7 @@ export class NotificationsRepository {
         last_status_code = ${attempt.statusCode},
         delivered_at = COALESCE(${deliveredAt}::timestamptz, delivered_at),
         expired_at = ${expiredAt}::timestamptz,
+        cancelled_at = COALESCE(${cancelledAt}::timestamptz, cancelled_at),
         updated_at = now()
       WHERE id = ${attempt.notificationId}::uuid AND status = 'PENDING'`;
     return updated > 0;

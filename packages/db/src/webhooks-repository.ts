@@ -65,6 +65,25 @@ export class WebhooksRepository {
     return this.db.webhook.update({ where: { id }, data: { secret, previousSecret, previousSecretExpiresAt } });
   }
 
+  /** Starts a failure streak unless one is running. Health bookkeeping: `updated_at` is left alone. */
+  async markFailing(id: string, since: Date): Promise<void> {
+    await this.db.$executeRaw`UPDATE webhooks SET failing_since = ${since} WHERE id = ${id}::uuid AND failing_since IS NULL`;
+  }
+
+  /** Ends a failure streak (a delivery succeeded). */
+  async clearFailing(id: string): Promise<void> {
+    await this.db.$executeRaw`UPDATE webhooks SET failing_since = NULL WHERE id = ${id}::uuid AND failing_since IS NOT NULL`;
+  }
+
+  /** Disables an enabled, live webhook; null when it was not (already disabled, deleted), so one caller wins. */
+  async disableIfEnabled(id: string, reason: string): Promise<Webhook | null> {
+    const { count } = await this.db.webhook.updateMany({
+      where: { id, isEnabled: true, deletedAt: null },
+      data: { isEnabled: false, disabledReason: reason },
+    });
+    return count ? this.db.webhook.findUnique({ where: { id } }) : null;
+  }
+
   async softDelete(id: string): Promise<void> {
     await this.db.webhook.update({ where: { id }, data: { deletedAt: new Date() } });
   }

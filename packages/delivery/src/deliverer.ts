@@ -5,7 +5,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got } from 'got';
-import { BlockedDestinationError, destinationProblem, guardedLookup } from './destination-guard.js';
+import { BlockedDestinationError, destinationProblem, guardLookup, guardedLookup, type LookupFunction } from './destination-guard.js';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
@@ -26,6 +26,8 @@ export interface DelivererOptions {
   allowPrivateDestinations: boolean;
   /** sockets kept per host */
   maxSockets?: number;
+  /** resolver whose answers are checked (default dns.lookup); tests inject one */
+  lookup?: LookupFunction;
 }
 
 export interface DeliveryRequest {
@@ -76,7 +78,7 @@ export class Deliverer {
       retry: { limit: 0 },
       decompress: false,
       agent: this.agents,
-      ...(options.allowPrivateDestinations ? {} : { dnsLookup: guardedLookup as never }),
+      ...(options.allowPrivateDestinations ? {} : { dnsLookup: (options.lookup ? guardLookup(options.lookup) : guardedLookup) as never }),
     });
   }
 

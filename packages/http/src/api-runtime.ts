@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config, Logger } from '@hookrelay/core';
+import { SecretBox, type Config, type Logger } from '@hookrelay/core';
 import { ApiKeysRepository, EventTypesRepository, TenantsRepository, createPrismaClient, isDatabaseReachable } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import {
@@ -22,6 +22,7 @@ import {
   WebhookService,
 } from '@hookrelay/services';
 import { createApp } from './app.js';
+import { answerClientErrorsWithProblems } from './middleware/client-error.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { createOpenApiBuilder } from './openapi/document.js';
 import {
@@ -62,11 +63,13 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const tenants = new TenantsRepository(db);
   const apiKeys = new ApiKeysRepository(db);
   const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants });
-  const webhooks = new WebhookService({ db, eventTypes });
+  const secrets = new SecretBox(config.secretEncryptionKey);
+  if (!secrets.encrypts) logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
+  const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
   const ingest = new EventIngestService(db, new EventCatalog(db), deliveries, logger);
-  const notifications = new NotificationService(db, deliveries, deliverer, logger);
+  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets);
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
 
@@ -96,6 +99,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   });
 
   const server = app.listen(config.api.port);
+  answerClientErrorsWithProblems(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -107,12 +111,17 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
     server,
     url: `http://127.0.0.1:${port}`,
     async stop() {
-      // stop accepting; in-flight requests get a moment, then the rest are cut
+      // stop accepting; in-flight requests get up to 10 s, then the rest are cut.
+      // A keep-alive connection whose request just finished is closed at once
+      // (answers sent from now on say `connection: close`, idle ones are swept).
+      server.on('request', (_req, res) => res.setHeader('connection', 'close'));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
       force.unref();
       await closed;
+      clearInterval(sweep);
       clearTimeout(force);
       await deliveries.close();
       deliverer.close();

@@ -3,10 +3,25 @@
  * it, record the attempt and decide what BullMQ does next. Postgres decides
  * when a cycle ends; BullMQ only carries the schedule.
  */
-import { UnrecoverableError, type Job } from 'bullmq';
-import { delayAfterAttempt, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import { NotificationsRepository, type AttemptOutcome, type DeliveryContext, type PrismaClient } from '@hookrelay/db';
+import type { WebhookRateLimiter } from './rate-limiter.js';
+import type { WebhookHealth } from './webhook-health.js';
+
+/** A 429/503 Retry-After is honoured up to this long; longer asks are capped (the schedule still applies). */
+export const MAX_RETRY_AFTER_MS = 3600 * 1000;
+
+/** What the processor needs to keep deliveries safe: secrets at rest, throttling, webhook health. */
+export interface DeliverySafety {
+  /** decrypts the stored signing secrets (without one: plain secrets only) */
+  secrets?: SecretBox;
+  /** enforces `rate_limit` across replicas; without one it is not enforced */
+  rateLimiter?: WebhookRateLimiter;
+  /** failure streaks, auto-disable, 410 Gone */
+  health?: WebhookHealth;
+}
 
 /** Thrown to have BullMQ retry after `delayMs` (read by the custom backoff). */
 export class RetryLaterError extends Error {
@@ -22,6 +37,26 @@ export function deliveryBackoff(attemptsMade: number, _type?: string, err?: Erro
   return Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
 }
 
+/**
+ * A database (or other infrastructure) call failed around an attempt. Not the
+ * receiver's fault: the job is put back for later without using up one of the
+ * notification's scheduled attempts.
+ */
+export class InfrastructureError extends Error {
+  constructor(readonly stage: 'load' | 'cancel' | 'record', cause: unknown) {
+    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'InfrastructureError';
+  }
+}
+
+/** Backoff after consecutive infrastructure failures of one job: 0.5 s doubling, capped at 30 s, ±20 % jitter. */
+export function infrastructureBackoff(failures: number, baseMs = 500, capMs = 30_000): number {
+  const delay = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(delay * (0.8 + Math.random() * 0.4));
+}
+
+const MAX_TRACKED_FAILURES = 10_000;
+
 export interface DeliveryObserver {
   attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: AttemptOutcome['status'], startedAt: Date): void;
   cancelledOne(): void;
@@ -29,6 +64,10 @@ export interface DeliveryObserver {
 
 export class DeliveryProcessor {
   private readonly notifications = new NotificationsRepository();
+  /** consecutive infrastructure failures per notification (this process only) */
+  private readonly infraFailures = new Map<string, number>();
+  /** decrypts stored signing secrets */
+  private readonly secrets: SecretBox;
 
   constructor(
     private readonly db: PrismaClient,
@@ -36,26 +75,75 @@ export class DeliveryProcessor {
     private readonly schedule: RetrySchedule,
     private readonly logger: Logger,
     private readonly observer?: DeliveryObserver,
-  ) {}
+    private readonly safety: DeliverySafety = {},
+  ) {
+    this.secrets = safety.secrets ?? new SecretBox(undefined);
+  }
 
-  async process(job: Job<DeliveryJobData>): Promise<string> {
+  /**
+   * `token` is the BullMQ lock token (the processor's 2nd argument). With it,
+   * an infrastructure failure (Postgres unreachable before or after the HTTP
+   * attempt) moves the job back to delayed with a capped backoff instead of
+   * failing it, so it neither consumes a BullMQ attempt nor the notification's
+   * schedule. A delivery made but not recorded is sent again (at least once,
+   * same webhook-id).
+   */
+  async process(job: Job<DeliveryJobData>, token?: string): Promise<string> {
     const id = job.data.notificationId;
-    const ctx = await this.notifications.loadDeliveryContext(this.db, id);
+    try {
+      const result = await this.attempt(job);
+      this.infraFailures.delete(id);
+      return result;
+    } catch (error) {
+      if (!(error instanceof InfrastructureError)) {
+        this.infraFailures.delete(id);
+        throw error;
+      }
+      if (token === undefined) throw error.cause;
+      const failures = (this.infraFailures.get(id) ?? 0) + 1;
+      if (this.infraFailures.size >= MAX_TRACKED_FAILURES) this.infraFailures.clear();
+      this.infraFailures.set(id, failures);
+      const delayMs = infrastructureBackoff(failures);
+      this.logger.warn({ err: error.cause, notification_id: id, stage: error.stage, failures, retry_in_ms: delayMs }, 'delivery postponed: infrastructure error');
+      try {
+        await job.moveToDelayed(Date.now() + delayMs, token);
+      } catch (moveError) {
+        // Redis is in trouble too: let BullMQ fail/retry the job as usual; the reconciler covers the rest
+        this.logger.error({ err: moveError, notification_id: id }, 'could not postpone the delivery job');
+        throw error.cause;
+      }
+      throw new DelayedError(`postponed ${delayMs} ms after infrastructure error (${error.message})`);
+    }
+  }
+
+  private async infra<T>(stage: InfrastructureError['stage'], call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new InfrastructureError(stage, error);
+    }
+  }
+
+  private async attempt(job: Job<DeliveryJobData>): Promise<string> {
+    const id = job.data.notificationId;
+    const ctx = await this.infra('load', () => this.notifications.loadDeliveryContext(this.db, id));
     if (!ctx) return 'missing';
     if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
     if (ctx.webhookDeleted || !ctx.webhookEnabled) {
-      await this.notifications.markCancelled(this.db, id);
+      await this.infra('cancel', () => this.notifications.markCancelled(this.db, id));
       this.observer?.cancelledOne();
       return 'cancelled';
     }
 
+    if (ctx.rateLimit) await this.throttle(job, ctx.webhookId, ctx.rateLimit);
+
     const now = new Date();
-    const { body, headers } = signedCallback({ ...ctx, notificationId: ctx.id }, now);
+    const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
     const result = await this.deliverer.deliver({ url: ctx.url, body, headers });
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = this.decide(result, cycleAttempt);
-    const recorded = await this.notifications.recordAttempt(
+    const recorded = await this.infra('record', () => this.notifications.recordAttempt(
       this.db,
       {
         notificationId: id,
@@ -68,7 +156,7 @@ export class DeliveryProcessor {
         trigger: ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule',
       },
       outcome,
-    );
+    ));
     this.logger.info(
       {
         tenant: ctx.tenantId,
@@ -85,6 +173,9 @@ export class DeliveryProcessor {
     );
     this.observer?.attempted(ctx, result, outcome.status, now);
     if (!recorded) return 'superseded';
+    const disabled = await this.updateHealth(ctx, result, now);
+    // the webhook was just disabled: this notification was cancelled with the others
+    if (disabled && outcome.status === 'PENDING') return 'cancelled';
 
     if (outcome.status === 'PENDING') {
       throw new RetryLaterError(Math.max(0, outcome.nextAttemptAt.getTime() - Date.now()), `attempt ${cycleAttempt} failed: ${result.error ?? `HTTP ${result.statusCode}`}`);
@@ -92,13 +183,53 @@ export class DeliveryProcessor {
     if (outcome.status === 'EXPIRED') {
       throw new UnrecoverableError(`expired after ${cycleAttempt} attempts: ${result.error ?? `HTTP ${result.statusCode}`}`);
     }
-    return 'delivered';
+    return outcome.status === 'CANCELLED' ? 'gone' : 'delivered';
+  }
+
+  /**
+   * Over the webhook's `rate_limit`: the job goes back to delayed until a slot
+   * frees (no attempt recorded, no BullMQ attempt or schedule entry used).
+   */
+  private async throttle(job: Job<DeliveryJobData>, webhookId: string, limit: number): Promise<void> {
+    const limiter = this.safety.rateLimiter;
+    if (!limiter) return;
+    for (;;) {
+      const waitMs = await limiter.acquire(webhookId, limit);
+      if (waitMs <= 0) return;
+      // a little jitter so that the jobs waiting for the same slot do not all wake together
+      const delayMs = waitMs + Math.floor(Math.random() * 100);
+      if (job.token === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        continue;
+      }
+      await job.moveToDelayed(Date.now() + delayMs, job.token);
+      throw new DelayedError(`webhook ${webhookId} over its rate limit of ${limit}/s: postponed ${delayMs} ms`);
+    }
+  }
+
+  /** Failure streaks and auto-disable; the attempt is recorded already, so a failure here is only logged. Returns true when the webhook got disabled. */
+  private async updateHealth(ctx: DeliveryContext, result: DeliveryResult, at: Date): Promise<boolean> {
+    const health = this.safety.health;
+    if (!health) return false;
+    try {
+      if (result.kind === 'delivered') {
+        await health.succeeded(ctx);
+        return false;
+      }
+      return (await health.failed(ctx, result, at)) !== null;
+    } catch (error) {
+      this.logger.error({ err: error, webhook_id: ctx.webhookId, notification_id: ctx.id }, 'updating webhook health failed');
+      return false;
+    }
   }
 
   private decide(result: DeliveryResult, cycleAttempt: number): AttemptOutcome {
     if (result.kind === 'delivered') return { status: 'SUCCEEDED' };
-    const delayMs = delayAfterAttempt(this.schedule, cycleAttempt);
-    if (delayMs === null || cycleAttempt >= totalAttempts(this.schedule)) return { status: 'EXPIRED' };
-    return { status: 'PENDING', nextAttemptAt: new Date(Date.now() + delayMs) };
+    if (result.kind === 'gone' && this.safety.health) return { status: 'CANCELLED' };
+    const scheduled = delayAfterAttempt(this.schedule, cycleAttempt);
+    if (scheduled === null || cycleAttempt >= totalAttempts(this.schedule)) return { status: 'EXPIRED' };
+    // 429/503 with Retry-After: wait at least that long (capped), never less than the schedule says
+    const retryAfter = result.kind === 'throttled' && result.retryAfterMs !== null ? Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS) : 0;
+    return { status: 'PENDING', nextAttemptAt: new Date(Date.now() + Math.max(scheduled, retryAfter)) };
   }
 }

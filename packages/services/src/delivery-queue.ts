@@ -61,15 +61,6 @@ export class DeliveryQueue {
     await this.enqueue(items);
   }
 
-  /** Ids among `ids` that have no job in Redis at all. */
-  async missing(ids: readonly string[]): Promise<string[]> {
-    if (!ids.length) return [];
-    const pipeline = this.connection.pipeline();
-    for (const id of ids) pipeline.exists(this.queue.toKey(id));
-    const results = (await pipeline.exec()) ?? [];
-    return ids.filter((_, i) => results[i]?.[1] === 0);
-  }
-
   async close(): Promise<void> {
     await this.queue.close();
   }

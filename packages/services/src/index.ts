@@ -16,3 +16,6 @@ export * from './worker-runtime.js';
 export type { Webhook } from '@hookrelay/db';
 export * from './metrics.js';
 export * from './metrics-server.js';
+export * from './rate-limiter.js';
+export * from './webhook-health.js';
+export * from './webhook-view.js';

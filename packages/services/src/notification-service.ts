@@ -9,6 +9,7 @@ import {
   NotFoundError,
   ConflictError,
   PING_EVENT_TYPE,
+  SecretBox,
   type Logger,
   type NotificationStatusName,
 } from '@hookrelay/core';
@@ -53,6 +54,8 @@ export class NotificationService {
     private readonly deliveries: DeliveryQueue,
     private readonly deliverer: Deliverer,
     private readonly logger: Logger,
+    /** decrypts stored signing secrets (resend); without one only plain secrets can be used */
+    private readonly secrets: SecretBox = new SecretBox(undefined),
   ) {}
 
   async search(tenantId: string | null, input: SearchInput): Promise<{ notifications: NotificationView[]; next_page_token: string | null }> {
@@ -116,7 +119,7 @@ export class NotificationService {
     const ctx = await this.notifications.loadDeliveryContext(this.db, id);
     if (!ctx || ctx.webhookDeleted) throw new NotFoundError(`The webhook of notification ${id} no longer exists`);
     const now = new Date();
-    const result = await this.deliverer.deliver({ url: ctx.url, ...signedCallback({ ...ctx, notificationId: ctx.id }, now) });
+    const result = await this.deliverer.deliver({ url: ctx.url, ...signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now) });
     await this.notifications.recordResend(
       this.db,
       {

@@ -10,7 +10,9 @@ import {
   encodePageToken,
   generateSecret,
   patternsMatching,
+  type SecretBox,
 } from '@hookrelay/core';
+import { destinationProblem } from '@hookrelay/delivery';
 import { TenantsRepository, WebhooksRepository, type PrismaClient, type Prisma, type Webhook, type WebhookChanges } from '@hookrelay/db';
 import type { EventTypeService } from './event-type-service.js';
 import { isUuid } from './ids.js';
@@ -44,7 +46,22 @@ export interface WebhookPage {
 export interface WebhookServiceDeps {
   db: PrismaClient;
   eventTypes: EventTypeService;
+  /** encrypts secrets before they are stored, decrypts them when read */
+  secrets: SecretBox;
+  /** ALLOW_PRIVATE_DESTINATIONS: when false, URLs into loopback/private/link-local space are refused */
+  allowPrivateDestinations: boolean;
   now?: () => Date;
+}
+
+/** The SSRF guard at the door: a 400 naming `url` for a destination inside the network. */
+export function assertDestinationAllowed(url: string, allowPrivateDestinations: boolean): void {
+  if (allowPrivateDestinations) return;
+  const problem = destinationProblem(url);
+  if (problem) {
+    throw new ValidationError(`"url" ${problem}`, [
+      { field: 'url', message: `"url" ${problem}; set ALLOW_PRIVATE_DESTINATIONS=true to allow such destinations` },
+    ]);
+  }
 }
 
 export class WebhookService {
@@ -59,9 +76,11 @@ export class WebhookService {
   }
 
   async create(tenant: string, input: CreateWebhookInput): Promise<Webhook> {
+    assertDestinationAllowed(input.url, this.deps.allowPrivateDestinations);
     await this.deps.eventTypes.assertSubscribable(tenant, input.enabled_events);
     await this.tenants.ensure(tenant);
-    return this.webhooks.create({
+    const secret = generateSecret();
+    const created = await this.webhooks.create({
       tenantId: tenant,
       url: input.url,
       enabledEvents: input.enabled_events,
@@ -69,15 +88,16 @@ export class WebhookService {
       description: input.description ?? null,
       metadata: input.metadata ?? {},
       rateLimit: input.rate_limit ?? null,
-      secret: generateSecret(),
+      secret: this.deps.secrets.seal(secret),
     });
+    return { ...created, secret };
   }
 
   /** `tenant` null: any tenant (admin lookups by id). Unknown, deleted, foreign or malformed ids are all 404. */
   async get(tenant: string | null, id: string): Promise<Webhook> {
     const webhook = isUuid(id) ? await this.webhooks.find(id, tenant) : null;
     if (!webhook) throw new NotFoundError(`Webhook ${id} not found`);
-    return webhook;
+    return this.deps.secrets.reveal(webhook);
   }
 
   async list(tenant: string, input: ListWebhooksInput): Promise<WebhookPage> {
@@ -88,7 +108,7 @@ export class WebhookService {
       isEnabled: input.is_enabled,
       anyPattern: input.event_type === undefined ? undefined : patternsMatching(input.event_type),
     });
-    const webhooks = rows.slice(0, input.limit);
+    const webhooks = rows.slice(0, input.limit).map((w) => this.deps.secrets.reveal(w));
     const last = webhooks[webhooks.length - 1];
     const nextPageToken = rows.length > input.limit && last ? encodePageToken({ createdAt: last.createdAt, id: last.id }) : null;
     return { webhooks, nextPageToken };
@@ -98,6 +118,7 @@ export class WebhookService {
     if (Object.values(input).every((v) => v === undefined)) {
       throw new ValidationError('The request body must change at least one webhook field', [{ field: 'body', message: 'no webhook field to update' }]);
     }
+    if (input.url !== undefined) assertDestinationAllowed(input.url, this.deps.allowPrivateDestinations);
     const current = await this.get(tenant, id);
     if (input.enabled_events) await this.deps.eventTypes.assertSubscribable(current.tenantId, input.enabled_events);
     const changes: WebhookChanges = {
@@ -117,7 +138,7 @@ export class WebhookService {
       const webhooks = new WebhooksRepository(tx);
       const updated = await webhooks.update(current.id, changes);
       if (input.is_enabled === false) await webhooks.cancelPendingNotifications(current.id);
-      return updated;
+      return this.deps.secrets.reveal(updated);
     });
   }
 
@@ -139,7 +160,8 @@ export class WebhookService {
     const current = await this.get(tenant, id);
     const secret = generateSecret();
     const expiresAt = new Date(this.now().getTime() + PREVIOUS_SECRET_TTL_MS);
-    await this.webhooks.rotateSecret(current.id, secret, current.secret, expiresAt);
+    const secrets = this.deps.secrets;
+    await this.webhooks.rotateSecret(current.id, secrets.seal(secret), secrets.seal(current.secret), expiresAt);
     return secret;
   }
 }

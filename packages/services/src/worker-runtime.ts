@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
-import { QUEUES, type Config, type DeliveryJobData, type EventJobData, type Logger } from '@hookrelay/core';
+import { QUEUES, SecretBox, type Config, type DeliveryJobData, type EventJobData, type Logger } from '@hookrelay/core';
 import { createPrismaClient } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
@@ -16,6 +16,8 @@ import { EventJobProcessor } from './event-job-processor.js';
 import { Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
+import { WebhookRateLimiter } from './rate-limiter.js';
+import { WebhookHealth } from './webhook-health.js';
 import { createRedisConnection } from './redis.js';
 
 export interface WorkerRuntime {
@@ -33,10 +35,23 @@ export interface WorkerRuntime {
  * database writes around it), or BullMQ would take the job for stalled and
  * deliver it twice. BullMQ renews the lock every lockDuration/2 while the
  * job runs, so a live worker keeps its jobs; a dead one loses them after
- * lockDuration and another worker picks them up.
+ * lockDuration and another worker picks them up. The floor (10 s) keeps a
+ * live worker's lock safe across event-loop or Redis hiccups of several
+ * seconds even with a very short DELIVERY_TIMEOUT_MS; defaults (15 s
+ * timeout) give 40 s.
  */
 export function lockDurationFor(timeoutMs: number): number {
-  return Math.max(30_000, timeoutMs * 2 + 10_000);
+  return Math.max(10_000, timeoutMs * 2 + 10_000);
+}
+
+/**
+ * How often a worker looks for jobs whose lock lapsed (a crashed worker's).
+ * A job is taken back by the first check after its lock expired that finds
+ * it already marked by the previous check, so a crashed worker's jobs are
+ * running again within about lockDuration + 2 × stalledInterval.
+ */
+export function stalledIntervalFor(lockDurationMs: number): number {
+  return Math.min(30_000, Math.max(2_000, Math.round(lockDurationMs / 4)));
 }
 
 export async function startWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
@@ -50,16 +65,21 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const metrics = new Metrics();
   const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
   metrics.watchQueues([eventsQueue, deliveries.queue]);
-  const deliveryProcessor = new DeliveryProcessor(db, deliverer, config.delivery.retrySchedule, logger, metrics);
+  const deliveryProcessor = new DeliveryProcessor(db, deliverer, config.delivery.retrySchedule, logger, metrics, {
+    secrets: new SecretBox(config.secretEncryptionKey),
+    rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
+    health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
+  });
   const reconciler = new Reconciler(db, deliveries, logger);
 
   const lockDuration = lockDurationFor(config.delivery.timeoutMs);
-  const workerOptions = { connection, prefix: config.queuePrefix, lockDuration, stalledInterval: lockDuration, maxStalledCount: 5 };
+  const stalledInterval = stalledIntervalFor(lockDuration);
+  const workerOptions = { connection, prefix: config.queuePrefix, lockDuration, stalledInterval, maxStalledCount: 5 };
   const eventWorker = new Worker<EventJobData>(QUEUES.events, (job) => eventProcessor.process(job), {
     ...workerOptions,
     concurrency: Math.max(1, Math.min(concurrency, 20)),
   });
-  const deliveryWorker = new Worker<DeliveryJobData>(QUEUES.deliveries, (job) => deliveryProcessor.process(job), {
+  const deliveryWorker = new Worker<DeliveryJobData>(QUEUES.deliveries, (job, token) => deliveryProcessor.process(job, token), {
     ...workerOptions,
     concurrency,
     settings: { backoffStrategy: deliveryBackoff },
@@ -70,7 +90,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   reconciler.start(config.delivery.reconcileIntervalMs);
   const metricsServer = await startMetricsServer(metrics, config.worker.metricsPort, logger);
   await Promise.all([eventWorker.waitUntilReady(), deliveryWorker.waitUntilReady()]);
-  logger.info({ queue_prefix: config.queuePrefix, concurrency, lock_duration_ms: lockDuration }, 'worker ready');
+  logger.info({ queue_prefix: config.queuePrefix, concurrency, lock_duration_ms: lockDuration, stalled_interval_ms: stalledInterval }, 'worker ready');
 
   return {
     reconciler,

@@ -1,0 +1,41 @@
+/**
+ * A database of its own (created and migrated from this run's, dropped by
+ * `drop()`), for tests that run a reconciler: the reconciler re-enqueues every
+ * PENDING notification of its database into its own queue prefix, so in the
+ * run's shared database it would also pick up (and deliver) other test
+ * files' notifications, and theirs would pick up ours. One database per
+ * QUEUE_PREFIX is also how Hookrelay is deployed.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+// @ts-ignore: plain ESM helper without type declarations
+import { migrateDatabase } from '../../prisma/migrate.mjs';
+import { testDatabaseUrl } from './env.js';
+
+export interface IsolatedDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function createIsolatedDatabase(label = 'faults'): Promise<IsolatedDatabase> {
+  const base = new URL(testDatabaseUrl());
+  const name = `${base.pathname.slice(1)}_${label}_${randomBytes(3).toString('hex')}`.slice(0, 63);
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  await (migrateDatabase as (url: string) => Promise<string>)(url.toString());
+  return {
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  };
+}
