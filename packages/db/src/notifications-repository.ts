@@ -42,6 +42,17 @@ export interface AttemptRecord {
   trigger: AttemptTrigger;
 }
 
+/** The record of attempt number `ctx.attemptCount + 1` made at `attemptedAt`, from what the deliverer saw. */
+export function attemptRecord(
+  ctx: { id: string; attemptCount: number },
+  result: { durationMs: number; statusCode: number | null; responseBody: string | null; error: string | null },
+  attemptedAt: Date,
+  trigger: AttemptTrigger,
+): AttemptRecord {
+  const { durationMs, statusCode, responseBody, error } = result;
+  return { notificationId: ctx.id, attemptNumber: ctx.attemptCount + 1, attemptedAt, durationMs, statusCode, responseBody, error, trigger };
+}
+
 /** What the notification becomes after an attempt. */
 export type AttemptOutcome =
   | { status: 'SUCCEEDED' }

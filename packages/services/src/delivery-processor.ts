@@ -6,7 +6,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
-import { NotificationsRepository, type AttemptOutcome, type DeliveryContext, type PrismaClient } from '@hookrelay/db';
+import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type PrismaClient } from '@hookrelay/db';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
 
@@ -145,16 +145,7 @@ export class DeliveryProcessor {
     const outcome = this.decide(result, cycleAttempt);
     const recorded = await this.infra('record', () => this.notifications.recordAttempt(
       this.db,
-      {
-        notificationId: id,
-        attemptNumber: ctx.attemptCount + 1,
-        attemptedAt: now,
-        durationMs: result.durationMs,
-        statusCode: result.statusCode,
-        responseBody: result.responseBody,
-        error: result.error,
-        trigger: ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule',
-      },
+      attemptRecord(ctx, result, now, ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule'),
       outcome,
     ));
     this.logger.info(

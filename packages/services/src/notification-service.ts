@@ -13,7 +13,7 @@ import {
   type Logger,
   type NotificationStatusName,
 } from '@hookrelay/core';
-import { NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient } from '@hookrelay/db';
+import { attemptRecord, NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient } from '@hookrelay/db';
 import { isUuid } from './ids.js';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
@@ -122,16 +122,7 @@ export class NotificationService {
     const result = await this.deliverer.deliver({ url: ctx.url, ...signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now) });
     await this.notifications.recordResend(
       this.db,
-      {
-        notificationId: id,
-        attemptNumber: ctx.attemptCount + 1,
-        attemptedAt: now,
-        durationMs: result.durationMs,
-        statusCode: result.statusCode,
-        responseBody: result.responseBody,
-        error: result.error,
-        trigger: 'resend',
-      },
+      attemptRecord(ctx, result, now, 'resend'),
       result.kind === 'delivered',
     );
     this.logger.info({ tenant: tenantId, notification_id: id, status_code: result.statusCode, duration_ms: result.durationMs }, 'resend attempt');
