@@ -14,13 +14,12 @@
  * still shows up as a new Redis key.
  */
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { migrateDatabase } from '../../prisma/migrate.mjs';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
 import { answerClientErrorsWithProblems } from '../../packages/http/src/middleware/client-error.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { testDatabaseUrl, testRedisUrl, uniqueTenant } from '../support/env.js';
+import { testRedisUrl, uniqueTenant } from '../support/env.js';
 
 const MiB = 1024 * 1024;
 const TABLES = ['tenants', 'api_keys', 'webhooks', 'event_types', 'events', 'notifications', 'attempts'];
@@ -29,9 +28,7 @@ const TENANT = uniqueTenant('hostile');
 // ---------------------------------------------------------------- the stack
 
 let stack: Stack;
-let dbUrl: string;
-let serverUrl: string;
-let dbName: string;
+let ownDb: IsolatedDatabase | undefined;
 let db: pg.Client;
 let redis: Redis;
 let port: number;
@@ -342,20 +339,8 @@ function buildCases(): void {
 
 beforeAll(async () => {
   // a database of this file's own, so that whole-table snapshots are exact
-  const base = new URL(testDatabaseUrl());
-  dbName = `${base.pathname.slice(1)}_hostile_${randomBytes(3).toString('hex')}`;
-  const server = new URL(base);
-  server.pathname = '/postgres';
-  serverUrl = server.toString();
-  const adminDb = new pg.Client({ connectionString: serverUrl });
-  await adminDb.connect();
-  await adminDb.query(`CREATE DATABASE "${dbName}"`);
-  await adminDb.end();
-  const own = new URL(base);
-  own.pathname = `/${dbName}`;
-  dbUrl = own.toString();
-  await migrateDatabase(dbUrl);
-
+  ownDb = await createIsolatedDatabase('hostile');
+  const dbUrl = ownDb.url;
   stack = await startStack({ DATABASE_URL: dbUrl }, { worker: false });
   port = Number(new URL(stack.api.url).port);
   db = new pg.Client({ connectionString: dbUrl });
@@ -387,12 +372,7 @@ afterAll(async () => {
   await stack?.stop();
   await db?.end();
   redis?.disconnect();
-  if (dbName) {
-    const adminDb = new pg.Client({ connectionString: serverUrl });
-    await adminDb.connect();
-    await adminDb.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await adminDb.end();
-  }
+  await ownDb?.drop();
 }, 60_000);
 
 // --------------------------------------------------------------------- tests
