@@ -232,13 +232,24 @@ export class NotificationsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** PENDING notifications due before `dueBefore`, oldest first (for the reconciler). */
-  async duePending(db: Db, dueBefore: Date, limit: number, afterId?: string): Promise<{ id: string; cycleAttempts: number }[]> {
+  /**
+   * PENDING notifications due before `dueBefore` and unchanged since
+   * `settledBefore`, in id order after `afterId` (for the reconciler).
+   */
+  async pendingDueBefore(
+    db: Db,
+    page: { dueBefore: Date; settledBefore: Date; limit: number; afterId?: string },
+  ): Promise<{ id: string; cycleAttempts: number; nextAttemptAt: Date | null }[]> {
     return db.notification.findMany({
-      where: { status: 'PENDING', nextAttemptAt: { lte: dueBefore }, ...(afterId ? { id: { gt: afterId } } : {}) },
-      select: { id: true, cycleAttempts: true },
+      where: {
+        status: 'PENDING',
+        nextAttemptAt: { lte: page.dueBefore },
+        updatedAt: { lte: page.settledBefore },
+        ...(page.afterId ? { id: { gt: page.afterId } } : {}),
+      },
+      select: { id: true, cycleAttempts: true, nextAttemptAt: true },
       orderBy: { id: 'asc' },
-      take: limit,
+      take: page.limit,
     });
   }
 }

@@ -15,6 +15,8 @@ import {
 
 export const BACKOFF_TYPE = 'hookrelay';
 
+export type JobState = 'absent' | 'finished' | 'live';
+
 export interface DeliveryToEnqueue {
   notificationId: string;
   /** attempts already made in the current retry cycle */
@@ -59,6 +61,29 @@ export class DeliveryQueue {
       if (existing) await existing.remove().catch(() => undefined);
     }
     await this.enqueue(items);
+  }
+
+  /** For each notification id: no job at all, a job in the failed/completed set, or a live (waiting/delayed/active) one. */
+  async jobStates(ids: readonly string[]): Promise<Map<string, JobState>> {
+    const states = new Map<string, JobState>();
+    if (!ids.length) return states;
+    const failedKey = this.queue.toKey('failed');
+    const completedKey = this.queue.toKey('completed');
+    const pipeline = this.connection.pipeline();
+    for (const id of ids) {
+      pipeline.exists(this.queue.toKey(id));
+      pipeline.zscore(failedKey, id);
+      pipeline.zscore(completedKey, id);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    ids.forEach((id, i) => {
+      const [exists, failed, completed] = [results[3 * i], results[3 * i + 1], results[3 * i + 2]];
+      for (const r of [exists, failed, completed]) if (r?.[0]) throw r[0];
+      if (exists?.[1] === 0) states.set(id, 'absent');
+      else if (failed?.[1] != null || completed?.[1] != null) states.set(id, 'finished');
+      else states.set(id, 'live');
+    });
+    return states;
   }
 
   async close(): Promise<void> {

@@ -12,16 +12,14 @@
  * job). A notification with no job is enqueued; one whose job sits in the
  * failed (or completed) set is replaced.
  */
-import type { Redis } from 'ioredis';
 import type { Logger } from '@hookrelay/core';
-import type { PrismaClient } from '@hookrelay/db';
+import { NotificationsRepository, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryQueue, DeliveryToEnqueue } from './delivery-queue.js';
 
 const BATCH = 500;
 
-export type JobState = 'absent' | 'finished' | 'live';
-
 export class Reconciler {
+  private readonly notifications = new NotificationsRepository();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private horizonMs: number;
@@ -52,15 +50,10 @@ export class Reconciler {
     let replaced = 0;
     let after: string | undefined;
     for (;;) {
-      const rows = await this.db.notification.findMany({
-        where: { status: 'PENDING', nextAttemptAt: { lte: horizon }, updatedAt: { lte: settledBefore }, ...(after ? { id: { gt: after } } : {}) },
-        select: { id: true, cycleAttempts: true, nextAttemptAt: true },
-        orderBy: { id: 'asc' },
-        take: BATCH,
-      });
+      const rows = await this.notifications.pendingDueBefore(this.db, { dueBefore: horizon, settledBefore, limit: BATCH, afterId: after });
       if (!rows.length) break;
       after = rows[rows.length - 1]?.id;
-      const states = await this.jobStates(rows.map((r) => r.id));
+      const states = await this.deliveries.jobStates(rows.map((r) => r.id));
       const now = Date.now();
       const item = (r: (typeof rows)[number]): DeliveryToEnqueue => ({
         notificationId: r.id,
@@ -79,31 +72,6 @@ export class Reconciler {
       this.logger.warn({ requeued: enqueued + replaced, missing: enqueued, finished: replaced, duration_ms: Date.now() - started }, 'reconciler re-enqueued PENDING notifications without a live job');
     }
     return enqueued + replaced;
-  }
-
-  /** For each notification id: no job at all, a job in the failed/completed set, or a live (waiting/delayed/active) one. */
-  async jobStates(ids: readonly string[]): Promise<Map<string, JobState>> {
-    const states = new Map<string, JobState>();
-    if (!ids.length) return states;
-    const queue = this.deliveries.queue;
-    const client = (await queue.client) as unknown as Redis;
-    const failedKey = queue.toKey('failed');
-    const completedKey = queue.toKey('completed');
-    const pipeline = client.pipeline();
-    for (const id of ids) {
-      pipeline.exists(queue.toKey(id));
-      pipeline.zscore(failedKey, id);
-      pipeline.zscore(completedKey, id);
-    }
-    const results = (await pipeline.exec()) ?? [];
-    ids.forEach((id, i) => {
-      const [exists, failed, completed] = [results[3 * i], results[3 * i + 1], results[3 * i + 2]];
-      for (const r of [exists, failed, completed]) if (r?.[0]) throw r[0];
-      if (exists?.[1] === 0) states.set(id, 'absent');
-      else if (failed?.[1] != null || completed?.[1] != null) states.set(id, 'finished');
-      else states.set(id, 'live');
-    });
-    return states;
   }
 
   start(intervalMs: number): void {
