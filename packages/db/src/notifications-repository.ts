@@ -204,14 +204,6 @@ export class NotificationsRepository {
     });
   }
 
-  async cancelPendingForWebhook(db: Db, webhookId: string): Promise<number> {
-    const { count } = await db.notification.updateMany({
-      where: { webhookId, status: 'PENDING' },
-      data: { status: 'CANCELLED', cancelledAt: new Date(), nextAttemptAt: null },
-    });
-    return count;
-  }
-
   /**
    * Moves matching EXPIRED notifications back to PENDING with a fresh cycle.
    * A single UPDATE … WHERE status = 'EXPIRED' … RETURNING: two concurrent
