@@ -1,4 +1,4 @@
-import type { Cursor } from '@hookrelay/core';
+import { patternsMatching, type Cursor } from '@hookrelay/core';
 import type { Db, Prisma, Webhook } from './client.js';
 
 export interface NewWebhook {
@@ -28,8 +28,13 @@ export interface WebhookListQuery {
   limit: number;
   after?: Cursor;
   isEnabled?: boolean;
-  /** keep webhooks whose enabled_events contain any of these patterns */
-  anyPattern?: string[];
+  /** keep webhooks that would receive this event type */
+  eventType?: string;
+}
+
+/** Webhooks whose enabled_events match `type`: its exact name, `*` or a `PREFIX.*` of it (an array overlap). */
+function receiving(type: string): Prisma.WebhookWhereInput {
+  return { enabledEvents: { hasSome: patternsMatching(type) } };
 }
 
 /** Deleted webhooks are soft-deleted (`deleted_at`) and invisible to every query here. */
@@ -49,12 +54,22 @@ export class WebhooksRepository {
   list(query: WebhookListQuery): Promise<Webhook[]> {
     const where: Prisma.WebhookWhereInput = { tenantId: query.tenantId, deletedAt: null };
     if (query.isEnabled !== undefined) where.isEnabled = query.isEnabled;
-    if (query.anyPattern) where.enabledEvents = { hasSome: query.anyPattern };
+    if (query.eventType !== undefined) Object.assign(where, receiving(query.eventType));
     if (query.after) {
       const { createdAt, id } = query.after;
       where.OR = [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: id } }];
     }
     return this.db.webhook.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: query.limit });
+  }
+
+  /** Ids of the tenant's enabled webhooks that receive `type`: the fan-out of an event. */
+  async idsReceiving(tenantId: string, type: string): Promise<string[]> {
+    const rows = await this.db.webhook.findMany({
+      where: { tenantId, isEnabled: true, deletedAt: null, ...receiving(type) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => r.id);
   }
 
   update(id: string, changes: WebhookChanges): Promise<Webhook> {

@@ -6,8 +6,8 @@
  * the PENDING rows.
  */
 import { randomUUID } from 'node:crypto';
-import { patternsMatching, ValidationError, type Logger } from '@hookrelay/core';
-import { EventsRepository, isUniqueViolation, NotificationsRepository, type Event, type PrismaClient } from '@hookrelay/db';
+import { ValidationError, type Logger } from '@hookrelay/core';
+import { EventsRepository, isUniqueViolation, NotificationsRepository, WebhooksRepository, type Event, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EventCatalog } from './event-catalog.js';
 
@@ -84,12 +84,8 @@ export class EventIngestService {
         eventTime: input.event_time ? new Date(input.event_time) : now,
         idempotencyKey: input.idempotency_key ?? null,
       });
-      const webhooks = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM webhooks
-        WHERE tenant_id = ${tenantId} AND is_enabled AND deleted_at IS NULL
-          AND enabled_events && ${patternsMatching(input.type)}::text[]
-        ORDER BY id`;
-      const rows = webhooks.map((w) => ({ id: randomUUID(), tenantId, eventId: id, webhookId: w.id, type: input.type, nextAttemptAt: now }));
+      const webhookIds = await new WebhooksRepository(tx).idsReceiving(tenantId, input.type);
+      const rows = webhookIds.map((webhookId) => ({ id: randomUUID(), tenantId, eventId: id, webhookId, type: input.type, nextAttemptAt: now }));
       await this.notifications.createMany(tx, rows);
       return { event, notificationIds: rows.map((r) => r.id) };
     });

@@ -9,7 +9,6 @@ import {
   decodePageToken,
   encodePageToken,
   generateSecret,
-  patternsMatching,
   type SecretBox,
 } from '@hookrelay/core';
 import { destinationProblem } from '@hookrelay/delivery';
@@ -106,7 +105,7 @@ export class WebhookService {
       limit: input.limit + 1,
       after: decodePageToken(input.page_token),
       isEnabled: input.is_enabled,
-      anyPattern: input.event_type === undefined ? undefined : patternsMatching(input.event_type),
+      eventType: input.event_type,
     });
     const webhooks = rows.slice(0, input.limit).map((w) => this.deps.secrets.reveal(w));
     const last = webhooks[webhooks.length - 1];
