@@ -3,22 +3,10 @@
  * accepting connections, let in-flight requests finish (up to 10 s), close,
  * exit 0 (exit 1 if closing takes longer than 20 s).
  */
-import { ConfigError, createLogger, loadConfig, type Config } from '@hookrelay/core';
+import { createLogger, loadConfigOrExit } from '@hookrelay/core';
 import { startApiRuntime } from '@hookrelay/http';
 
-function readConfig(): Config {
-  try {
-    return loadConfig(process.env, { requireAdminKey: true });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit(process.env, { requireAdminKey: true });
 const logger = createLogger({ level: config.logLevel, name: 'api' });
 const starting = startApiRuntime(config, logger);
 

@@ -5,22 +5,10 @@
  * (exit 1 if that takes longer than DELIVERY_TIMEOUT_MS + 15 s: the jobs
  * still active are then picked up by another worker once their lock lapses).
  */
-import { ConfigError, createLogger, loadConfig } from '@hookrelay/core';
+import { createLogger, loadConfigOrExit } from '@hookrelay/core';
 import { startWorkerRuntime } from '@hookrelay/services';
 
-function configOrExit() {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
-const config = configOrExit();
+const config = loadConfigOrExit(process.env);
 const logger = createLogger({ level: config.logLevel, name: 'worker' });
 
 let stopping = false;

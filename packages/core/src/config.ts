@@ -83,3 +83,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
   };
 }
+
+/** For a process's entry point: the configuration, or its one-line message on stderr and exit 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: LoadOptions = {}): Config {
+  try {
+    return loadConfig(env, options);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
