@@ -25,14 +25,8 @@ export interface ProducerOptions {
   queuePrefix?: string;
 }
 
-export interface PublishInput {
-  tenant: string;
-  type: string;
-  resource: unknown;
-  changed_fields?: unknown;
-  event_time?: string;
-  idempotency_key?: string;
-}
+/** An event as the producer takes it: the queue's job data without `id`, which the SDK assigns. */
+export type PublishInput = Omit<EventJobData, 'id'>;
 
 export interface Producer {
   /** Validates and enqueues one event; resolves with its id once Redis has it. */
