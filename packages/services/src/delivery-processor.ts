@@ -81,14 +81,15 @@ export class DeliveryProcessor {
   }
 
   /**
-   * `token` is the BullMQ lock token (the processor's 2nd argument). With it,
-   * an infrastructure failure (Postgres unreachable before or after the HTTP
+   * With the job's BullMQ lock token (set on jobs a Worker runs), an
+   * infrastructure failure (Postgres unreachable before or after the HTTP
    * attempt) moves the job back to delayed with a capped backoff instead of
    * failing it, so it neither consumes a BullMQ attempt nor the notification's
    * schedule. A delivery made but not recorded is sent again (at least once,
    * same webhook-id).
    */
-  async process(job: Job<DeliveryJobData>, token?: string): Promise<string> {
+  async process(job: Job<DeliveryJobData>): Promise<string> {
+    const token = job.token;
     const id = job.data.notificationId;
     try {
       const result = await this.attempt(job);

@@ -79,7 +79,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     ...workerOptions,
     concurrency: Math.max(1, Math.min(concurrency, 20)),
   });
-  const deliveryWorker = new Worker<DeliveryJobData>(QUEUES.deliveries, (job, token) => deliveryProcessor.process(job, token), {
+  const deliveryWorker = new Worker<DeliveryJobData>(QUEUES.deliveries, (job) => deliveryProcessor.process(job), {
     ...workerOptions,
     concurrency,
     settings: { backoffStrategy: deliveryBackoff },
