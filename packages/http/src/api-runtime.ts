@@ -24,15 +24,6 @@ import {
 import { createApp } from './app.js';
 import { answerClientErrorsWithProblems } from './middleware/client-error.js';
 import type { ReadinessCheck } from './routes/health.js';
-import { createOpenApiBuilder } from './openapi/document.js';
-import {
-  ATTEMPT_SCHEMA,
-  EVENT_SCHEMA,
-  NOTIFICATION_PAGE_SCHEMA,
-  NOTIFICATION_SCHEMA,
-  PING_RESULT_SCHEMA,
-  REQUEUED_SCHEMA,
-} from './openapi/pipeline-components.js';
 import { eventRoutes } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -73,17 +64,8 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
 
-  const openapi = createOpenApiBuilder()
-    .addSchema('Event', EVENT_SCHEMA)
-    .addSchema('Attempt', ATTEMPT_SCHEMA)
-    .addSchema('Notification', NOTIFICATION_SCHEMA)
-    .addSchema('NotificationPage', NOTIFICATION_PAGE_SCHEMA)
-    .addSchema('Requeued', REQUEUED_SCHEMA)
-    .addSchema('PingResult', PING_RESULT_SCHEMA);
-
   const app = createApp({
     logger,
-    openapi,
     services: {
       auth: new AuthService({ adminApiKey: config.api.adminApiKey, apiKeys }),
       apiKeys: new ApiKeyService({ apiKeys, tenants }),

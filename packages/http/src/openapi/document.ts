@@ -1,4 +1,12 @@
 import { OpenApiBuilder } from './builder.js';
+import {
+  ATTEMPT_SCHEMA,
+  EVENT_SCHEMA,
+  NOTIFICATION_PAGE_SCHEMA,
+  NOTIFICATION_SCHEMA,
+  PING_RESULT_SCHEMA,
+  REQUEUED_SCHEMA,
+} from './pipeline-components.js';
 import { API_KEY_SCHEMA, CREATED_WEBHOOK_SCHEMA, EVENT_TYPE_SCHEMA, SECRET_SCHEMA, WEBHOOK_SCHEMA } from './components.js';
 
 /** A builder holding Hookrelay's info and shared response schemas; routes add their operations. */
@@ -12,5 +20,11 @@ export function createOpenApiBuilder(version = '0.1.0'): OpenApiBuilder {
     .addSchema('CreatedWebhook', CREATED_WEBHOOK_SCHEMA)
     .addSchema('Secret', SECRET_SCHEMA)
     .addSchema('EventType', EVENT_TYPE_SCHEMA)
-    .addSchema('ApiKey', API_KEY_SCHEMA);
+    .addSchema('ApiKey', API_KEY_SCHEMA)
+    .addSchema('Event', EVENT_SCHEMA)
+    .addSchema('Attempt', ATTEMPT_SCHEMA)
+    .addSchema('Notification', NOTIFICATION_SCHEMA)
+    .addSchema('NotificationPage', NOTIFICATION_PAGE_SCHEMA)
+    .addSchema('Requeued', REQUEUED_SCHEMA)
+    .addSchema('PingResult', PING_RESULT_SCHEMA);
 }
