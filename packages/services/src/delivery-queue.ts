@@ -56,10 +56,8 @@ export class DeliveryQueue {
 
   /** Replaces whatever job a notification has (e.g. its failed job after expiry) with a fresh one. */
   async replace(items: readonly DeliveryToEnqueue[]): Promise<void> {
-    for (const item of items) {
-      const existing = await this.queue.getJob(item.notificationId);
-      if (existing) await existing.remove().catch(() => undefined);
-    }
+    // removed by id: no need to load each job first; a locked (active) job stays and the add below is a no-op
+    await Promise.all(items.map((item) => this.queue.remove(item.notificationId).catch(() => 0)));
     await this.enqueue(items);
   }
 
