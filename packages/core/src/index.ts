@@ -9,3 +9,4 @@ export * from './schemas.js';
 export * from './validate.js';
 export * from './page-token.js';
 export * from './secret-box.js';
+export * from './batcher.js';

@@ -21,8 +21,12 @@ export function isEncryptedSecret(stored: string): boolean {
   return stored.startsWith(ENCRYPTED_SECRET_PREFIX);
 }
 
+/** Decrypted secrets kept per stored value; every delivery opens its webhook's secret. */
+const OPENED_CACHE_SIZE = 10_000;
+
 export class SecretBox {
   private readonly key: Buffer | null;
+  private readonly opened = new Map<string, string>();
 
   /** `passphrase` undefined: secrets are stored in plain text (development only). */
   constructor(passphrase: string | undefined) {
@@ -48,10 +52,19 @@ export class SecretBox {
   open(stored: string | null): string | null {
     if (stored === null || !isEncryptedSecret(stored)) return stored;
     if (!this.key) throw new SecretDecryptionError('a webhook secret is encrypted but SECRET_ENCRYPTION_KEY is not set');
+    const cached = this.opened.get(stored);
+    if (cached !== undefined) return cached;
+    const secret = this.decrypt(this.key, stored);
+    if (this.opened.size >= OPENED_CACHE_SIZE) this.opened.clear();
+    this.opened.set(stored, secret);
+    return secret;
+  }
+
+  private decrypt(key: Buffer, stored: string): string {
     const [iv, tag, ciphertext] = stored.slice(ENCRYPTED_SECRET_PREFIX.length).split(':');
     if (!iv || !tag || ciphertext === undefined) throw new SecretDecryptionError('a stored webhook secret is malformed');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString('utf8');
     } catch {

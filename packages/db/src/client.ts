@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient, Prisma } from './generated/prisma/client.js';
 
 export { PrismaClient, Prisma };
@@ -17,6 +18,28 @@ export interface DatabaseOptions {
 export function createPrismaClient(options: DatabaseOptions): PrismaClient {
   const adapter = new PrismaPg({ connectionString: options.url, max: options.poolSize ?? 10 });
   return new PrismaClient({ adapter });
+}
+
+/** One pool of Postgres connections shared by Prisma and the batched hot-path statements (DeliveryStore, FanOutStore). */
+export interface Database {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function createDatabase(options: DatabaseOptions & { onIdleError?: (error: Error) => void }): Database {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // a connection that breaks while idle (Postgres restarted) is dropped from the pool; without a listener it would crash the process
+  pool.on('error', (error) => options.onIdleError?.(error));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
 }
 
 /** True when the database answers a trivial query. */

@@ -1,20 +1,6 @@
 import { Prisma, type Db, type Event } from './client.js';
 
-export interface NewEvent {
-  id: string;
-  tenantId: string;
-  type: string;
-  resource: string | null;
-  changedFields: string | null;
-  eventTime: Date;
-  idempotencyKey: string | null;
-}
-
 export class EventsRepository {
-  async create(db: Db, event: NewEvent): Promise<Event> {
-    return db.event.create({ data: event });
-  }
-
   async findById(db: Db, id: string): Promise<Event | null> {
     return db.event.findUnique({ where: { id } });
   }
@@ -27,4 +13,10 @@ export class EventsRepository {
 /** True when `error` is a unique-constraint violation (a concurrent duplicate). */
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+/** Postgres refused the data itself (SQLSTATE class 22: bad value, 23: constraint), not the connection. */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

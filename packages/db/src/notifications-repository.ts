@@ -1,10 +1,12 @@
 /**
- * Notifications: one per (event, matching webhook). The hot paths (fan-out,
- * loading a delivery, recording an attempt) use single SQL statements so a
- * delivery costs two round trips to Postgres.
+ * Notifications: one per (event, matching webhook). The worker's hot paths
+ * (fan-out, loading a delivery, recording an attempt) live in FanOutStore and
+ * DeliveryStore, batched over plain node-postgres; this repository serves
+ * the API and the reconciler.
  */
 import { Prisma, type Db, type Notification, type Attempt } from './client.js';
 import type { AttemptTrigger, NotificationStatus } from './generated/prisma/enums.js';
+import { DELIVERY_CONTEXT_SELECT } from './delivery-store.js';
 
 export interface DeliveryContext {
   id: string;
@@ -88,13 +90,6 @@ function filterWhere(filter: NotificationFilter): Prisma.NotificationWhereInput 
 }
 
 export class NotificationsRepository {
-  async createMany(
-    db: Db,
-    rows: { id: string; tenantId: string; eventId: string; webhookId: string; type: string; nextAttemptAt: Date }[],
-  ): Promise<void> {
-    if (rows.length) await db.notification.createMany({ data: rows });
-  }
-
   async findById(db: Db, tenantId: string | null, id: string): Promise<NotificationWithAttempts | null> {
     return db.notification.findFirst({
       where: { id, ...(tenantId !== null ? { tenantId } : {}) },
@@ -129,54 +124,10 @@ export class NotificationsRepository {
     });
   }
 
-  /** Everything the worker needs for one delivery, in one query. */
+  /** Everything one delivery needs, in one query (the worker loads them in batches through DeliveryStore). */
   async loadDeliveryContext(db: Db, id: string): Promise<DeliveryContext | null> {
-    const rows = await db.$queryRaw<DeliveryContext[]>`
-      SELECT n.id, n.tenant_id AS "tenantId", n.status, n.attempt_count AS "attemptCount",
-             n.cycle_attempts AS "cycleAttempts", n.cycle_trigger AS "cycleTrigger", n.next_attempt_at AS "nextAttemptAt", n.type,
-             e.id AS "eventId", e.event_time AS "eventTime", e.resource, e.changed_fields AS "changedFields",
-             w.id AS "webhookId", w.url, w.metadata, w.secret, w.previous_secret AS "previousSecret",
-             w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit",
-             w.is_enabled AS "webhookEnabled", (w.deleted_at IS NOT NULL) AS "webhookDeleted",
-             w.failing_since AS "failingSince"
-      FROM notifications n
-      JOIN events e ON e.id = n.event_id
-      JOIN webhooks w ON w.id = n.webhook_id
-      WHERE n.id = ${id}::uuid`;
+    const rows = await db.$queryRaw<DeliveryContext[]>`${Prisma.raw(DELIVERY_CONTEXT_SELECT)} WHERE n.id = ${id}::uuid`;
     return rows[0] ?? null;
-  }
-
-  /**
-   * Records an attempt and moves the notification to its next state in one
-   * statement. Only a PENDING notification is changed, so a cancellation that
-   * raced the delivery wins; returns false when nothing was updated.
-   */
-  async recordAttempt(db: Db, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
-    const now = attempt.attemptedAt;
-    const nextAttemptAt = outcome.status === 'PENDING' ? outcome.nextAttemptAt : null;
-    const deliveredAt = outcome.status === 'SUCCEEDED' ? now : null;
-    const expiredAt = outcome.status === 'EXPIRED' ? now : null;
-    const cancelledAt = outcome.status === 'CANCELLED' ? now : null;
-    const updated = await db.$executeRaw`
-      WITH a AS (
-        INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
-        VALUES (gen_random_uuid(), ${attempt.notificationId}::uuid, ${attempt.attemptNumber}, ${attempt.attemptedAt},
-                ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
-                ${attempt.trigger}::"AttemptTrigger")
-        ON CONFLICT (notification_id, attempt_number) DO NOTHING
-      )
-      UPDATE notifications SET
-        status = ${outcome.status}::"NotificationStatus",
-        attempt_count = attempt_count + 1,
-        cycle_attempts = cycle_attempts + 1,
-        next_attempt_at = ${nextAttemptAt},
-        last_status_code = ${attempt.statusCode},
-        delivered_at = COALESCE(${deliveredAt}::timestamptz, delivered_at),
-        expired_at = ${expiredAt}::timestamptz,
-        cancelled_at = COALESCE(${cancelledAt}::timestamptz, cancelled_at),
-        updated_at = now()
-      WHERE id = ${attempt.notificationId}::uuid AND status = 'PENDING'`;
-    return updated > 0;
   }
 
   /** Records an attempt made outside the schedule (resend) without touching the retry cycle. */

@@ -62,16 +62,6 @@ export class WebhooksRepository {
     return this.db.webhook.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: query.limit });
   }
 
-  /** Ids of the tenant's enabled webhooks that receive `type`: the fan-out of an event. */
-  async idsReceiving(tenantId: string, type: string): Promise<string[]> {
-    const rows = await this.db.webhook.findMany({
-      where: { tenantId, isEnabled: true, deletedAt: null, ...receiving(type) },
-      select: { id: true },
-      orderBy: { id: 'asc' },
-    });
-    return rows.map((r) => r.id);
-  }
-
   update(id: string, changes: WebhookChanges): Promise<Webhook> {
     return this.db.webhook.update({ where: { id }, data: changes });
   }

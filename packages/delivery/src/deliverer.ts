@@ -119,7 +119,7 @@ export class Deliverer {
       const finish = () => {
         if (settled) return;
         settled = true;
-        resolve({ statusCode, body: Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8'), retryAfter });
+        resolve({ statusCode, body: storableText(Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT)), retryAfter });
       };
       stream.on('response', (response: { statusCode: number; headers: Record<string, string | undefined> }) => {
         statusCode = response.statusCode;
@@ -147,4 +147,9 @@ export class Deliverer {
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
+}
+
+/** Postgres text cannot hold NUL: a receiver answering with one would make its attempt unrecordable. */
+function storableText(bytes: Buffer): string {
+  return bytes.toString('utf8').replace(/\u0000/g, '\uFFFD');
 }

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox, type Config, type Logger } from '@hookrelay/core';
-import { ApiKeysRepository, EventTypesRepository, TenantsRepository, createPrismaClient, isDatabaseReachable } from '@hookrelay/db';
+import { ApiKeysRepository, EventTypesRepository, FanOutStore, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import {
   ApiKeyService,
@@ -47,7 +47,12 @@ export interface ApiRuntimeOptions {
 }
 
 export async function startApiRuntime(config: Config, logger: Logger, options: ApiRuntimeOptions = {}): Promise<ApiRuntime> {
-  const db = createPrismaClient({ url: config.databaseUrl, poolSize: 20 });
+  const database = createDatabase({
+    url: config.databaseUrl,
+    poolSize: 20,
+    onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection lost'),
+  });
+  const db = database.prisma;
   const redis = createRedisConnection(config.redisUrl);
   redis.on('error', (err: Error) => logger.debug({ err }, 'redis connection error'));
 
@@ -59,7 +64,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
-  const ingest = new EventIngestService(db, new EventCatalog(db), deliveries, logger);
+  const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
   const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets);
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
@@ -107,7 +112,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       clearTimeout(force);
       await deliveries.close();
       deliverer.close();
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      await Promise.allSettled([database.close(), redis.quit()]);
     },
   };
 }

@@ -22,9 +22,8 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-function sameSecret(a: string, b: string): boolean {
-  // Comparing digests keeps the comparison constant-time whatever the lengths.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
 }
 
 export interface AuthServiceDeps {
@@ -33,14 +32,19 @@ export interface AuthServiceDeps {
 }
 
 export class AuthService {
-  constructor(private readonly deps: AuthServiceDeps) {}
+  /** Comparing digests keeps the comparison constant-time whatever the lengths. */
+  private readonly adminDigest: Buffer | null;
+
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.adminDigest = deps.adminApiKey ? digest(deps.adminApiKey) : null;
+  }
 
   /** Resolves an `Authorization` header value; anything but a valid, unrevoked key is a 401. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
     if (!match) throw new UnauthorizedError('Missing or malformed Authorization header; expected "Bearer <key>"');
     const token = match[1];
-    if (this.deps.adminApiKey && sameSecret(token, this.deps.adminApiKey)) {
+    if (this.adminDigest && timingSafeEqual(digest(token), this.adminDigest)) {
       return { isAdmin: true, tenant: null, keyId: null };
     }
     if (token.startsWith(API_KEY_PREFIX)) {

@@ -6,7 +6,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
-import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type PrismaClient } from '@hookrelay/db';
+import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
 
@@ -71,6 +71,8 @@ export class DeliveryProcessor {
 
   constructor(
     private readonly db: PrismaClient,
+    /** batched load and record of deliveries */
+    private readonly store: DeliveryStore,
     private readonly deliverer: Deliverer,
     private readonly schedule: RetrySchedule,
     private readonly logger: Logger,
@@ -127,7 +129,7 @@ export class DeliveryProcessor {
 
   private async attempt(job: Job<DeliveryJobData>): Promise<string> {
     const id = job.data.notificationId;
-    const ctx = await this.infra('load', () => this.notifications.loadDeliveryContext(this.db, id));
+    const ctx = await this.infra('load', () => this.store.load(id));
     if (!ctx) return 'missing';
     if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
     if (ctx.webhookDeleted || !ctx.webhookEnabled) {
@@ -144,11 +146,9 @@ export class DeliveryProcessor {
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = this.decide(result, cycleAttempt);
-    const recorded = await this.infra('record', () => this.notifications.recordAttempt(
-      this.db,
-      attemptRecord(ctx, result, now, ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule'),
-      outcome,
-    ));
+    const recorded = await this.infra('record', () =>
+      this.store.record(attemptRecord(ctx, result, now, ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule'), outcome),
+    );
     this.logger.info(
       {
         tenant: ctx.tenantId,

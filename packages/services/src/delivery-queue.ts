@@ -5,6 +5,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  Batcher,
   DELIVERY_JOB_NAME,
   DELIVERY_JOB_RETENTION,
   QUEUES,
@@ -26,6 +27,8 @@ export interface DeliveryToEnqueue {
 
 export class DeliveryQueue {
   readonly queue: Queue<DeliveryJobData, unknown, string>;
+  /** concurrent enqueues (one per event) share one addBulk */
+  private readonly adds: Batcher<readonly DeliveryToEnqueue[], void>;
 
   constructor(
     private readonly connection: Redis,
@@ -33,6 +36,7 @@ export class DeliveryQueue {
     private readonly schedule: RetrySchedule,
   ) {
     this.queue = new Queue<DeliveryJobData, unknown, string>(QUEUES.deliveries, { connection, prefix });
+    this.adds = new Batcher((groups) => this.addAll(groups), { maxBatch: 100, maxInFlight: 2 });
   }
 
   jobOptions(item: DeliveryToEnqueue): JobsOptions {
@@ -48,10 +52,14 @@ export class DeliveryQueue {
   }
 
   async enqueue(items: readonly DeliveryToEnqueue[]): Promise<void> {
-    if (!items.length) return;
+    if (items.length) await this.adds.submit(items);
+  }
+
+  private async addAll(groups: (readonly DeliveryToEnqueue[])[]): Promise<void[]> {
     await this.queue.addBulk(
-      items.map((item) => ({ name: DELIVERY_JOB_NAME, data: { notificationId: item.notificationId }, opts: this.jobOptions(item) })),
+      groups.flat().map((item) => ({ name: DELIVERY_JOB_NAME, data: { notificationId: item.notificationId }, opts: this.jobOptions(item) })),
     );
+    return groups.map(() => undefined);
   }
 
   /** Replaces whatever job a notification has (e.g. its failed job after expiry) with a fresh one. */

@@ -1,13 +1,13 @@
 /**
  * Turns an event into notifications. Save first, enqueue second: the event
- * and one notification per matching enabled webhook are written in one
- * transaction, then one delivery job per notification is enqueued. When
- * Redis is down the enqueue fails but nothing is lost: the reconciler finds
- * the PENDING rows.
+ * and one notification per matching enabled webhook are written by one
+ * statement (FanOutStore, batched with concurrent publishes), then one
+ * delivery job per notification is enqueued. When Redis is down the enqueue
+ * fails but nothing is lost: the reconciler finds the PENDING rows.
  */
 import { randomUUID } from 'node:crypto';
-import { ValidationError, type Logger } from '@hookrelay/core';
-import { EventsRepository, isUniqueViolation, NotificationsRepository, WebhooksRepository, type Event, type PrismaClient } from '@hookrelay/db';
+import { ConflictError, ValidationError, type Logger } from '@hookrelay/core';
+import { EventsRepository, NotificationsRepository, type Event, type FanOutStore, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EventCatalog } from './event-catalog.js';
 
@@ -38,30 +38,36 @@ export class EventIngestService {
 
   constructor(
     private readonly db: PrismaClient,
+    private readonly store: FanOutStore,
     private readonly catalog: EventCatalog,
     private readonly deliveries: DeliveryQueue,
     private readonly logger: Logger,
   ) {}
 
-  /** `eventId` is given by producers publishing through Redis; a redelivered job then finds its event. */
+  /**
+   * `eventId` is given by producers publishing through Redis; a redelivered
+   * job then finds its event. A repeat (same id or idempotency key) is
+   * detected by the insert itself, so a new event costs no lookup first.
+   */
   async ingest(tenantId: string, input: EventInput, eventId?: string): Promise<IngestResult> {
     const id = eventId ?? randomUUID();
     if (!(await this.catalog.isKnown(tenantId, input.type))) {
       throw new ValidationError(`Unknown event type "${input.type}"`, [{ field: 'type', message: `"type" ${input.type} is not a known event type` }]);
     }
-    const existing = input.idempotency_key || eventId ? await this.findExisting(tenantId, id, input.idempotency_key) : null;
-    if (existing) return existing;
-
-    let saved: { event: Event; notificationIds: string[] };
-    try {
-      saved = await this.save(tenantId, input, id);
-    } catch (error) {
-      // a concurrent publish with the same key won the race: answer with its event
-      if (isUniqueViolation(error)) {
-        const winner = await this.findExisting(tenantId, id, input.idempotency_key);
-        if (winner) return winner;
-      }
-      throw error;
+    const saved = await this.store.fanOut({
+      id,
+      tenantId,
+      type: input.type,
+      resource: asJsonText(input.resource),
+      changedFields: asJsonText(input.changed_fields),
+      eventTime: input.event_time ? new Date(input.event_time) : new Date(),
+      idempotencyKey: input.idempotency_key ?? null,
+    });
+    if (!saved) {
+      // a concurrent publish with the same key (or a redelivered job) won the race: answer with its event
+      const winner = await this.findExisting(tenantId, id, input.idempotency_key);
+      if (winner) return winner;
+      throw new ConflictError(`Event id ${id} is already used`);
     }
 
     try {
@@ -70,25 +76,6 @@ export class EventIngestService {
       this.logger.warn({ err: error, event_id: id }, 'enqueue failed; the reconciler will deliver these notifications');
     }
     return { ...saved, duplicate: false };
-  }
-
-  private async save(tenantId: string, input: EventInput, id: string): Promise<{ event: Event; notificationIds: string[] }> {
-    const now = new Date();
-    return this.db.$transaction(async (tx) => {
-      const event = await this.events.create(tx, {
-        id,
-        tenantId,
-        type: input.type,
-        resource: asJsonText(input.resource),
-        changedFields: asJsonText(input.changed_fields),
-        eventTime: input.event_time ? new Date(input.event_time) : now,
-        idempotencyKey: input.idempotency_key ?? null,
-      });
-      const webhookIds = await new WebhooksRepository(tx).idsReceiving(tenantId, input.type);
-      const rows = webhookIds.map((webhookId) => ({ id: randomUUID(), tenantId, eventId: id, webhookId, type: input.type, nextAttemptAt: now }));
-      await this.notifications.createMany(tx, rows);
-      return { event, notificationIds: rows.map((r) => r.id) };
-    });
   }
 
   private async findExisting(tenantId: string, id: string, idempotencyKey: string | undefined): Promise<IngestResult | null> {

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
 import { QUEUES, SecretBox, type Config, type DeliveryJobData, type EventJobData, type Logger } from '@hookrelay/core';
-import { createPrismaClient } from '@hookrelay/db';
+import { createDatabase, DeliveryStore, FanOutStore } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
 import { DeliveryQueue } from './delivery-queue.js';
@@ -56,16 +56,22 @@ export function stalledIntervalFor(lockDurationMs: number): number {
 
 export async function startWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
   const concurrency = config.delivery.concurrency;
-  const db = createPrismaClient({ url: config.databaseUrl, poolSize: Math.min(50, Math.max(5, Math.ceil(concurrency / 4))) });
+  // deliveries and fan-out share statements (DeliveryStore, FanOutStore), so a few connections serve any concurrency
+  const database = createDatabase({
+    url: config.databaseUrl,
+    poolSize: 10,
+    onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection lost'),
+  });
+  const db = database.prisma;
   const connection = createRedisConnection(config.redisUrl);
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(connection, config.queuePrefix, config.delivery.retrySchedule);
-  const ingest = new EventIngestService(db, new EventCatalog(db), deliveries, logger);
+  const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
   const eventProcessor = new EventJobProcessor(ingest, logger);
   const metrics = new Metrics();
   const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
   metrics.watchQueues([eventsQueue, deliveries.queue]);
-  const deliveryProcessor = new DeliveryProcessor(db, deliverer, config.delivery.retrySchedule, logger, metrics, {
+  const deliveryProcessor = new DeliveryProcessor(db, new DeliveryStore(database.pool), deliverer, config.delivery.retrySchedule, logger, metrics, {
     secrets: new SecretBox(config.secretEncryptionKey),
     rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
     health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
@@ -103,7 +109,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
       metricsServer?.close();
       await Promise.all([deliveries.close(), eventsQueue.close()]);
       deliverer.close();
-      await db.$disconnect();
+      await database.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

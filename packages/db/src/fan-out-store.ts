@@ -1,0 +1,107 @@
+/**
+ * Fan-out: an event and one PENDING notification per enabled webhook of its
+ * tenant whose `enabled_events` match, written by a single statement (so
+ * atomically, without a transaction block). Concurrent publishes share
+ * statements through a Batcher, which is what lets HTTP ingest and the
+ * events worker keep up with thousands of events a second.
+ */
+import type pg from 'pg';
+import { Batcher, patternsMatching } from '@hookrelay/core';
+import { isDataError } from './events-repository.js';
+import type { Event } from './client.js';
+
+export interface NewEvent {
+  id: string;
+  tenantId: string;
+  type: string;
+  resource: string | null;
+  changedFields: string | null;
+  eventTime: Date;
+  idempotencyKey: string | null;
+}
+
+/** null: an event with that id, or that tenant's idempotency key, exists already; nothing was written. */
+export type FanOutResult = { event: Event; notificationIds: string[] } | null;
+
+/**
+ * An event whose id or (tenant, idempotency key) exists is skipped (ON
+ * CONFLICT DO NOTHING) and so are its notifications: the caller looks the
+ * existing one up. A webhook receives the event when its enabled_events hold
+ * the type itself, `*`, or a `PREFIX.*` above it (the patterns are computed
+ * in patternsMatching, the same rule as everywhere else).
+ */
+const FAN_OUT = `
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
+      id uuid, tenant_id text, type text, resource text, changed_fields text,
+      event_time timestamptz, idempotency_key text, patterns text[])
+  ),
+  e AS (
+    INSERT INTO events (id, tenant_id, type, resource, changed_fields, event_time, idempotency_key)
+    SELECT id, tenant_id, type, resource, changed_fields, event_time, idempotency_key FROM input
+    ON CONFLICT DO NOTHING
+    RETURNING id, created_at
+  ),
+  n AS (
+    INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
+    SELECT gen_random_uuid(), i.tenant_id, i.id, w.id, i.type, now()
+    FROM e
+    JOIN input i ON i.id = e.id
+    JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
+    RETURNING id, event_id
+  )
+  SELECT e.id, e.created_at AS "createdAt",
+         COALESCE(array_agg(n.id::text ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL), '{}') AS "notificationIds"
+  FROM e LEFT JOIN n ON n.event_id = e.id
+  GROUP BY e.id, e.created_at`;
+
+export interface FanOutStoreOptions {
+  /** most events per statement (default 100) */
+  maxBatch?: number;
+  /** statements running at once (default 2) */
+  maxInFlight?: number;
+}
+
+export class FanOutStore {
+  private readonly batcher: Batcher<NewEvent, FanOutResult>;
+
+  constructor(private readonly pool: pg.Pool, options: FanOutStoreOptions = {}) {
+    this.batcher = new Batcher((events) => this.fanOutMany(events), {
+      maxBatch: options.maxBatch ?? 100,
+      maxInFlight: options.maxInFlight ?? 2,
+      isolateOn: isDataError,
+    });
+  }
+
+  fanOut(event: NewEvent): Promise<FanOutResult> {
+    return this.batcher.submit(event);
+  }
+
+  private async fanOutMany(batch: NewEvent[]): Promise<FanOutResult[]> {
+    // the same id twice in one statement would fan out twice: the later ones wait for the next batch's answer (null)
+    const seen = new Set<string>();
+    const events = batch.filter((e) => !seen.has(e.id) && seen.add(e.id));
+    const input = events.map((e) => ({
+      id: e.id,
+      tenant_id: e.tenantId,
+      type: e.type,
+      resource: e.resource,
+      changed_fields: e.changedFields,
+      event_time: e.eventTime,
+      idempotency_key: e.idempotencyKey,
+      patterns: patternsMatching(e.type),
+    }));
+    const { rows } = await this.pool.query<{ id: string; createdAt: Date; notificationIds: string[] }>({
+      name: 'hookrelay_fan_out',
+      text: FAN_OUT,
+      values: [JSON.stringify(input)],
+    });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const taken = new Set<string>();
+    return batch.map((e) => {
+      const row = taken.has(e.id) ? undefined : byId.get(e.id);
+      taken.add(e.id);
+      return row ? { event: { ...e, createdAt: row.createdAt }, notificationIds: row.notificationIds } : null;
+    });
+  }
+}
