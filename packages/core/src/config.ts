@@ -5,12 +5,18 @@
  */
 import Joi from 'joi';
 import { ConfigError } from './errors.js';
+import { clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisSettings } from './redis-settings.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './retry-schedule.js';
+
+export * from './redis-settings.js';
 
 export interface Config {
   env: string;
   logLevel: string;
   databaseUrl: string;
+  /** one server or a cluster (REDIS_CLUSTER_NODES or a redis+cluster:// REDIS_URL); connect with this */
+  redis: RedisSettings;
+  /** REDIS_URL as given; in cluster mode a redis+cluster:// URL, which a plain ioredis `Redis` cannot open */
   redisUrl: string;
   queuePrefix: string;
   api: { port: number; adminApiKey: string };
@@ -34,7 +40,9 @@ const envSchema = Joi.object({
   NODE_ENV: Joi.string().default('development'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).default('postgresql://postgres@127.0.0.1:5432/hookrelay'),
-  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).default('redis://127.0.0.1:6379'),
+  // both parsed by redisSettings(), which names the variable in its message
+  REDIS_URL: Joi.string().default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: Joi.string(),
   QUEUE_PREFIX: Joi.string().pattern(/^[A-Za-z0-9_{}:.-]+$/).max(64).default('hookrelay'),
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   ADMIN_API_KEY: Joi.string().min(8),
@@ -47,6 +55,33 @@ const envSchema = Joi.object({
   WORKER_METRICS_PORT: Joi.number().integer().min(0).max(65535).default(9464),
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
 }).unknown(true);
+
+function invalid(name: string, message: string): ConfigError {
+  return new ConfigError(`Invalid configuration: ${name}: ${message}`);
+}
+
+function redisSettings(env: NodeJS.ProcessEnv, value: { REDIS_URL: string; REDIS_CLUSTER_NODES?: string; QUEUE_PREFIX: string }): RedisSettings {
+  let settings: RedisSettings;
+  if (value.REDIS_CLUSTER_NODES !== undefined) {
+    if (env.REDIS_URL !== undefined) {
+      throw invalid('REDIS_CLUSTER_NODES', 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both (for a password or TLS use REDIS_URL=redis+cluster://user:pass@host:port,host:port)');
+    }
+    try {
+      settings = { kind: 'cluster', nodes: parseClusterNodes(value.REDIS_CLUSTER_NODES), tls: false };
+    } catch (error) {
+      throw invalid('REDIS_CLUSTER_NODES', `must be a comma-separated host:port list: ${(error as Error).message}`);
+    }
+  } else {
+    try {
+      settings = parseRedisUrl(value.REDIS_URL);
+    } catch (error) {
+      throw invalid('REDIS_URL', (error as Error).message);
+    }
+  }
+  const prefixProblem = settings.kind === 'cluster' ? clusterPrefixProblem(value.QUEUE_PREFIX) : null;
+  if (prefixProblem) throw invalid('QUEUE_PREFIX', prefixProblem);
+  return settings;
+}
 
 export interface LoadOptions {
   /** the API needs ADMIN_API_KEY; the worker does not */
@@ -64,11 +99,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   if (value.NODE_ENV === 'production' && !value.SECRET_ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration: SECRET_ENCRYPTION_KEY: is required when NODE_ENV=production (webhook secrets are encrypted at rest with it)');
   }
+  const redis = redisSettings(env, value);
   return {
     env: value.NODE_ENV,
     logLevel: value.LOG_LEVEL,
     databaseUrl: value.DATABASE_URL,
-    redisUrl: value.REDIS_URL,
+    redis,
+    redisUrl: value.REDIS_CLUSTER_NODES !== undefined ? `redis+cluster://${value.REDIS_CLUSTER_NODES.replace(/\s/g, '')}` : value.REDIS_URL,
     queuePrefix: value.QUEUE_PREFIX,
     api: { port: value.PORT, adminApiKey: value.ADMIN_API_KEY ?? '' },
     delivery: {

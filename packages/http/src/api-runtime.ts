@@ -53,7 +53,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
     onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection lost'),
   });
   const db = database.prisma;
-  const redis = createRedisConnection(config.redisUrl);
+  const redis = createRedisConnection(config.redis);
   redis.on('error', (err: Error) => logger.debug({ err }, 'redis connection error'));
 
   const tenants = new TenantsRepository(db);

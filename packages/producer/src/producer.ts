@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import {
   EVENT_JOB_NAME,
   EVENT_JOB_RETENTION,
@@ -14,14 +14,24 @@ import {
   QUEUES,
   validate,
   type EventJobData,
+  type RedisNode,
 } from '@hookrelay/core';
+import { assertPrefixFits, connect, redisSettingsOf } from './connection.js';
 
 export interface ProducerOptions {
-  /** defaults to redis://127.0.0.1:6379 */
+  /**
+   * `redis://` or `rediss://` for one server; `redis+cluster://[user:pass@]host:port[,host:port...]`
+   * (`rediss+cluster://` for TLS) for a Redis Cluster. Defaults to redis://127.0.0.1:6379.
+   */
   redisUrl?: string;
-  /** an existing ioredis connection to share instead of `redisUrl` */
-  connection?: Redis;
-  /** must equal the QUEUE_PREFIX of the Hookrelay deployment; defaults to "hookrelay" */
+  /** a Redis Cluster's seed nodes ("host:port" or {host, port}), instead of `redisUrl` */
+  clusterNodes?: readonly (string | RedisNode)[];
+  /** an existing ioredis connection (Redis or Cluster) to share instead of `redisUrl` / `clusterNodes` */
+  connection?: Redis | Cluster;
+  /**
+   * must equal the QUEUE_PREFIX of the Hookrelay deployment; defaults to "hookrelay".
+   * On a cluster it must contain a hash tag, e.g. "{hookrelay}" (otherwise createProducer throws).
+   */
   queuePrefix?: string;
 }
 
@@ -43,9 +53,18 @@ function toJob(event: PublishInput) {
 }
 
 export function createProducer(options: ProducerOptions = {}): Producer {
+  const prefix = options.queuePrefix ?? 'hookrelay';
   const ownsConnection = !options.connection;
-  const connection = options.connection ?? new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
-  const queue = new Queue<EventJobData, unknown, string>(QUEUES.events, { connection, prefix: options.queuePrefix ?? 'hookrelay' });
+  let connection: Redis | Cluster;
+  if (options.connection) {
+    assertPrefixFits(options.connection instanceof Cluster, prefix);
+    connection = options.connection;
+  } else {
+    const settings = redisSettingsOf(options);
+    assertPrefixFits(settings.kind === 'cluster', prefix);
+    connection = connect(settings);
+  }
+  const queue = new Queue<EventJobData, unknown, string>(QUEUES.events, { connection, prefix });
 
   return {
     async publish(event) {

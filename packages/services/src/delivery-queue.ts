@@ -3,7 +3,7 @@
  * notification id (so enqueueing twice is a no-op), carrying ids only.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   Batcher,
   DELIVERY_JOB_NAME,
@@ -31,7 +31,7 @@ export class DeliveryQueue {
   private readonly adds: Batcher<readonly DeliveryToEnqueue[], void>;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: Redis | Cluster,
     prefix: string,
     private readonly schedule: RetrySchedule,
   ) {

@@ -6,7 +6,7 @@
  * replicas with skewed clocks still agree.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** The window of `rate_limit` (deliveries per second), plus a margin for network jitter between send and arrival. */
 export const RATE_WINDOW_MS = 1000;
@@ -28,13 +28,14 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 
 export class WebhookRateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly windowMs = RATE_WINDOW_MS + RATE_MARGIN_MS,
   ) {}
 
   /** 0 when a delivery to `webhookId` may start now (and it is counted), else the ms to wait. */
   async acquire(webhookId: string, limit: number): Promise<number> {
+    // starts with the queue prefix: on a Redis Cluster its hash tag puts the key in the queues' slot
     const key = `${this.prefix}:ratelimit:${webhookId}`;
     const wait = await this.redis.eval(SCRIPT, 1, key, limit, this.windowMs, randomUUID());
     return Number(wait);

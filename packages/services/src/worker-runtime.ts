@@ -63,7 +63,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection lost'),
   });
   const db = database.prisma;
-  const connection = createRedisConnection(config.redisUrl);
+  const connection = createRedisConnection(config.redis);
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(connection, config.queuePrefix, config.delivery.retrySchedule);
   const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
