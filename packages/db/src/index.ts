@@ -7,3 +7,4 @@ export * from './events-repository.js';
 export * from './notifications-repository.js';
 export * from './delivery-store.js';
 export * from './fan-out-store.js';
+export * from './stats-repository.js';

@@ -19,14 +19,17 @@ import {
   isRedisReachable,
   Metrics,
   NotificationService,
+  StatsService,
   WebhookService,
 } from '@hookrelay/services';
 import { createApp } from './app.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { answerClientErrorsWithProblems } from './middleware/client-error.js';
 import type { ReadinessCheck } from './routes/health.js';
 import { eventRoutes } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { statsRoutes } from './routes/stats.js';
 
 export interface ApiRuntime {
   server: Server;
@@ -78,7 +81,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       webhooks,
     },
     metrics,
-    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics)],
+    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db)), ...dashboardRoutes()],
     readiness: options.readiness ?? (async () => {
       const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
       return { database, redis: redisUp };

@@ -19,3 +19,4 @@ export * from './metrics-server.js';
 export * from './rate-limiter.js';
 export * from './webhook-health.js';
 export * from './webhook-view.js';
+export * from './stats-service.js';

@@ -1,0 +1,78 @@
+/**
+ * Read-only aggregates for the operator dashboard: notification counts by
+ * webhook and status, and each webhook's delivery health over a recent window.
+ */
+import type { Db } from './client.js';
+import type { NotificationStatus } from './generated/prisma/enums.js';
+
+export interface NotificationCountRow {
+  webhookId: string;
+  status: NotificationStatus;
+  count: number;
+}
+
+export interface WebhookHealthRow {
+  webhookId: string;
+  url: string;
+  isEnabled: boolean;
+  disabledReason: string | null;
+  /** attempts made since the window start */
+  attempts: number;
+  /** of those, answered with a 2xx */
+  succeeded: number;
+  avgDurationMs: number | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+export class StatsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** One row per (webhook, status) of the tenant, deleted webhooks included (their notifications still count). */
+  async notificationCounts(tenantId: string): Promise<NotificationCountRow[]> {
+    // through the tenant's webhooks, so the (webhook_id, status) index answers the counting
+    return this.db.$queryRaw<NotificationCountRow[]>`
+      SELECT n.webhook_id::text AS "webhookId", n.status::text AS status, count(*)::int AS count
+      FROM webhooks w
+      JOIN notifications n ON n.webhook_id = w.id
+      WHERE w.tenant_id = ${tenantId}
+      GROUP BY n.webhook_id, n.status`;
+  }
+
+  /**
+   * Every live webhook of the tenant with its attempts since `since` and the
+   * latest of them. Recording an attempt always touches its notification's
+   * `updated_at`, so notifications untouched since `since` are skipped
+   * before their attempts are joined.
+   */
+  async webhookHealth(tenantId: string, since: Date): Promise<WebhookHealthRow[]> {
+    return this.db.$queryRaw<WebhookHealthRow[]>`
+      WITH recent AS (
+        SELECT n.webhook_id, a.attempted_at, a.attempt_number, a.status_code, a.error, a.duration_ms
+        FROM notifications n
+        JOIN attempts a ON a.notification_id = n.id
+        WHERE n.tenant_id = ${tenantId} AND n.updated_at >= ${since} AND a.attempted_at >= ${since}
+      ),
+      totals AS (
+        SELECT webhook_id,
+               count(*)::int AS attempts,
+               (count(*) FILTER (WHERE status_code BETWEEN 200 AND 299))::int AS succeeded,
+               round(avg(duration_ms))::int AS avg_duration_ms
+        FROM recent GROUP BY webhook_id
+      ),
+      latest AS (
+        SELECT DISTINCT ON (webhook_id) webhook_id, attempted_at, status_code, error
+        FROM recent ORDER BY webhook_id, attempted_at DESC, attempt_number DESC
+      )
+      SELECT w.id::text AS "webhookId", w.url, w.is_enabled AS "isEnabled", w.disabled_reason AS "disabledReason",
+             coalesce(t.attempts, 0) AS attempts, coalesce(t.succeeded, 0) AS succeeded,
+             t.avg_duration_ms AS "avgDurationMs", l.attempted_at AS "lastAttemptAt",
+             l.status_code AS "lastStatusCode", l.error AS "lastError"
+      FROM webhooks w
+      LEFT JOIN totals t ON t.webhook_id = w.id
+      LEFT JOIN latest l ON l.webhook_id = w.id
+      WHERE w.tenant_id = ${tenantId} AND w.deleted_at IS NULL
+      ORDER BY w.created_at, w.id`;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The operator dashboard: a static page (HTML, one ES module, one stylesheet)
+ * that signs in with an API key and calls the `/v1` API from the browser.
+ * Loading it needs no key; every piece of data it shows comes from
+ * authenticated API calls. The assets live in `packages/http/dashboard/`,
+ * found from the package root so that both `src/` (tests) and `dist/` (built
+ * apps) serve the same files.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Response } from 'express';
+import { NotFoundError } from '@hookrelay/core';
+import type { RouteDefinition } from '../route-definition.js';
+
+/** `<package root>/dashboard/`: this file sits at `src/dashboard/` or `dist/dashboard/`. */
+export const DASHBOARD_ASSETS_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+
+/** Only these files are served: nothing else in the folder, and no path is ever built from the request. */
+const ASSETS: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'dashboard.js': 'text/javascript; charset=utf-8',
+  'dashboard.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+};
+
+/**
+ * Data shown on the page comes from webhook receivers (response bodies) and
+ * tenants (metadata): no inline script or style may run, and the page talks
+ * only to this origin.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const tags = ['Dashboard'];
+
+export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR): RouteDefinition[] {
+  const cache = new Map<string, Buffer>();
+
+  async function send(res: Response, name: string): Promise<void> {
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+    if (!type) throw new NotFoundError(`No dashboard asset ${name}`);
+    let body = cache.get(name);
+    if (!body) {
+      try {
+        body = await readFile(join(assetsDir, name));
+      } catch {
+        throw new NotFoundError(`The dashboard asset ${name} is not installed with this API`);
+      }
+      cache.set(name, body);
+    }
+    res
+      .set({
+        'content-type': type,
+        'content-security-policy': DASHBOARD_CSP,
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-cache',
+      })
+      .send(body);
+  }
+
+  return [
+    {
+      method: 'get',
+      path: '/dashboard',
+      summary: 'Operator dashboard',
+      description: 'A web page: sign in with an API key to watch webhooks, notifications and their attempts, and to ping, resend and send expired notifications again.',
+      tags,
+      public: true,
+      responses: { 200: { description: 'HTML page', schema: { type: 'string' }, contentType: 'text/html' } },
+      handler: (_req, res) => send(res, 'index.html'),
+    },
+    {
+      method: 'get',
+      path: '/dashboard/{asset}',
+      summary: 'Dashboard script, stylesheet and icon',
+      tags,
+      public: true,
+      responses: { 200: { description: 'The file', schema: { type: 'string' }, contentType: 'text/javascript' } },
+      handler: (req, res) => send(res, String(req.params.asset)),
+    },
+  ];
+}

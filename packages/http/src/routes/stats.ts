@@ -1,0 +1,65 @@
+/** `GET /v1/stats`: live notification counts and per-webhook health for one tenant (the dashboard polls it). */
+import { NOTIFICATION_STATUSES, tenantQuery, validate } from '@hookrelay/core';
+import { actingTenant, STATS_WINDOW_SECONDS, type StatsService } from '@hookrelay/services';
+import { noteTenant, principalOf } from '../context.js';
+import type { JsonSchema } from '../openapi/joi-to-json-schema.js';
+import type { RouteDefinition } from '../route-definition.js';
+
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
+
+const STATUS_COUNTS: JsonSchema = {
+  type: 'object',
+  required: [...NOTIFICATION_STATUSES, 'total'],
+  properties: Object.fromEntries([...NOTIFICATION_STATUSES, 'total'].map((k) => [k, { type: 'integer', minimum: 0 }])),
+};
+
+const WEBHOOK_STATS: JsonSchema = {
+  type: 'object',
+  required: ['webhook_id', 'url', 'is_enabled', 'disabled_reason', 'notifications', 'attempts', 'succeeded_attempts', 'success_rate', 'avg_duration_ms', 'last_attempt_at', 'last_status_code', 'last_error'],
+  properties: {
+    webhook_id: { type: 'string', format: 'uuid' },
+    url: { type: 'string' },
+    is_enabled: { type: 'boolean' },
+    disabled_reason: { type: ['string', 'null'] },
+    notifications: { ...STATUS_COUNTS, description: 'this webhook\'s notifications by status, all time' },
+    attempts: { type: 'integer', description: 'delivery attempts within the window' },
+    succeeded_attempts: { type: 'integer', description: 'attempts within the window answered with a 2xx' },
+    success_rate: { type: ['number', 'null'], minimum: 0, maximum: 1, description: 'succeeded_attempts / attempts; null without attempts' },
+    avg_duration_ms: { type: ['integer', 'null'] },
+    last_attempt_at: { ...nullableDateTime, description: 'latest attempt within the window' },
+    last_status_code: { type: ['integer', 'null'], description: 'null when that attempt got no response' },
+    last_error: { type: ['string', 'null'] },
+  },
+};
+
+const TENANT_STATS: JsonSchema = {
+  type: 'object',
+  required: ['tenant', 'generated_at', 'window_seconds', 'notifications', 'webhooks'],
+  properties: {
+    tenant: { type: 'string' },
+    generated_at: { type: 'string', format: 'date-time' },
+    window_seconds: { type: 'integer', description: 'the recent window the per-webhook health covers' },
+    notifications: { ...STATUS_COUNTS, description: 'the tenant\'s notifications by status, all time' },
+    webhooks: { type: 'array', items: WEBHOOK_STATS, description: 'every webhook of the tenant, in creation order' },
+  },
+};
+
+export function statsRoutes(stats: StatsService): RouteDefinition[] {
+  return [
+    {
+      method: 'get',
+      path: '/v1/stats',
+      summary: 'Notification counts and webhook health',
+      description: `The tenant's notifications by status, and for each webhook its counts, the success rate of its attempts over the last ${STATS_WINDOW_SECONDS / 3600} hours, its latest attempt's status code, time and error, and why it was disabled.`,
+      tags: ['Operations'],
+      query: tenantQuery,
+      responses: { 200: { description: 'The tenant\'s statistics', schema: TENANT_STATS } },
+      handler: async (req, res) => {
+        const { tenant: requested } = validate<{ tenant?: string }>(tenantQuery, req.query, 'query');
+        const tenant = actingTenant(principalOf(res), requested);
+        noteTenant(res, tenant);
+        res.json(await stats.forTenant(tenant));
+      },
+    },
+  ];
+}

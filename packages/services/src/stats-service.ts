@@ -1,0 +1,95 @@
+/**
+ * What an operator watches: how many notifications sit in each status, and
+ * how each webhook has been doing lately (success rate, last answer, why it
+ * was disabled). Read-only; backs `GET /v1/stats` and the dashboard.
+ */
+import { NOTIFICATION_STATUSES, type NotificationStatusName } from '@hookrelay/core';
+import { StatsRepository, type PrismaClient } from '@hookrelay/db';
+
+/** The recent window the per-webhook health covers. */
+export const STATS_WINDOW_SECONDS = 24 * 60 * 60;
+
+export type StatusCounts = Record<NotificationStatusName, number> & { total: number };
+
+export interface WebhookStats {
+  webhook_id: string;
+  url: string;
+  is_enabled: boolean;
+  disabled_reason: string | null;
+  /** notifications of this webhook by status, all time */
+  notifications: StatusCounts;
+  /** attempts within the window */
+  attempts: number;
+  succeeded_attempts: number;
+  /** succeeded_attempts / attempts; null without attempts in the window */
+  success_rate: number | null;
+  avg_duration_ms: number | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+}
+
+export interface TenantStats {
+  tenant: string;
+  generated_at: string;
+  window_seconds: number;
+  /** the tenant's notifications by status, all time */
+  notifications: StatusCounts;
+  webhooks: WebhookStats[];
+}
+
+function emptyCounts(): StatusCounts {
+  const counts = { total: 0 } as StatusCounts;
+  for (const status of NOTIFICATION_STATUSES) counts[status] = 0;
+  return counts;
+}
+
+function add(counts: StatusCounts, status: NotificationStatusName, n: number): void {
+  counts[status] += n;
+  counts.total += n;
+}
+
+export class StatsService {
+  private readonly stats: StatsRepository;
+
+  constructor(db: PrismaClient) {
+    this.stats = new StatsRepository(db);
+  }
+
+  async forTenant(tenantId: string): Promise<TenantStats> {
+    const now = new Date();
+    const since = new Date(now.getTime() - STATS_WINDOW_SECONDS * 1000);
+    const [counts, health] = await Promise.all([this.stats.notificationCounts(tenantId), this.stats.webhookHealth(tenantId, since)]);
+
+    const total = emptyCounts();
+    const byWebhook = new Map<string, StatusCounts>();
+    for (const row of counts) {
+      const status = row.status as NotificationStatusName;
+      add(total, status, row.count);
+      const mine = byWebhook.get(row.webhookId) ?? emptyCounts();
+      add(mine, status, row.count);
+      byWebhook.set(row.webhookId, mine);
+    }
+
+    return {
+      tenant: tenantId,
+      generated_at: now.toISOString(),
+      window_seconds: STATS_WINDOW_SECONDS,
+      notifications: total,
+      webhooks: health.map((w) => ({
+        webhook_id: w.webhookId,
+        url: w.url,
+        is_enabled: w.isEnabled,
+        disabled_reason: w.disabledReason,
+        notifications: byWebhook.get(w.webhookId) ?? emptyCounts(),
+        attempts: w.attempts,
+        succeeded_attempts: w.succeeded,
+        success_rate: w.attempts > 0 ? w.succeeded / w.attempts : null,
+        avg_duration_ms: w.avgDurationMs,
+        last_attempt_at: w.lastAttemptAt ? w.lastAttemptAt.toISOString() : null,
+        last_status_code: w.lastStatusCode,
+        last_error: w.lastError,
+      })),
+    };
+  }
+}
