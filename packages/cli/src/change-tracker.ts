@@ -1,0 +1,42 @@
+/**
+ * Remembers the state of every notification a tail has shown, so that each
+ * poll prints only what changed: a new notification, a new status, another
+ * attempt or a different last status code. Unchanged ones are not repeated.
+ */
+import type { Notification } from './notification.js';
+
+export interface Change {
+  notification: Notification;
+  /** the state shown before, undefined for a notification seen for the first time */
+  previous?: string;
+}
+
+const stateOf = (n: Notification): string => `${n.status}|${n.attempt_count}|${n.last_status_code ?? ''}`;
+
+export class ChangeTracker {
+  private readonly shown = new Map<string, string>();
+  private pending = 0;
+
+  /** The changes in `batch` (one poll's results, oldest first) since the previous calls. */
+  changes(batch: readonly Notification[]): Change[] {
+    const changes: Change[] = [];
+    for (const notification of batch) {
+      const state = stateOf(notification);
+      const previous = this.shown.get(notification.id);
+      if (previous === state) continue;
+      this.shown.set(notification.id, state);
+      changes.push({ notification, previous });
+    }
+    this.pending = batch.filter((n) => n.status === 'PENDING').length;
+    return changes;
+  }
+
+  /** At least one notification was seen, and none of the last poll's is PENDING. */
+  get settled(): boolean {
+    return this.shown.size > 0 && this.pending === 0;
+  }
+
+  get seen(): number {
+    return this.shown.size;
+  }
+}

@@ -1,0 +1,52 @@
+/** Notifications as the API returns them, and how the CLI shows one. */
+import type { NotificationStatusName } from '@hookrelay/core';
+
+/**
+ * Spelled out rather than imported: loading @hookrelay/core at run time
+ * costs every command ~300 ms (joi, pino). The check below fails the build
+ * if the API gains a status this list lacks.
+ */
+export const STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'] as const satisfies readonly NotificationStatusName[];
+type Missing = Exclude<NotificationStatusName, (typeof STATUSES)[number]>;
+const complete: [Missing] extends [never] ? true : Missing = true;
+void complete;
+
+export const FINAL_STATUSES: readonly string[] = ['SUCCEEDED', 'EXPIRED', 'CANCELLED'];
+
+export interface Attempt {
+  attempt_number: number;
+  attempted_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error: string | null;
+  trigger: string;
+}
+
+export interface Notification {
+  id: string;
+  tenant?: string;
+  event_id: string;
+  webhook_id: string;
+  type: string;
+  status: string;
+  attempt_count: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  created: string;
+  delivered_at: string | null;
+  expired_at: string | null;
+  cancelled_at?: string | null;
+  attempts: Attempt[];
+}
+
+export interface NotificationPage {
+  notifications: Notification[];
+  next_page_token: string | null;
+}
+
+/** When the notification last changed: its latest attempt or status change. */
+export function lastChange(n: Notification): string {
+  const times = [n.created, n.delivered_at, n.expired_at, n.cancelled_at ?? null, ...n.attempts.map((a) => a.attempted_at)];
+  return times.filter((t): t is string => Boolean(t)).sort().at(-1) ?? n.created;
+}

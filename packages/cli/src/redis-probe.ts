@@ -1,0 +1,48 @@
+/**
+ * Whether anything accepts TCP connections at a Redis URL's host and port.
+ * The producer's ioredis client retries a refused connection forever, so the
+ * CLI asks this first to fail fast (exit 3) with a clear reason.
+ */
+import { connect } from 'node:net';
+import { UsageError } from './errors.js';
+
+export type ProbeResult = true | { where: string; reason: string };
+
+/** The host:port pairs a Redis URL names: one for redis:// and rediss://, the seed list of a redis+cluster:// URL. */
+export function redisEndpoints(redisUrl: string): { host: string; port: number }[] {
+  const match = /^(redis|rediss|redis\+cluster|rediss\+cluster):\/\/(?:[^@/]*@)?([^/?#]*)/i.exec(redisUrl);
+  if (!match) throw new UsageError(`--redis-url must start with redis://, rediss://, redis+cluster:// or rediss+cluster://: ${redisUrl}`);
+  const cluster = match[1]!.toLowerCase().endsWith('+cluster');
+  const hosts = match[2]!.split(',').filter(Boolean);
+  if (!hosts.length) return [{ host: '127.0.0.1', port: 6379 }];
+  if (!cluster && hosts.length > 1) throw new UsageError(`--redis-url names several hosts; use redis+cluster:// for a Redis Cluster: ${redisUrl}`);
+  return hosts.map((h) => {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(h);
+    if (!m) throw new UsageError(`--redis-url has a bad host: ${h}`);
+    return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2] ?? 6379) };
+  });
+}
+
+/** True when the first reachable endpoint of the URL accepts a TCP connection (a cluster needs one seed). */
+export async function redisReachable(redisUrl: string, timeoutMs: number): Promise<ProbeResult> {
+  let last: ProbeResult = true;
+  for (const endpoint of redisEndpoints(redisUrl)) {
+    last = await tcpReachable(endpoint.host, endpoint.port, timeoutMs);
+    if (last === true) return true;
+  }
+  return last;
+}
+
+function tcpReachable(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  const where = `${host}:${port}`;
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (result: ProbeResult) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done({ where, reason: `no answer within ${timeoutMs} ms` }));
+    socket.once('error', (error: NodeJS.ErrnoException) => done({ where, reason: error.code ?? error.message }));
+  });
+}
