@@ -1,7 +1,8 @@
 /** Publishing straight into Redis with @hookrelay/producer: no HTTP hop. */
 import { Queue } from 'bullmq';
-import { QUEUES } from '@hookrelay/core';
-import { createProducer, type Producer } from '@hookrelay/producer';
+import { randomUUID } from 'node:crypto';
+import { EVENT_BATCH_JOB_NAME, QUEUES } from '@hookrelay/core';
+import { createProducer, EVENTS_PER_BATCH_JOB, type Producer } from '@hookrelay/producer';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, until, type Stack } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';
@@ -31,12 +32,57 @@ test('an event published through the SDK is delivered to matching webhooks', asy
   expect(search.body.notifications).toHaveLength(1);
 });
 
-test('a batch is published in one call and every event is delivered', async () => {
+test('a batch is published in one call, as batch jobs, and every event is delivered once with its own id', async () => {
   const tenant = uniqueTenant();
   await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.CREATED'], is_enabled: true });
-  const ids = (await producer.publishBatch(Array.from({ length: 20 }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { i } })))).map((r) => r.id);
+  // more than one batch job's worth, so the split is exercised too
+  const count = EVENTS_PER_BATCH_JOB + 20;
+  const ids = (await producer.publishBatch(Array.from({ length: count }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { i } })))).map((r) => r.id);
+  expect(new Set(ids).size).toBe(count);
   const idSet = new Set(ids);
-  await receiver.waitFor(20, { filter: (r) => idSet.has(JSON.parse(r.body).event_id) });
+  const received = await receiver.waitFor(count, { timeoutMs: 30_000, filter: (r) => idSet.has(JSON.parse(r.body).event_id) });
+  expect(new Set(received.map((r) => JSON.parse(r.body).event_id))).toEqual(idSet);
+  // the i-th id is the i-th event's
+  const third = received.find((r) => JSON.parse(r.body).event_id === ids[3])!;
+  expect(JSON.parse(third.body).resource).toBe('{"i":3}');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(receiver.requests.filter((r) => idSet.has(JSON.parse(r.body).event_id))).toHaveLength(count);
+});
+
+test('in a batch job a bad event is rejected on its own; a redelivered batch creates nothing twice', async () => {
+  const queue = new Queue(QUEUES.events, { connection: { url: stack.config.redisUrl }, prefix: stack.config.queuePrefix });
+  try {
+    const tenant = uniqueTenant();
+    await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.CREATED'], is_enabled: true });
+    const good = [randomUUID(), randomUUID()];
+    const events = [
+      { id: good[0], tenant, type: 'CARD.CREATED', resource: { n: 0 } },
+      { id: randomUUID(), tenant, type: 'UNKNOWN.THING', resource: {} },
+      { id: 'not-a-uuid', tenant, type: 'CARD.CREATED', resource: {} },
+      { id: good[1], tenant, type: 'CARD.CREATED', resource: { n: 1 } },
+    ];
+    const first = await queue.add(EVENT_BATCH_JOB_NAME, { events } as never, { jobId: randomUUID() });
+    const result = await until(async () => (await queue.getJob(first.id!))?.returnvalue);
+    expect(result).toMatchObject({ events: 2, notifications: 2 });
+    expect(result.rejected.map((r: { index: number }) => r.index)).toEqual([1, 2]);
+    expect(result.rejected[0].reason).toMatch(/unknown event type/i);
+    expect(result.rejected[1].reason).toMatch(/id/);
+    await receiver.waitFor(2, { filter: (r) => good.includes(JSON.parse(r.body).event_id) });
+
+    // the same batch again, as a retried job would bring it
+    const second = await queue.add(EVENT_BATCH_JOB_NAME, { events } as never, { jobId: randomUUID() });
+    expect(await until(async () => (await queue.getJob(second.id!))?.returnvalue)).toMatchObject({ events: 2, notifications: 2 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.requests.filter((r) => good.includes(JSON.parse(r.body).event_id))).toHaveLength(2);
+    const search = await stack.call('POST', '/v1/webhooks:search', { tenant, limit: 100 });
+    expect(search.body.notifications).toHaveLength(2);
+
+    // a batch job that is not a batch is rejected whole
+    const broken = await queue.add(EVENT_BATCH_JOB_NAME, { events: [] } as never, { jobId: randomUUID() });
+    expect(await until(async () => (await queue.getJob(broken.id!))?.failedReason)).toMatch(/rejected/);
+  } finally {
+    await queue.close();
+  }
 });
 
 test('the SDK validates with the API schema before touching Redis', async () => {

@@ -12,6 +12,10 @@ export const QUEUES = {
 } as const;
 
 export const EVENT_JOB_NAME = 'event';
+/** many events in one job: what publishBatch sends (one Redis write and one job to run per batch instead of per event) */
+export const EVENT_BATCH_JOB_NAME = 'event-batch';
+/** most events in one batch job */
+export const MAX_EVENTS_PER_BATCH_JOB = 1000;
 export const DELIVERY_JOB_NAME = 'deliver';
 
 /** An event as published into Redis (same fields as POST /v1/events, plus tenant). */
@@ -23,6 +27,11 @@ export interface EventJobData {
   changed_fields?: unknown;
   event_time?: string;
   idempotency_key?: string;
+}
+
+/** A batch job: each event is ingested as if it came in its own job (its own id, same checks). */
+export interface EventBatchJobData {
+  events: EventJobData[];
 }
 
 /** A delivery job carries ids only; the worker reloads the rest from Postgres. */

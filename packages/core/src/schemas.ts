@@ -5,6 +5,7 @@
  */
 import Joi from 'joi';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from './event-types.js';
+import { MAX_EVENTS_PER_BATCH_JOB } from './jobs.js';
 
 export const NOTIFICATION_STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'] as const;
 export type NotificationStatusName = (typeof NOTIFICATION_STATUSES)[number];
@@ -120,6 +121,11 @@ export const producerEventSchema = Joi.object({ tenant: tenantId.required(), ...
 
 /** What the worker accepts from the events queue (the SDK adds `id`). */
 export const eventJobSchema = producerEventSchema.keys({ id: uuid.required() });
+
+/** The envelope of a batch job; each event in it is then checked against eventJobSchema on its own. */
+export const eventBatchJobSchema = Joi.object({
+  events: Joi.array().items(Joi.object().unknown(true)).min(1).max(MAX_EVENTS_PER_BATCH_JOB).required(),
+});
 
 const timeRange = { since: timestamp, until: timestamp };
 

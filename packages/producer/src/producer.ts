@@ -8,11 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import {
+  EVENT_BATCH_JOB_NAME,
   EVENT_JOB_NAME,
   EVENT_JOB_RETENTION,
   producerEventSchema,
   QUEUES,
   validate,
+  type EventBatchJobData,
   type EventJobData,
   type RedisNode,
 } from '@hookrelay/core';
@@ -41,15 +43,26 @@ export type PublishInput = Omit<EventJobData, 'id'>;
 export interface Producer {
   /** Validates and enqueues one event; resolves with its id once Redis has it. */
   publish(event: PublishInput): Promise<{ id: string }>;
-  /** Enqueues many events in one round trip. */
+  /**
+   * Validates and enqueues many events in one round trip, up to
+   * EVENTS_PER_BATCH_JOB per job: the worker ingests each as if published on
+   * its own (own id, own checks), but Redis stores and hands out one job per
+   * batch. Resolves with the ids in order once Redis has them all.
+   */
   publishBatch(events: readonly PublishInput[]): Promise<{ id: string }[]>;
   close(): Promise<void>;
 }
 
+/** Events per `event-batch` job sent by publishBatch. */
+export const EVENTS_PER_BATCH_JOB = 500;
+
+function toEvent(event: PublishInput): EventJobData {
+  return { ...validate<Omit<EventJobData, 'id'>>(producerEventSchema, event, 'event'), id: randomUUID() };
+}
+
 function toJob(event: PublishInput) {
-  const data = validate<EventJobData>(producerEventSchema, event, 'event');
-  const id = randomUUID();
-  return { name: EVENT_JOB_NAME, data: { ...data, id }, opts: { jobId: id, ...EVENT_JOB_RETENTION } };
+  const data = toEvent(event);
+  return { name: EVENT_JOB_NAME, data, opts: { jobId: data.id, ...EVENT_JOB_RETENTION } };
 }
 
 export function createProducer(options: ProducerOptions = {}): Producer {
@@ -64,7 +77,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     assertPrefixFits(settings.kind === 'cluster', prefix);
     connection = connect(settings);
   }
-  const queue = new Queue<EventJobData, unknown, string>(QUEUES.events, { connection, prefix });
+  const queue = new Queue<EventJobData | EventBatchJobData, unknown, string>(QUEUES.events, { connection, prefix });
 
   return {
     async publish(event) {
@@ -73,9 +86,14 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       return { id: job.data.id };
     },
     async publishBatch(events) {
-      const jobs = events.map(toJob);
-      await queue.addBulk(jobs);
-      return jobs.map((j) => ({ id: j.data.id }));
+      const all = events.map(toEvent);
+      const jobs = [];
+      for (let i = 0; i < all.length; i += EVENTS_PER_BATCH_JOB) {
+        const data: EventBatchJobData = { events: all.slice(i, i + EVENTS_PER_BATCH_JOB) };
+        jobs.push({ name: EVENT_BATCH_JOB_NAME, data, opts: { jobId: randomUUID(), ...EVENT_JOB_RETENTION } });
+      }
+      if (jobs.length) await queue.addBulk(jobs);
+      return all.map((e) => ({ id: e.id }));
     },
     async close() {
       await queue.close();

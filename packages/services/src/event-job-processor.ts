@@ -1,11 +1,39 @@
 /**
- * Consumes events that producers published straight into Redis. A job that
- * is malformed or names an unknown type is rejected: it fails without retry
- * and stays in the failed set, visible, with the reason logged.
+ * Consumes events that producers published straight into Redis, one per job
+ * (`event`) or many per job (`event-batch`, what publishBatch sends). A job
+ * that is malformed or names an unknown type is rejected: it fails without
+ * retry and stays in the failed set, visible, with the reason logged. In a
+ * batch, a bad event is rejected on its own (logged, listed in the job's
+ * result) and the others go ahead.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
-import { eventJobSchema, HookrelayError, validate, type EventJobData, type Logger } from '@hookrelay/core';
+import {
+  EVENT_BATCH_JOB_NAME,
+  eventBatchJobSchema,
+  eventJobSchema,
+  HookrelayError,
+  validate,
+  type EventBatchJobData,
+  type EventJobData,
+  type Logger,
+} from '@hookrelay/core';
 import type { EventIngestService } from './event-ingest-service.js';
+
+export interface EventJobResult {
+  event_id: string;
+  notifications: number;
+}
+
+export interface EventBatchJobResult {
+  events: number;
+  notifications: number;
+  rejected: { index: number; id: string | null; reason: string }[];
+}
+
+/** A client error (bad event, unknown type) that retrying will not cure. */
+function isRejection(error: unknown): boolean {
+  return error instanceof HookrelayError && error.status < 500;
+}
 
 export class EventJobProcessor {
   constructor(
@@ -13,7 +41,11 @@ export class EventJobProcessor {
     private readonly logger: Logger,
   ) {}
 
-  async process(job: Job<EventJobData>): Promise<{ event_id: string; notifications: number }> {
+  process(job: Job<EventJobData | EventBatchJobData>): Promise<EventJobResult | EventBatchJobResult> {
+    return job.name === EVENT_BATCH_JOB_NAME ? this.processBatch(job as Job<EventBatchJobData>) : this.processOne(job as Job<EventJobData>);
+  }
+
+  private async processOne(job: Job<EventJobData>): Promise<EventJobResult> {
     let data: EventJobData;
     try {
       data = validate<EventJobData>(eventJobSchema, job.data, 'event job');
@@ -21,21 +53,65 @@ export class EventJobProcessor {
       return this.reject(job, error);
     }
     try {
-      const { tenant, id, ...event } = data;
-      const result = await this.ingest.ingest(tenant, event, id);
-      this.logger.info(
-        { tenant, event_id: result.event.id, type: data.type, notifications: result.notificationIds.length, duplicate: result.duplicate },
-        'event ingested from redis',
-      );
-      return { event_id: result.event.id, notifications: result.notificationIds.length };
+      return await this.ingestOne(data);
     } catch (error) {
-      // a client error (unknown type) will not get better by retrying
-      if (error instanceof HookrelayError && error.status < 500) return this.reject(job, error);
+      if (isRejection(error)) return this.reject(job, error);
       throw error;
     }
   }
 
-  private reject(job: Job<EventJobData>, error: unknown): never {
+  /**
+   * The batch's events are ingested concurrently, so they share fan-out
+   * statements and addBulk calls. If any fails for an infrastructure reason
+   * the job is retried; the events already saved are recognised by their ids
+   * and not fanned out twice.
+   */
+  private async processBatch(job: Job<EventBatchJobData>): Promise<EventBatchJobResult> {
+    let batch: EventBatchJobData;
+    try {
+      batch = validate<EventBatchJobData>(eventBatchJobSchema, job.data, 'event batch job');
+    } catch (error) {
+      return this.reject(job, error);
+    }
+    const rejected: EventBatchJobResult['rejected'] = [];
+    const outcomes = await Promise.allSettled(
+      batch.events.map((raw, index) => {
+        let data: EventJobData;
+        try {
+          data = validate<EventJobData>(eventJobSchema, raw, `event ${index} of the batch`);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return this.ingestOne(data);
+      }),
+    );
+    let notifications = 0;
+    let failure: unknown = null;
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') notifications += outcome.value.notifications;
+      else if (isRejection(outcome.reason)) {
+        const id = (batch.events[index] as Partial<EventJobData>)?.id;
+        rejected.push({ index, id: typeof id === 'string' ? id : null, reason: (outcome.reason as Error).message });
+      } else failure ??= outcome.reason;
+    });
+    if (rejected.length) {
+      this.logger.warn({ job_id: job.id, rejected: rejected.length, first: rejected[0] }, 'events of a batch job rejected');
+    }
+    if (failure) throw failure;
+    return { events: batch.events.length - rejected.length, notifications, rejected };
+  }
+
+  private async ingestOne(data: EventJobData): Promise<EventJobResult> {
+    const { tenant, id, ...event } = data;
+    const result = await this.ingest.ingest(tenant, event, id);
+    this.logger.info(
+      { tenant, event_id: result.event.id, type: data.type, notifications: result.notificationIds.length, duplicate: result.duplicate },
+      'event ingested from redis',
+    );
+    return { event_id: result.event.id, notifications: result.notificationIds.length };
+  }
+
+  private reject(job: Job<EventJobData | EventBatchJobData>, error: unknown): never {
     const message = error instanceof Error ? error.message : String(error);
     this.logger.warn({ job_id: job.id, tenant: (job.data as Partial<EventJobData>)?.tenant, reason: message }, 'event job rejected');
     throw new UnrecoverableError(`rejected: ${message}`);

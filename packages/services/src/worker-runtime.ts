@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
-import { QUEUES, SecretBox, type Config, type DeliveryJobData, type EventJobData, type Logger } from '@hookrelay/core';
+import { QUEUES, SecretBox, type Config, type DeliveryJobData, type EventBatchJobData, type EventJobData, type Logger } from '@hookrelay/core';
 import { createDatabase, DeliveryStore, FanOutStore } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
@@ -81,7 +81,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const lockDuration = lockDurationFor(config.delivery.timeoutMs);
   const stalledInterval = stalledIntervalFor(lockDuration);
   const workerOptions = { connection, prefix: config.queuePrefix, lockDuration, stalledInterval, maxStalledCount: 5 };
-  const eventWorker = new Worker<EventJobData>(QUEUES.events, (job) => eventProcessor.process(job), {
+  const eventWorker = new Worker<EventJobData | EventBatchJobData>(QUEUES.events, (job) => eventProcessor.process(job), {
     ...workerOptions,
     concurrency: Math.max(1, Math.min(concurrency, 20)),
   });
