@@ -10,3 +10,4 @@ export * from './validate.js';
 export * from './page-token.js';
 export * from './secret-box.js';
 export * from './batcher.js';
+export * from './views.js';

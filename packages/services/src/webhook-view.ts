@@ -3,22 +3,10 @@
  * payloads the services build themselves, such as WEBHOOK.DISABLED events.
  * Same shape as the HTTP presenter.
  */
+import type { WebhookView } from '@hookrelay/core';
 import type { Webhook } from '@hookrelay/db';
 
-export interface WebhookView {
-  id: string;
-  tenant: string;
-  url: string;
-  enabled_events: string[];
-  is_enabled: boolean;
-  description: string | null;
-  metadata: unknown;
-  rate_limit: number | null;
-  disabled_reason: string | null;
-  creation_time: string;
-  last_updated: string;
-  last_updated_time: string;
-}
+export type { WebhookView };
 
 export function webhookView(webhook: Webhook): WebhookView {
   const updated = webhook.updatedAt.toISOString();

@@ -2,24 +2,13 @@
 import { Option, type Command } from 'commander';
 import { seg, type ApiClient } from '../api-client.js';
 import { contextOf, type Context, type Run } from '../context.js';
+import type { WebhookView } from '@hookrelay/core';
 import { OperationError, UsageError } from '../errors.js';
 import { withExamples } from '../help.js';
 import { collectList, parsePositiveInt, readJsonObject } from '../parse.js';
 
-export interface Webhook {
-  id: string;
-  tenant: string;
-  url: string;
-  enabled_events: string[];
-  is_enabled: boolean;
-  description: string | null;
-  metadata: unknown;
-  rate_limit: number | null;
-  disabled_reason: string | null;
-  creation_time: string;
-  last_updated: string;
-  secret?: string;
-}
+/** A webhook as the API answers; `secret` only when it was just created. */
+export type Webhook = WebhookView & { secret?: string };
 
 interface WebhookPage {
   webhooks: Webhook[];

@@ -1,0 +1,20 @@
+/**
+ * Shapes of the API's answers that more than one package speaks: the
+ * services build them, the CLI reads them. Types only.
+ */
+
+/** A webhook as the API shows it (snake_case, never the secret). */
+export interface WebhookView {
+  id: string;
+  tenant: string;
+  url: string;
+  enabled_events: string[];
+  is_enabled: boolean;
+  description: string | null;
+  metadata: unknown;
+  rate_limit: number | null;
+  disabled_reason: string | null;
+  creation_time: string;
+  last_updated: string;
+  last_updated_time: string;
+}
