@@ -5,8 +5,12 @@
  * (moveToDelayed, capped backoff) without using an attempt of the
  * notification's schedule, so nothing expires or fails and nothing is lost;
  * an attempt made but not recorded is sent again with the same webhook-id.
+ * Event jobs published through the SDK during the outage are postponed the
+ * same way: they carry the only copy of their event.
  */
+import { Redis } from 'ioredis';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
+import { createProducer } from '@hookrelay/producer';
 import { startWorkerProcess, type AppProcess } from '../support/processes.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, until, type Stack } from '../support/stack.js';
@@ -97,3 +101,38 @@ test('Postgres unreachable for 3 s mid-batch: the worker waits, recovers, delive
   expect(await deliveriesCount(stack.config.redisUrl, stack.config.queuePrefix, 'failed')).toBe(0);
   expect(await db.attempt.count({ where: { notificationId: { in: published }, OR: [{ statusCode: null }, { statusCode: { not: 200 } }] } })).toBe(0);
 }, 150_000);
+
+test('events published through the SDK while Postgres is unreachable wait in Redis and are all delivered once it is back', async () => {
+  expect(worker?.running).toBe(true);
+  const tenant = uniqueTenant('pgdown-sdk');
+  await createWebhook(stack.call, tenant, receiver.url);
+  const producer = createProducer({ redisUrl: stack.config.redisUrl, queuePrefix: stack.config.queuePrefix });
+  try {
+    proxy.pause();
+    // one by one and as batch jobs: both kinds of event job meet the outage
+    const single = await Promise.all(Array.from({ length: 10 }, (_, i) => producer.publish({ tenant, type: 'CARD.CREATED', resource: { i } })));
+    const batch = await producer.publishBatch(Array.from({ length: 30 }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { b: i } })));
+    const eventIds = new Set([...single, ...batch].map((e) => e.id));
+    await until(async () => worker!.logs.some((l) => l.msg === 'event job postponed: infrastructure error'), { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    proxy.resume();
+
+    const received = await until(async () => {
+      const got = receiver.requests.filter((r) => eventIds.has(JSON.parse(r.body).event_id));
+      return new Set(got.map((r) => JSON.parse(r.body).event_id)).size === eventIds.size ? got : null;
+    }, { timeoutMs: 60_000 }).catch((error) => {
+      throw new Error(`${(error as Error).message}\n${worker?.tail()}`);
+    });
+    expect(new Set(received.map((r) => JSON.parse(r.body).event_id))).toEqual(eventIds);
+    // no event job gave up: none in the events queue's failed set
+    const redis = new Redis(stack.config.redisUrl);
+    try {
+      expect(await redis.zcard(`${stack.config.queuePrefix}:events:failed`)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  } finally {
+    proxy.resume();
+    await producer.close();
+  }
+}, 120_000);

@@ -7,6 +7,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
+import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
 
@@ -49,14 +50,6 @@ export class InfrastructureError extends Error {
   }
 }
 
-/** Backoff after consecutive infrastructure failures of one job: 0.5 s doubling, capped at 30 s, ±20 % jitter. */
-export function infrastructureBackoff(failures: number, baseMs = 500, capMs = 30_000): number {
-  const delay = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(delay * (0.8 + Math.random() * 0.4));
-}
-
-const MAX_TRACKED_FAILURES = 10_000;
-
 export interface DeliveryObserver {
   attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: AttemptOutcome['status'], startedAt: Date): void;
   cancelledOne(): void;
@@ -64,8 +57,7 @@ export interface DeliveryObserver {
 
 export class DeliveryProcessor {
   private readonly notifications = new NotificationsRepository();
-  /** consecutive infrastructure failures per notification (this process only) */
-  private readonly infraFailures = new Map<string, number>();
+  private readonly postponer: Postponer;
   /** decrypts stored signing secrets */
   private readonly secrets: SecretBox;
 
@@ -80,6 +72,7 @@ export class DeliveryProcessor {
     private readonly safety: DeliverySafety = {},
   ) {
     this.secrets = safety.secrets ?? new SecretBox(undefined);
+    this.postponer = new Postponer(logger, 'delivery postponed: infrastructure error');
   }
 
   /**
@@ -91,31 +84,17 @@ export class DeliveryProcessor {
    * same webhook-id).
    */
   async process(job: Job<DeliveryJobData>): Promise<string> {
-    const token = job.token;
     const id = job.data.notificationId;
     try {
       const result = await this.attempt(job);
-      this.infraFailures.delete(id);
+      this.postponer.succeeded(id);
       return result;
     } catch (error) {
       if (!(error instanceof InfrastructureError)) {
-        this.infraFailures.delete(id);
+        this.postponer.succeeded(id);
         throw error;
       }
-      if (token === undefined) throw error.cause;
-      const failures = (this.infraFailures.get(id) ?? 0) + 1;
-      if (this.infraFailures.size >= MAX_TRACKED_FAILURES) this.infraFailures.clear();
-      this.infraFailures.set(id, failures);
-      const delayMs = infrastructureBackoff(failures);
-      this.logger.warn({ err: error.cause, notification_id: id, stage: error.stage, failures, retry_in_ms: delayMs }, 'delivery postponed: infrastructure error');
-      try {
-        await job.moveToDelayed(Date.now() + delayMs, token);
-      } catch (moveError) {
-        // Redis is in trouble too: let BullMQ fail/retry the job as usual; the reconciler covers the rest
-        this.logger.error({ err: moveError, notification_id: id }, 'could not postpone the delivery job');
-        throw error.cause;
-      }
-      throw new DelayedError(`postponed ${delayMs} ms after infrastructure error (${error.message})`);
+      return this.postponer.postpone(job, id, error.cause, { notification_id: id, stage: error.stage });
     }
   }
 

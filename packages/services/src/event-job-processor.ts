@@ -4,7 +4,9 @@
  * that is malformed or names an unknown type is rejected: it fails without
  * retry and stays in the failed set, visible, with the reason logged. In a
  * batch, a bad event is rejected on its own (logged, listed in the job's
- * result) and the others go ahead.
+ * result) and the others go ahead. Any other failure (Postgres unreachable)
+ * postpones the job with a growing backoff, however long the outage: an
+ * event job carries the only copy of its event.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import {
@@ -18,6 +20,7 @@ import {
   type Logger,
 } from '@hookrelay/core';
 import type { EventIngestService } from './event-ingest-service.js';
+import { Postponer } from './postponer.js';
 
 export interface EventJobResult {
   event_id: string;
@@ -36,10 +39,14 @@ function isRejection(error: unknown): boolean {
 }
 
 export class EventJobProcessor {
+  private readonly postponer: Postponer;
+
   constructor(
     private readonly ingest: EventIngestService,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.postponer = new Postponer(logger, 'event job postponed: infrastructure error');
+  }
 
   process(job: Job<EventJobData | EventBatchJobData>): Promise<EventJobResult | EventBatchJobResult> {
     return job.name === EVENT_BATCH_JOB_NAME ? this.processBatch(job as Job<EventBatchJobData>) : this.processOne(job as Job<EventJobData>);
@@ -53,18 +60,20 @@ export class EventJobProcessor {
       return this.reject(job, error);
     }
     try {
-      return await this.ingestOne(data);
+      const result = await this.ingestOne(data);
+      this.postponer.succeeded(data.id);
+      return result;
     } catch (error) {
       if (isRejection(error)) return this.reject(job, error);
-      throw error;
+      return this.postponer.postpone(job, data.id, error, { job_id: job.id, event_id: data.id });
     }
   }
 
   /**
    * The batch's events are ingested concurrently, so they share fan-out
    * statements and addBulk calls. If any fails for an infrastructure reason
-   * the job is retried; the events already saved are recognised by their ids
-   * and not fanned out twice.
+   * the job is postponed and runs again whole; the events already saved are
+   * recognised by their ids and not fanned out twice.
    */
   private async processBatch(job: Job<EventBatchJobData>): Promise<EventBatchJobResult> {
     let batch: EventBatchJobData;
@@ -97,7 +106,9 @@ export class EventJobProcessor {
     if (rejected.length) {
       this.logger.warn({ job_id: job.id, rejected: rejected.length, first: rejected[0] }, 'events of a batch job rejected');
     }
-    if (failure) throw failure;
+    const key = String(job.id);
+    if (failure) return this.postponer.postpone(job, key, failure, { job_id: job.id, events: batch.events.length });
+    this.postponer.succeeded(key);
     return { events: batch.events.length - rejected.length, notifications, rejected };
   }
 

@@ -20,3 +20,4 @@ export * from './rate-limiter.js';
 export * from './webhook-health.js';
 export * from './webhook-view.js';
 export * from './stats-service.js';
+export * from './postponer.js';
