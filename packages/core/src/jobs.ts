@@ -39,13 +39,20 @@ export interface DeliveryJobData {
   notificationId: string;
 }
 
-/** Bounded retention so Redis memory stays flat. */
+/**
+ * Bounded retention so Redis memory stays flat. Only the last attempt's stack
+ * trace is kept on a job: the attempts themselves are recorded in Postgres,
+ * and BullMQ would otherwise keep one stack per attempt (most of an expired
+ * job's size).
+ */
 export const EVENT_JOB_RETENTION = {
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+  stackTraceLimit: 1,
 } as const;
 
 export const DELIVERY_JOB_RETENTION = {
   removeOnComplete: true,
   removeOnFail: { age: 30 * 24 * 3600, count: 100000 },
+  stackTraceLimit: 1,
 } as const;
