@@ -28,7 +28,15 @@ export interface Database {
 }
 
 export function createDatabase(options: DatabaseOptions & { onIdleError?: (error: Error) => void }): Database {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // a statement or a connection attempt that never answers (a silent network
+    // partition) must fail, not hold a batch slot forever: callers postpone and retry
+    connectionTimeoutMillis: 10_000,
+    query_timeout: 30_000,
+    keepAlive: true,
+  });
   // a connection that breaks while idle (Postgres restarted) is dropped from the pool; without a listener it would crash the process
   pool.on('error', (error) => options.onIdleError?.(error));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
