@@ -13,7 +13,7 @@ import pg from 'pg';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const imp = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { migrateDatabase } = await imp('prisma/migrate.mjs');
-const { createPrismaClient, NotificationsRepository } = await imp('packages/db/dist/index.js');
+const { createPrismaClient, DeliveryStore, FanOutStore, NotificationsRepository } = await imp('packages/db/dist/index.js');
 const { EventIngestService, EventCatalog } = await imp('packages/services/dist/index.js');
 
 const arg = (n, d) => Number((process.argv.find((a) => a.startsWith(`--${n}=`)) ?? `=${d}`).split('=')[1]);
@@ -68,7 +68,8 @@ try {
   }
   const noQueue = { enqueue: async () => undefined };
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
-  const ingest = new EventIngestService(prisma, new EventCatalog(prisma), noQueue, silent);
+  const ingest = new EventIngestService(prisma, new FanOutStore(pool), new EventCatalog(prisma), noQueue, silent);
+  const store = new DeliveryStore(pool);
   const repo = new NotificationsRepository();
 
   console.log(`${OPS} ops, concurrency ${CONC}, pool 13`);
@@ -76,7 +77,7 @@ try {
   for (let i = 0; i < 50; i++) await ingest.ingest(tenant, { type: 'CARD.CREATED', resource: { w: i } });
 
   // 1. fan-out of one event into 20 notifications (what POST /v1/events and the events worker do)
-  await measure('ingest: Prisma $transaction (EventIngestService)', (i) => ingest.ingest(tenant, { type: 'CARD.CREATED', resource: { i } }));
+  await measure('ingest: EventIngestService (FanOutStore, batched)', (i) => ingest.ingest(tenant, { type: 'CARD.CREATED', resource: { i } }));
   await measure('ingest: plain pg, same SQL in a transaction', async (i) => {
     const c = await pool.connect();
     try {
@@ -124,14 +125,9 @@ try {
   await measure('  Prisma $queryRaw SELECT 1 (no transaction)', () => prisma.$queryRaw`SELECT 1`);
 
   // 2. a delivery's two statements: load the context, record the attempt
-  const { rows: pending } = await pool.query(`SELECT id FROM notifications WHERE status = 'PENDING' ORDER BY id LIMIT $1`, [OPS * 2]);
+  const { rows: pending } = await pool.query(`SELECT id FROM notifications WHERE status = 'PENDING' ORDER BY id LIMIT $1`, [OPS * 3]);
   const ids = pending.map((r) => r.id);
   const attempt = (id) => ({ notificationId: id, attemptNumber: 1, attemptedAt: new Date(), durationMs: 1, statusCode: 200, responseBody: '', error: null, trigger: 'schedule' });
-  await measure('delivery: Prisma load + recordAttempt', async (i) => {
-    const id = ids[i];
-    await repo.loadDeliveryContext(prisma, id);
-    await repo.recordAttempt(prisma, attempt(id), { status: 'SUCCEEDED' });
-  });
   const loadSql = `SELECT n.id, n.status, n.attempt_count, n.cycle_attempts, n.type, e.id AS event_id, e.event_time, e.resource,
       e.changed_fields, w.id AS webhook_id, w.url, w.metadata, w.secret, w.is_enabled, w.deleted_at
     FROM notifications n JOIN events e ON e.id = n.event_id JOIN webhooks w ON w.id = n.webhook_id WHERE n.id = $1::uuid`;
@@ -143,6 +139,16 @@ try {
     const id = ids[OPS + i];
     await pool.query({ name: 'load', text: loadSql, values: [id] });
     await pool.query({ name: 'record', text: recordSql, values: [id] });
+  });
+  await measure('delivery: Prisma, same two statements', async (i) => {
+    const id = ids[i];
+    await repo.loadDeliveryContext(prisma, id);
+    await prisma.$executeRawUnsafe(recordSql.replaceAll('$1::uuid', `'${id}'::uuid`));
+  });
+  await measure('delivery: DeliveryStore load + record (batched)', async (i) => {
+    const id = ids[2 * OPS + i];
+    await store.load(id);
+    await store.record(attempt(id), { status: 'SUCCEEDED' });
   });
 } finally {
   await prisma?.$disconnect().catch(() => undefined);

@@ -54,7 +54,11 @@ const RECORD_MANY = `
     cancelled_at = CASE WHEN i.status = 'CANCELLED' THEN i.attempted_at ELSE n.cancelled_at END,
     updated_at = now()
   FROM input i
-  WHERE n.id = i.notification_id AND n.status = 'PENDING'
+  -- Rows are found by primary key from the id list. The status test is on a
+  -- cast so that it cannot use the (status, next_attempt_at) index: with
+  -- stale statistics (a burst of new notifications) the planner would
+  -- otherwise read every PENDING entry of that index for each batch.
+  WHERE n.id = ANY($2::uuid[]) AND n.id = i.notification_id AND n.status::text = 'PENDING'
   RETURNING n.id`;
 
 interface RecordItem {
@@ -112,7 +116,11 @@ export class DeliveryStore {
       status: outcome.status,
       next_attempt_at: outcome.status === 'PENDING' ? outcome.nextAttemptAt : null,
     }));
-    const { rows } = await this.pool.query<{ id: string }>({ name: 'hookrelay_record_attempts', text: RECORD_MANY, values: [JSON.stringify(input)] });
+    const { rows } = await this.pool.query<{ id: string }>({
+      name: 'hookrelay_record_attempts',
+      text: RECORD_MANY,
+      values: [JSON.stringify(input), items.map(({ attempt }) => attempt.notificationId)],
+    });
     const moved = new Set(rows.map((row) => row.id));
     return items.map(({ attempt }) => moved.has(attempt.notificationId));
   }
