@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import type { Logger } from '@hookrelay/core';
 import { PrismaClient, Prisma } from './generated/prisma/client.js';
 
 export { PrismaClient, Prisma };
@@ -27,7 +28,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(options: DatabaseOptions & { onIdleError?: (error: Error) => void }): Database {
+export function createDatabase(options: DatabaseOptions & { logger?: Pick<Logger, 'warn'> }): Database {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -38,7 +39,7 @@ export function createDatabase(options: DatabaseOptions & { onIdleError?: (error
     keepAlive: true,
   });
   // a connection that breaks while idle (Postgres restarted) is dropped from the pool; without a listener it would crash the process
-  pool.on('error', (error) => options.onIdleError?.(error));
+  pool.on('error', (err) => options.logger?.warn({ err }, 'idle Postgres connection lost'));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

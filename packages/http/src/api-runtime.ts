@@ -50,11 +50,7 @@ export interface ApiRuntimeOptions {
 }
 
 export async function startApiRuntime(config: Config, logger: Logger, options: ApiRuntimeOptions = {}): Promise<ApiRuntime> {
-  const database = createDatabase({
-    url: config.databaseUrl,
-    poolSize: 20,
-    onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection lost'),
-  });
+  const database = createDatabase({ url: config.databaseUrl, poolSize: 20, logger });
   const db = database.prisma;
   const redis = createRedisConnection(config.redis);
   redis.on('error', (err: Error) => logger.debug({ err }, 'redis connection error'));

@@ -57,11 +57,7 @@ export function stalledIntervalFor(lockDurationMs: number): number {
 export async function startWorkerRuntime(config: Config, logger: Logger): Promise<WorkerRuntime> {
   const concurrency = config.delivery.concurrency;
   // deliveries and fan-out share statements (DeliveryStore, FanOutStore), so a few connections serve any concurrency
-  const database = createDatabase({
-    url: config.databaseUrl,
-    poolSize: 10,
-    onIdleError: (err) => logger.warn({ err }, 'idle Postgres connection lost'),
-  });
+  const database = createDatabase({ url: config.databaseUrl, poolSize: 10, logger });
   const db = database.prisma;
   const connection = createRedisConnection(config.redis);
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
