@@ -47,11 +47,14 @@ const WORKER_COUNTS = opt('workers', '1,2').split(',').map(Number).filter((n) =>
 const CONCURRENCY = Number(opt('concurrency', '50'));
 const PROFILE = flag('profile');
 const FLOOR = !flag('no-floor');
+// --only=latency,throughput (any of ingest, latency, throughput, floor): run only those phases, e.g. to profile one
+const ONLY = opt('only', 'ingest,latency,throughput,floor').split(',');
+const runs = (phase) => ONLY.includes(phase) && (phase !== 'floor' || FLOOR);
 
 const P = QUICK
   ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15 }
   : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60 };
-const LATENCY_RATE = 500; // events/s during the latency phase
+const LATENCY_RATE = Number(opt('rate', '500')); // events/s during the latency phase (the target is set at 500)
 const FANOUT = 20; // webhooks on the throughput tenant
 const BACKLOG = 4000; // deliveries kept outstanding during the throughput phase
 const HTTP_CONCURRENCY = 64;
@@ -790,11 +793,12 @@ function table(result) {
   lines.push(`${pad('workers', 9)}${padl('deliv/s', 10)}${padl('steady/s', 10)}${padl('floor/s', 10)}${padl('ratio', 8)}${padl('ratio/cpu', 11)}${padl('p50', 9)}${padl('p95', 9)}${padl('p99', 9)}${padl('wkr ms/dlv', 12)}${padl('other cores', 13)}`);
   for (const [n, b] of Object.entries(result.by_workers)) {
     lines.push(
-      `${pad(n, 9)}${padl(fmt(b.deliveries_per_s), 10)}${padl(fmt(b.details.throughput.steady_per_s), 10)}${padl(fmt(b.floor_deliveries_per_s), 10)}${padl(fmt(b.floor_ratio), 8)}${padl(fmt(b.floor_ratio_per_cpu), 11)}${padl(fmt(b.p50_ms), 9)}${padl(fmt(b.p95_ms), 9)}${padl(fmt(b.p99_ms), 9)}${padl(fmt(b.details.throughput.worker_cpu_ms_per_delivery), 12)}${padl(fmt(b.details.throughput.cpu_cores_total.other), 13)}`,
+      `${pad(n, 9)}${padl(fmt(b.deliveries_per_s), 10)}${padl(fmt(b.details.throughput?.steady_per_s), 10)}${padl(fmt(b.floor_deliveries_per_s), 10)}${padl(fmt(b.floor_ratio), 8)}${padl(fmt(b.floor_ratio_per_cpu), 11)}${padl(fmt(b.p50_ms), 9)}${padl(fmt(b.p95_ms), 9)}${padl(fmt(b.p99_ms), 9)}${padl(fmt(b.details.throughput?.worker_cpu_ms_per_delivery), 12)}${padl(fmt(b.details.throughput?.cpu_cores_total?.other), 13)}`,
     );
   }
   const hi = result.details.http_ingest;
   lines.push('');
+  if (hi.skipped) return lines.join('\n');
   lines.push(`HTTP ingest: API ${fmt(hi.api_cpu_ms_per_event)} CPU ms/event, response p50 ${fmt(hi.response_p50_ms)} ms; other users took ${fmt(hi.cpu_cores.other)} cores meanwhile`);
   lines.push(`SDK ingest: publishBatch ${fmt(result.details.sdk_ingest.publish_batch.per_s)}/s, publish() ×${SDK_CONCURRENCY} ${fmt(result.details.sdk_ingest.publish.per_s)}/s`);
   return lines.join('\n');
@@ -879,10 +883,13 @@ async function main() {
     // --- ingest, no workers running: the API / producer alone
     let t = Date.now();
     await api('POST', '/v1/events', { tenant: 'bench-ingest', type: 'CARD.CREATED', resource: { warm: true } });
-    const httpIngest = await phaseHttpIngest();
-    log(`HTTP ingest: ${httpIngest.per_s}/s (${httpIngest.accepted} accepted, ${httpIngest.failed} failed${httpIngest.first_error ? `: ${httpIngest.first_error}` : ''})`);
-    const sdkIngest = await phaseSdkIngest(createProducer);
-    log(`SDK ingest: publishBatch ${sdkIngest.publish_batch.per_s}/s, publish() ${sdkIngest.publish.per_s}/s`);
+    const skipped = { per_s: null, skipped: true };
+    const httpIngest = runs('ingest') ? await phaseHttpIngest() : skipped;
+    const sdkIngest = runs('ingest') ? await phaseSdkIngest(createProducer) : skipped;
+    if (runs('ingest')) {
+      log(`HTTP ingest: ${httpIngest.per_s}/s (${httpIngest.accepted} accepted, ${httpIngest.failed} failed${httpIngest.first_error ? `: ${httpIngest.first_error}` : ''})`);
+      log(`SDK ingest: publishBatch ${sdkIngest.publish_batch.per_s}/s, publish() ${sdkIngest.publish.per_s}/s`);
+    }
     details.phases_s.ingest = (Date.now() - t) / 1000;
     await purgeHookrelayWork('after ingest phases');
     await sleep(500);
@@ -897,10 +904,10 @@ async function main() {
       t = Date.now();
       log(`--- ${n} worker process(es)`);
       const procs = await startWorkers(n, `${n}w`);
-      const latency = await phaseLatency(`${n}w`);
-      log(`latency @${LATENCY_RATE}/s: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms (${latency.delivered}/${latency.accepted} delivered)`);
-      const throughput = await phaseThroughput(createProducer, `${n}w`);
-      log(`deliveries: ${throughput.per_s}/s first→last, ${throughput.steady_per_s}/s steady (${throughput.delivered}/${throughput.expected_deliveries})`);
+      const latency = runs('latency') ? await phaseLatency(`${n}w`) : { p50_ms: null, p95_ms: null, p99_ms: null, skipped: true };
+      if (runs('latency')) log(`latency @${LATENCY_RATE}/s: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms (${latency.delivered}/${latency.accepted} delivered)`);
+      const throughput = runs('throughput') ? await phaseThroughput(createProducer, `${n}w`) : { per_s: null, complete: true, skipped: true };
+      if (runs('throughput')) log(`deliveries: ${throughput.per_s}/s first→last, ${throughput.steady_per_s}/s steady (${throughput.delivered}/${throughput.expected_deliveries})`);
       if (idx === WORKER_COUNTS.length - 1) {
         await sleep(2000); // let BullMQ remove completed jobs
         memAfter = await redisMemory(redis);
@@ -909,7 +916,7 @@ async function main() {
       await stopWorkers(procs);
       if (!throughput.complete || latency.missing) await purgeHookrelayWork(`leftovers with ${n} workers`);
       let floor = null;
-      if (FLOOR) {
+      if (runs('floor')) {
         floor = await phaseFloor(n);
         log(`floor: ${floor.per_s}/s (${floor.delivered}/${floor.jobs})`);
       }
