@@ -61,3 +61,29 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * Connection-level failures of Postgres or Redis: the request may be retried
+ * as it is, so the API answers 503 with Retry-After instead of 500. SQLSTATE
+ * class 08 (connection exception), 57P01–57P03 (server shutting down or
+ * starting) and 53300 (too many connections); Prisma's "cannot reach" and
+ * pool-timeout codes; socket errors; and the messages node-postgres and
+ * ioredis use for a connection that went away or never came.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  '57P01', '57P02', '57P03', '53300',
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection is closed|Reached the max retries per request limit|Can't reach database server|Server has closed the connection/i;
+
+export function isDependencyUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; name?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  if (e.name === 'PrismaClientInitializationError') return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDependencyUnavailable(inner, depth + 1))) return true;
+  return isDependencyUnavailable(e.cause, depth + 1);
+}

@@ -1,12 +1,13 @@
 /**
  * The one place errors become HTTP answers: RFC 7807 problem+json for every
  * 4xx/5xx. Typed Hookrelay errors carry their status; errors from Express and
- * body-parser carry `status`/`type`; anything else is logged once and
- * answered with a bare 500 (no message, no stack).
+ * body-parser carry `status`/`type`; Postgres or Redis out of reach is a
+ * 503 with Retry-After (nothing was changed, the client may retry); anything
+ * else is logged once and answered with a bare 500 (no message, no stack).
  */
 import type { ErrorRequestHandler, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { HookrelayError, type FieldError, type Logger } from '@hookrelay/core';
+import { HookrelayError, isDependencyUnavailable, type FieldError, type Logger } from '@hookrelay/core';
 
 export interface Problem {
   type: string;
@@ -23,6 +24,9 @@ export function sendProblem(res: Response, problem: Problem): void {
 export function problemFor(status: number, detail: string, errors?: FieldError[]): Problem {
   return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) };
 }
+
+/** Seconds a client is asked to wait when a backing service is out of reach. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 /** Messages we may repeat to the client for errors raised by body-parser / the router. */
 const FRAMEWORK_DETAILS: Record<string, string> = {
@@ -51,6 +55,10 @@ export function problemMapper(logger: Logger): ErrorRequestHandler {
       if (Number.isInteger(status) && status >= 400 && status < 500) {
         const detail = typeof fw.type === 'string' && FRAMEWORK_DETAILS[fw.type] ? FRAMEWORK_DETAILS[fw.type] : (STATUS_CODES[status] ?? 'Bad request');
         problem = problemFor(status, detail);
+      } else if (isDependencyUnavailable(error)) {
+        logger.warn({ err: error }, 'database or Redis unreachable: answered 503');
+        problem = problemFor(503, 'A backing service (database or queue) is unreachable; retry later.');
+        if (!res.headersSent) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
       } else {
         logger.error({ err: error }, 'unhandled error');
         problem = problemFor(500, 'An unexpected error occurred');

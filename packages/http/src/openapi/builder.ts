@@ -65,6 +65,7 @@ export class OpenApiBuilder {
       responses[413] ??= problem('Body larger than 1 MiB');
       responses[415] ??= problem('Body is not application/json');
     }
+    if (!spec.public) responses[503] ??= problem('Postgres or Redis unreachable; nothing to fix in the request, retry after `Retry-After` seconds');
     responses[500] ??= problem('Unexpected error');
 
     const pathParams = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
