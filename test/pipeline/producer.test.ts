@@ -2,9 +2,10 @@
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { EVENT_BATCH_JOB_NAME, QUEUES } from '@hookrelay/core';
-import { createProducer, EVENTS_PER_BATCH_JOB, type Producer } from '@hookrelay/producer';
+import { createProducer, EVENTS_PER_BATCH_JOB, ProducerUnavailableError, type Producer } from '@hookrelay/producer';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, until, type Stack } from '../support/stack.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { uniqueTenant } from '../support/env.js';
 
 let stack: Stack;
@@ -119,3 +120,29 @@ test('the same event id published twice (a redelivered job) creates its notifica
   expect(search.body.notifications).toHaveLength(1);
   expect(again.id).not.toBe(id);
 });
+
+test('with Redis out of reach, publish rejects in connectTimeoutMs having sent nothing, and works once Redis is back', async () => {
+  const redisUrl = new URL(stack.config.redisUrl);
+  const proxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+  proxy.pause();
+  const cut = createProducer({ redisUrl: proxy.proxied(stack.config.redisUrl), queuePrefix: stack.config.queuePrefix, connectTimeoutMs: 1000 });
+  try {
+    const tenant = uniqueTenant();
+    await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.CREATED'], is_enabled: true });
+    const started = Date.now();
+    await expect(cut.publish({ tenant, type: 'CARD.CREATED', resource: { lost: true } })).rejects.toBeInstanceOf(ProducerUnavailableError);
+    await expect(cut.publishBatch([{ tenant, type: 'CARD.CREATED', resource: { lost: true } }])).rejects.toThrow(/not reachable within 1000 ms/);
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    proxy.resume();
+    const { id } = await cut.publish({ tenant, type: 'CARD.CREATED', resource: { lost: false } });
+    await receiver.waitFor(1, { filter: (r) => JSON.parse(r.body).event_id === id });
+    await new Promise((r) => setTimeout(r, 500));
+    // the refused publishes were never queued behind the connection
+    const bodies = receiver.requests.map((r) => JSON.parse(r.body)).filter((b) => b.resource.includes('lost'));
+    expect(bodies.map((b) => b.resource)).toEqual(['{"lost":false}']);
+  } finally {
+    await cut.close();
+    await proxy.close();
+  }
+}, 30_000);

@@ -1,7 +1,8 @@
 /**
  * The producer's own Redis connection, from a URL or a cluster's seed nodes.
- * Commands give up after a few retries (unlike the workers' connections) so
- * that `publish` rejects when Redis is gone instead of hanging.
+ * Commands give up after a few retries (unlike the workers' connections) and
+ * a publish waits a bounded time for a connection, so that `publish` rejects
+ * when Redis is gone instead of hanging.
  */
 import { Cluster, Redis } from 'ioredis';
 import { ConfigError, clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisNode, type RedisSettings } from '@hookrelay/core';
@@ -49,5 +50,45 @@ export function connect(settings: RedisSettings): Redis | Cluster {
     },
     // managed TLS clusters announce the host names their certificates carry: keep them unresolved
     ...(settings.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+  });
+}
+
+/** Redis could not be reached in time; nothing was sent. */
+export class ProducerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProducerUnavailableError';
+  }
+}
+
+/**
+ * Resolves once the connection is ready (at once when it is); rejects after
+ * `timeoutMs` while it is (re)connecting, or when it was closed. No command
+ * has been sent when it rejects.
+ */
+export function whenReady(connection: Redis | Cluster, timeoutMs: number): Promise<void> {
+  // 'wait' is a lazyConnect connection that BullMQ will open itself
+  if (connection.status === 'ready' || connection.status === 'wait') return Promise.resolve();
+  if (connection.status === 'end') return Promise.reject(new ProducerUnavailableError('the producer is closed'));
+  return new Promise<void>((resolve, reject) => {
+    let lastError: Error | undefined;
+    const onError = (error: Error) => (lastError = error);
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      connection.off('error', onError);
+      connection.off('end', onEnd);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => settle();
+    const onEnd = () => settle(new ProducerUnavailableError('the Redis connection was closed'));
+    const timer = setTimeout(
+      () => settle(new ProducerUnavailableError(`Redis not reachable within ${timeoutMs} ms${lastError ? ` (${lastError.message})` : ''}; nothing was published`)),
+      timeoutMs,
+    );
+    connection.once('ready', onReady);
+    connection.on('error', onError);
+    connection.once('end', onEnd);
   });
 }

@@ -18,7 +18,9 @@ import {
   type EventJobData,
   type RedisNode,
 } from '@hookrelay/core';
-import { assertPrefixFits, connect, redisSettingsOf } from './connection.js';
+import { assertPrefixFits, connect, redisSettingsOf, whenReady } from './connection.js';
+
+export { ProducerUnavailableError } from './connection.js';
 
 export interface ProducerOptions {
   /**
@@ -35,6 +37,12 @@ export interface ProducerOptions {
    * On a cluster it must contain a hash tag, e.g. "{hookrelay}" (otherwise createProducer throws).
    */
   queuePrefix?: string;
+  /**
+   * How long publish/publishBatch wait for Redis when it is not connected
+   * (default 10,000 ms). Past it they reject with ProducerUnavailableError and
+   * nothing was sent, so publishing again is safe.
+   */
+  connectTimeoutMs?: number;
 }
 
 /** An event as the producer takes it: the queue's job data without `id`, which the SDK assigns. */
@@ -52,6 +60,8 @@ export interface Producer {
   publishBatch(events: readonly PublishInput[]): Promise<{ id: string }[]>;
   close(): Promise<void>;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Events per `event-batch` job sent by publishBatch. */
 export const EVENTS_PER_BATCH_JOB = 500;
@@ -78,10 +88,13 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     connection = connect(settings);
   }
   const queue = new Queue<EventJobData | EventBatchJobData, unknown, string>(QUEUES.events, { connection, prefix });
+  // BullMQ waits for a connection forever; the producer answers within connectTimeoutMs
+  const connected = () => whenReady(connection, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
 
   return {
     async publish(event) {
       const job = toJob(event);
+      await connected();
       await queue.add(job.name, job.data, job.opts);
       return { id: job.data.id };
     },
@@ -92,7 +105,10 @@ export function createProducer(options: ProducerOptions = {}): Producer {
         const data: EventBatchJobData = { events: all.slice(i, i + EVENTS_PER_BATCH_JOB) };
         jobs.push({ name: EVENT_BATCH_JOB_NAME, data, opts: { jobId: randomUUID(), ...EVENT_JOB_RETENTION } });
       }
-      if (jobs.length) await queue.addBulk(jobs);
+      if (jobs.length) {
+        await connected();
+        await queue.addBulk(jobs);
+      }
       return all.map((e) => ({ id: e.id }));
     },
     async close() {

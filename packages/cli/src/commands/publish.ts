@@ -58,24 +58,21 @@ interface FieldErrors {
 
 async function publishToRedis(ctx: Context, event: Record<string, unknown>, opts: PublishOptions & { redisUrl: string }): Promise<void> {
   const tenant = ctx.options.tenant ?? 'default';
-  // ioredis retries a refused connection forever; find out first, so that an
-  // unreachable Redis is a quick, clear exit 3 instead of a hang.
+  // a refused port answers at once here, where the producer would wait out its
+  // connect timeout: a quick, clear exit 3
   const probe = await redisReachable(opts.redisUrl, opts.redisTimeout);
   if (probe !== true) throw new UnreachableError(`cannot reach Redis at ${probe.where}: ${probe.reason}`);
 
   // Loaded here only: the SDK pulls in BullMQ, which other commands do not need.
-  const { createProducer } = await import('@hookrelay/producer');
-  const producer = createProducer({ redisUrl: opts.redisUrl, queuePrefix: opts.queuePrefix });
+  const { createProducer, ProducerUnavailableError } = await import('@hookrelay/producer');
+  const producer = createProducer({ redisUrl: opts.redisUrl, queuePrefix: opts.queuePrefix, connectTimeoutMs: opts.redisTimeout });
   let id: string;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      setTimeout(() => reject(new UnreachableError(`Redis at ${opts.redisUrl} did not take the event within ${opts.redisTimeout} ms`)), opts.redisTimeout).unref();
-    });
-    ({ id } = await Promise.race([producer.publish({ tenant, ...(event as { type: string; resource: object }) }), timeout]));
+    ({ id } = await producer.publish({ tenant, ...(event as { type: string; resource: object }) }));
   } catch (error) {
     const e = error as FieldErrors;
     if (e.name === 'ValidationError') throw new ApiError(400, { title: 'Bad Request', detail: e.message, errors: e.errors });
-    if (error instanceof UnreachableError) throw error;
+    if (error instanceof ProducerUnavailableError) throw new UnreachableError(`Redis at ${opts.redisUrl}: ${e.message}`);
     throw new OperationError(`publishing to Redis failed: ${e.message}`);
   } finally {
     await Promise.race([producer.close(), new Promise((r) => setTimeout(r, 2000).unref())]).catch(() => undefined);
