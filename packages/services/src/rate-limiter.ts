@@ -26,18 +26,25 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
 `;
 
+const COMMAND = 'hookrelayRateLimit';
+
+type WithRateLimitCommand = { [COMMAND](key: string, limit: number, windowMs: number, member: string): Promise<number> };
+
 export class WebhookRateLimiter {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly windowMs = RATE_WINDOW_MS + RATE_MARGIN_MS,
-  ) {}
+  ) {
+    // a defined command runs by EVALSHA (the script text is sent only when Redis lacks it)
+    redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: SCRIPT });
+  }
 
   /** 0 when a delivery to `webhookId` may start now (and it is counted), else the ms to wait. */
   async acquire(webhookId: string, limit: number): Promise<number> {
     // starts with the queue prefix: on a Redis Cluster its hash tag puts the key in the queues' slot
     const key = `${this.prefix}:ratelimit:${webhookId}`;
-    const wait = await this.redis.eval(SCRIPT, 1, key, limit, this.windowMs, randomUUID());
+    const wait = await (this.redis as unknown as WithRateLimitCommand)[COMMAND](key, limit, this.windowMs, randomUUID());
     return Number(wait);
   }
 }
