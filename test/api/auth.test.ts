@@ -76,6 +76,44 @@ describe('API keys', () => {
   });
 });
 
+describe('listing API keys', () => {
+  test('admin lists a tenant\'s keys, a tenant key its own; never the key; revoked only when asked', async () => {
+    const a = uniqueTenant('la');
+    const b = uniqueTenant('lb');
+    const first = await api.request('POST', '/v1/api-keys', { body: { tenant: a, name: 'first' } });
+    const second = await api.request('POST', '/v1/api-keys', { body: { tenant: a, name: 'second' } });
+    const keyB = await createTenantKey(api, b);
+
+    const listed = await api.request('GET', `/v1/api-keys?tenant=${a}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.api_keys).toEqual([
+      { id: first.body.id, tenant: a, name: 'first', created_at: first.body.created_at, revoked_at: null },
+      { id: second.body.id, tenant: a, name: 'second', created_at: second.body.created_at, revoked_at: null },
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain(first.body.key);
+
+    // a tenant key sees its own tenant only, and may not name another
+    const own = await api.request('GET', '/v1/api-keys', { key: second.body.key });
+    expect(own.body.api_keys.map((k: { id: string }) => k.id)).toEqual([first.body.id, second.body.id]);
+    expect((await api.request('GET', '/v1/api-keys', { key: keyB })).body.api_keys).toHaveLength(1);
+    expect((await api.request('GET', `/v1/api-keys?tenant=${a}`, { key: keyB })).status).toBe(403);
+
+    expect((await api.request('DELETE', `/v1/api-keys/${first.body.id}`)).status).toBe(204);
+    const active = await api.request('GET', `/v1/api-keys?tenant=${a}`);
+    expect(active.body.api_keys.map((k: { id: string }) => k.id)).toEqual([second.body.id]);
+    const all = await api.request('GET', `/v1/api-keys?tenant=${a}&include_revoked=true`);
+    expect(all.body.api_keys).toHaveLength(2);
+    expect(Date.parse(all.body.api_keys[0].revoked_at)).not.toBeNaN();
+
+    for (const query of ['include_revoked=maybe', 'tenant=bad%20tenant!', 'limit=5']) {
+      const bad = await api.request('GET', `/v1/api-keys?${query}`);
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    expect((await api.request('GET', '/v1/api-keys', { key: null })).status).toBe(401);
+  });
+});
+
 describe('event types', () => {
   test('built-ins plus the tenant’s own; duplicates 409; isolation', async () => {
     const a = uniqueTenant('a');

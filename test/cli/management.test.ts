@@ -58,8 +58,18 @@ test('the admin creates a tenant key; the key works for its tenant; once revoked
   expect(text.stdout).toMatch(/^key: +\S{16,}$/m);
   expect(text.stderr).toMatch(/shown only this once/);
 
+  const keys = await cliJson(['--tenant', tenant, 'api-keys', 'list']);
+  expect(keys.api_keys.map((k: { name: string | null }) => k.name)).toEqual(['cli', null]);
+  expect(JSON.stringify(keys)).not.toContain(created.key);
+  const table = await cli(['--tenant', tenant, 'api-keys', 'list']);
+  expect(table.stdout).toMatch(/^ID +NAME +CREATED +REVOKED$/m);
+  expect(table.stdout).toContain(created.id);
+
   const revoked = await cli(['api-keys', 'revoke', created.id]);
   expect(revoked).toMatchObject({ code: 0, stdout: `revoked API key ${created.id}\n` });
+  expect((await cliJson(['--tenant', tenant, 'api-keys', 'list'])).api_keys).toHaveLength(1);
+  const withRevoked = await cliJson(['--tenant', tenant, 'api-keys', 'list', '--revoked']);
+  expect(withRevoked.api_keys.find((k: { id: string }) => k.id === created.id).revoked_at).toEqual(expect.any(String));
   const refused = await cli(['webhooks', 'list'], asTenant);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/^error: Unauthorized: /);

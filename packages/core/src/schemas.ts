@@ -81,6 +81,11 @@ export const listWebhooksQuery = Joi.object({
 
 export const tenantQuery = Joi.object({ tenant: tenantId });
 
+export const listApiKeysQuery = Joi.object({
+  tenant: tenantId,
+  include_revoked: Joi.boolean().default(false),
+});
+
 export const createApiKeySchema = Joi.object({
   tenant: tenantId.required(),
   name: Joi.string().max(200),

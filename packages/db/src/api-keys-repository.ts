@@ -23,6 +23,14 @@ export class ApiKeysRepository {
     return this.db.apiKey.findFirst({ where: { id, revokedAt: null, ...(tenantId === null ? {} : { tenantId }) } });
   }
 
+  /** A tenant's keys, oldest first; revoked ones only when asked for. */
+  listForTenant(tenantId: string, includeRevoked: boolean): Promise<ApiKey[]> {
+    return this.db.apiKey.findMany({
+      where: { tenantId, ...(includeRevoked ? {} : { revokedAt: null }) },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+  }
+
   async revoke(id: string): Promise<boolean> {
     const { count } = await this.db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
     return count > 0;

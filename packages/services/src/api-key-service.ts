@@ -1,7 +1,7 @@
 import { NotFoundError } from '@hookrelay/core';
 import type { ApiKeysRepository, TenantsRepository } from '@hookrelay/db';
 import { isUuid } from './ids.js';
-import { generateApiKey, hashApiKey, lookupTenant, requireAdmin, type Principal } from './auth.js';
+import { actingTenant, generateApiKey, hashApiKey, lookupTenant, requireAdmin, type Principal } from './auth.js';
 
 export interface CreatedApiKey {
   id: string;
@@ -10,6 +10,15 @@ export interface CreatedApiKey {
   /** shown once, never stored */
   key: string;
   created_at: string;
+}
+
+/** A key as listed: never the key itself (only its hash is stored). */
+export interface ApiKeyView {
+  id: string;
+  tenant: string;
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
 }
 
 export interface ApiKeyServiceDeps {
@@ -26,6 +35,19 @@ export class ApiKeyService {
     const key = generateApiKey();
     const row = await this.deps.apiKeys.create({ tenantId: input.tenant, name: input.name ?? null, keyHash: hashApiKey(key) });
     return { id: row.id, tenant: row.tenantId, name: row.name, key, created_at: row.createdAt.toISOString() };
+  }
+
+  /** The tenant's keys (the admin names the tenant); revoked ones with `includeRevoked`. */
+  async list(principal: Principal, input: { tenant?: string; include_revoked: boolean }): Promise<ApiKeyView[]> {
+    const tenant = actingTenant(principal, input.tenant);
+    const rows = await this.deps.apiKeys.listForTenant(tenant, input.include_revoked);
+    return rows.map((row) => ({
+      id: row.id,
+      tenant: row.tenantId,
+      name: row.name,
+      created_at: row.createdAt.toISOString(),
+      revoked_at: row.revokedAt?.toISOString() ?? null,
+    }));
   }
 
   /** The admin revokes any key; a tenant key revokes keys of its tenant (including itself). */

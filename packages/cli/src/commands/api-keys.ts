@@ -1,4 +1,4 @@
-/** `hookrelay api-keys create|revoke`: tenant API keys. */
+/** `hookrelay api-keys list|create|revoke`: tenant API keys. */
 import type { Command } from 'commander';
 import { seg } from '../api-client.js';
 import { contextOf, type Run } from '../context.js';
@@ -13,9 +13,40 @@ interface CreatedKey {
   created_at: string;
 }
 
+interface ListedKey {
+  id: string;
+  tenant: string;
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
 export function registerApiKeys(program: Command, run: Run): void {
   const group = program
-    .command('api-keys').alias('keys').description('create and revoke tenant API keys');
+    .command('api-keys').alias('keys').description('list, create and revoke tenant API keys');
+
+  withExamples(
+    group
+      .command('list')
+      .alias('ls')
+      .description("list the tenant's API keys, oldest first (ids, names, dates; never the keys)")
+      .option('--revoked', 'include revoked keys')
+      .action(async (opts: { revoked?: boolean }, cmd: Command) => {
+        const ctx = contextOf(cmd, run);
+        const list = await ctx.api().get<{ api_keys: ListedKey[] }>('/v1/api-keys', { include_revoked: opts.revoked ? true : undefined });
+        ctx.out.result(list, () => {
+          if (list.api_keys.length === 0) ctx.out.note('no API keys');
+          else
+            ctx.out.table(list.api_keys, [
+              { header: 'ID', value: (k) => k.id },
+              { header: 'NAME', value: (k) => k.name, max: 40 },
+              { header: 'CREATED', value: (k) => k.created_at },
+              { header: 'REVOKED', value: (k) => k.revoked_at },
+            ]);
+        });
+      }),
+    ['hookrelay --tenant acme api-keys list', 'hookrelay api-keys list --revoked --json | jq -r ".api_keys[].id"'],
+  );
 
   withExamples(
     group

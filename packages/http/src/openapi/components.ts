@@ -54,6 +54,27 @@ export const EVENT_TYPE_SCHEMA: JsonSchema = {
   properties: { name: { type: 'string' }, description: nullable('string'), tenant: nullable('string'), builtin: { type: 'boolean' } },
 };
 
+export const API_KEY_LIST_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['api_keys'],
+  properties: {
+    api_keys: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'tenant', 'name', 'created_at', 'revoked_at'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          tenant: { type: 'string' },
+          name: nullable('string'),
+          created_at: dateTime,
+          revoked_at: nullable('string', { format: 'date-time' }),
+        },
+      },
+    },
+  },
+};
+
 export const API_KEY_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['id', 'tenant', 'key', 'created_at'],

@@ -7,7 +7,7 @@ import {
   PING_RESULT_SCHEMA,
   REQUEUED_SCHEMA,
 } from './pipeline-components.js';
-import { API_KEY_SCHEMA, CREATED_WEBHOOK_SCHEMA, EVENT_TYPE_SCHEMA, SECRET_SCHEMA, WEBHOOK_SCHEMA } from './components.js';
+import { API_KEY_LIST_SCHEMA, API_KEY_SCHEMA, CREATED_WEBHOOK_SCHEMA, EVENT_TYPE_SCHEMA, SECRET_SCHEMA, WEBHOOK_SCHEMA } from './components.js';
 
 /** A builder holding Hookrelay's info and shared response schemas; routes add their operations. */
 export function createOpenApiBuilder(version = '0.1.0'): OpenApiBuilder {
@@ -21,6 +21,7 @@ export function createOpenApiBuilder(version = '0.1.0'): OpenApiBuilder {
     .addSchema('Secret', SECRET_SCHEMA)
     .addSchema('EventType', EVENT_TYPE_SCHEMA)
     .addSchema('ApiKey', API_KEY_SCHEMA)
+    .addSchema('ApiKeyList', API_KEY_LIST_SCHEMA)
     .addSchema('Event', EVENT_SCHEMA)
     .addSchema('Attempt', ATTEMPT_SCHEMA)
     .addSchema('Notification', NOTIFICATION_SCHEMA)

@@ -1,4 +1,4 @@
-import { createApiKeySchema, tenantQuery, validate } from '@hookrelay/core';
+import { createApiKeySchema, listApiKeysQuery, tenantQuery, validate } from '@hookrelay/core';
 import { requireAdmin, type ApiKeyService } from '@hookrelay/services';
 import { noteTenant, principalOf } from '../context.js';
 import type { RouteDefinition } from '../route-definition.js';
@@ -8,6 +8,21 @@ const tags = ['API keys'];
 
 export function apiKeyRoutes(apiKeys: ApiKeyService): RouteDefinition[] {
   return [
+    {
+      method: 'get',
+      path: '/v1/api-keys',
+      summary: "List a tenant's API keys",
+      description: 'Never the keys themselves (only their hashes are stored). The admin names the tenant (`default` when none); a tenant key lists its own tenant. Revoked keys only with `include_revoked=true`.',
+      tags,
+      query: listApiKeysQuery,
+      responses: { 200: { description: 'The keys, oldest first', schema: 'ApiKeyList' } },
+      handler: async (req, res) => {
+        const query = validate<{ tenant?: string; include_revoked: boolean }>(listApiKeysQuery, req.query, 'query');
+        const principal = principalOf(res);
+        noteTenant(res, query.tenant ?? principal.tenant ?? 'default');
+        res.json({ api_keys: await apiKeys.list(principal, query) });
+      },
+    },
     {
       method: 'post',
       path: '/v1/api-keys',
