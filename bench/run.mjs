@@ -113,16 +113,20 @@ function track(child, name) {
   return child;
 }
 
+// the V8 flags `pnpm start:api` / `start:worker` and the Docker image run the
+// API and workers with; the floor workers get them too, so the comparison stays fair
+const NODE_FLAGS = ['--max-semi-space-size=64'];
+
 function startNode(name, script, env, nodeArgs = []) {
   const fd = logFd(name);
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   return track(child, name);
 }
 
 function forkNode(name, script, env) {
   const fd = logFd(name);
-  const child = fork(script, [], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd, 'ipc'] });
+  const child = fork(script, [], { cwd: root, env: { ...process.env, ...env }, execArgv: NODE_FLAGS, stdio: ['ignore', fd, fd, 'ipc'] });
   fs.closeSync(fd);
   return track(child, name);
 }

@@ -421,7 +421,10 @@ describe('docker/Dockerfile against the repository', () => {
       expect(stage.from).toBe('runtime');
       expect(stage.body.some((i) => i.keyword === 'USER' && i.args !== 'node')).toBe(false);
       const cmd = JSON.parse(stage.body.find((i) => i.keyword === 'CMD')!.args) as string[];
-      expect(cmd).toEqual(['node', `apps/${app}/dist/main.js`]);
+      // the image runs what `pnpm start:<app>` runs, Node flags included
+      const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[`start:${app}`];
+      expect(cmd).toEqual(script.split(/\s+/));
+      expect(cmd.at(-1)).toBe(`apps/${app}/dist/main.js`);
       // dist/main.js is compiled from src/main.ts
       expect(existsSync(path.join(ROOT, 'apps', app, 'src', 'main.ts'))).toBe(true);
     }
