@@ -30,6 +30,13 @@ const LOAD_MANY = `${DELIVERY_CONTEXT_SELECT} WHERE n.id = ANY($1::uuid[])`;
  * The attempt row is written whatever happens (it was made); the notification
  * moves only while it is still PENDING, so a cancellation that raced the
  * delivery wins. Returns the ids that moved.
+ *
+ * Committed without waiting for the WAL flush (synchronous_commit off for this
+ * statement's transaction only): if Postgres itself crashes, the last
+ * fraction of a second of attempt records may be lost, which leaves those
+ * notifications PENDING; the reconciler enqueues them again and they are
+ * delivered once more with the same webhook-id (at least once, never lost).
+ * Events and notifications are still created with a synchronous commit.
  */
 const RECORD_MANY = `
   WITH input AS (
@@ -53,7 +60,7 @@ const RECORD_MANY = `
     expired_at = CASE WHEN i.status = 'EXPIRED' THEN i.attempted_at END,
     cancelled_at = CASE WHEN i.status = 'CANCELLED' THEN i.attempted_at ELSE n.cancelled_at END,
     updated_at = now()
-  FROM input i
+  FROM input i, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
   -- Rows are found by primary key from the id list. The status test is on a
   -- cast so that it cannot use the (status, next_attempt_at) index: with
   -- stale statistics (a burst of new notifications) the planner would
