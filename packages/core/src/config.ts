@@ -32,6 +32,8 @@ export interface Config {
   worker: { metricsPort: number };
   /** webhook secrets are encrypted at rest with a key derived from it; required in production */
   secretEncryptionKey: string | undefined;
+  /** SECRET_ENCRYPTION_KEY_PREVIOUS: opens secrets sealed before a key rotation */
+  previousSecretEncryptionKeys: string[];
 }
 
 const retrySchedule = Joi.string().custom((value: string) => parseRetrySchedule(value));
@@ -54,6 +56,8 @@ const envSchema = Joi.object({
   RECONCILE_INTERVAL_MS: Joi.number().integer().min(1000).default(30000),
   WORKER_METRICS_PORT: Joi.number().integer().min(0).max(65535).default(9464),
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
+  // empty = unset, so that compose can pass it through when it is not set
+  SECRET_ENCRYPTION_KEY_PREVIOUS: Joi.string().min(16).empty(''),
 }).unknown(true);
 
 function invalid(name: string, message: string): ConfigError {
@@ -99,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   if (value.NODE_ENV === 'production' && !value.SECRET_ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration: SECRET_ENCRYPTION_KEY: is required when NODE_ENV=production (webhook secrets are encrypted at rest with it)');
   }
+  if (value.SECRET_ENCRYPTION_KEY_PREVIOUS !== undefined) {
+    if (!value.SECRET_ENCRYPTION_KEY) throw invalid('SECRET_ENCRYPTION_KEY_PREVIOUS', 'is set without SECRET_ENCRYPTION_KEY (the key it is being rotated to)');
+    if (value.SECRET_ENCRYPTION_KEY_PREVIOUS === value.SECRET_ENCRYPTION_KEY) throw invalid('SECRET_ENCRYPTION_KEY_PREVIOUS', 'must differ from SECRET_ENCRYPTION_KEY');
+  }
   const redis = redisSettings(env, value);
   return {
     env: value.NODE_ENV,
@@ -118,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     },
     worker: { metricsPort: value.WORKER_METRICS_PORT },
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
+    previousSecretEncryptionKeys: value.SECRET_ENCRYPTION_KEY_PREVIOUS ? [value.SECRET_ENCRYPTION_KEY_PREVIOUS] : [],
   };
 }
 

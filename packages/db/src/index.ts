@@ -8,3 +8,4 @@ export * from './notifications-repository.js';
 export * from './delivery-store.js';
 export * from './fan-out-store.js';
 export * from './stats-repository.js';
+export * from './webhook-secrets-repository.js';

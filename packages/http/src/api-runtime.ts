@@ -58,7 +58,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const tenants = new TenantsRepository(db);
   const apiKeys = new ApiKeysRepository(db);
   const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants });
-  const secrets = new SecretBox(config.secretEncryptionKey);
+  const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   if (!secrets.encrypts) logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
   const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });

@@ -21,3 +21,4 @@ export * from './webhook-health.js';
 export * from './webhook-view.js';
 export * from './stats-service.js';
 export * from './postponer.js';
+export * from './secret-rekey.js';

@@ -68,7 +68,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
   metrics.watchQueues([eventsQueue, deliveries.queue]);
   const deliveryProcessor = new DeliveryProcessor(db, new DeliveryStore(database.pool), deliverer, config.delivery.retrySchedule, logger, metrics, {
-    secrets: new SecretBox(config.secretEncryptionKey),
+    secrets: new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys),
     rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
     health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
   });

@@ -1,0 +1,129 @@
+/**
+ * Rotating SECRET_ENCRYPTION_KEY: with the new key and the old one as
+ * SECRET_ENCRYPTION_KEY_PREVIOUS everything keeps working; `pnpm
+ * secrets:rekey` (apps/worker/dist/rekey-secrets.js, run here as a real
+ * process) re-seals every stored secret, deleted webhooks and previous
+ * secrets included, after which the new key alone opens them all.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, SecretBox, SecretDecryptionError } from '@hookrelay/core';
+import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
+import { startStack, type Stack } from '../support/stack.js';
+import { uniqueTenant } from '../support/env.js';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
+
+const OLD = 'old-encryption-key-0123456789abcdef';
+const NEW = 'new-encryption-key-0123456789abcdef';
+const OTHER = 'someone-elses-key-0123456789abcdef';
+const REKEY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/worker/dist/rekey-secrets.js');
+
+describe('SecretBox with a previous key', () => {
+  test('opens values sealed with either key, seals with the new one, and tells which values are current', () => {
+    const sealedOld = new SecretBox(OLD).seal('whsec_old');
+    const box = new SecretBox(NEW, [OLD]);
+    expect(box.open(sealedOld)).toBe('whsec_old');
+    expect(box.isCurrent(sealedOld)).toBe(false);
+    const sealedNew = box.seal('whsec_new');
+    expect(box.isCurrent(sealedNew)).toBe(true);
+    expect(new SecretBox(NEW).open(sealedNew)).toBe('whsec_new');
+    expect(() => new SecretBox(NEW).open(sealedOld)).toThrow(SecretDecryptionError);
+    expect(() => box.open(new SecretBox(OTHER).seal('x'))).toThrow(/neither|nor/);
+    expect(box.isCurrent('whsec_plain')).toBe(false);
+    expect(new SecretBox(undefined).isCurrent('whsec_plain')).toBe(true);
+  });
+
+  test('configuration: the previous key needs a current one and must differ from it', () => {
+    expect(loadConfig({ SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: OLD }).previousSecretEncryptionKeys).toEqual([OLD]);
+    expect(loadConfig({ SECRET_ENCRYPTION_KEY: NEW }).previousSecretEncryptionKeys).toEqual([]);
+    // compose passes it through empty when it is not set
+    expect(loadConfig({ SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: '' }).previousSecretEncryptionKeys).toEqual([]);
+    expect(() => loadConfig({ SECRET_ENCRYPTION_KEY_PREVIOUS: OLD })).toThrow(ConfigError);
+    expect(() => loadConfig({ SECRET_ENCRYPTION_KEY_PREVIOUS: OLD })).toThrow(/SECRET_ENCRYPTION_KEY_PREVIOUS/);
+    expect(() => loadConfig({ SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: NEW })).toThrow(/must differ/);
+  });
+});
+
+describe('rotation end to end', () => {
+  let database: IsolatedDatabase;
+  let db: PrismaClient;
+  beforeAll(async () => {
+    database = await createIsolatedDatabase('rekey');
+    db = createPrismaClient({ url: database.url, poolSize: 2 });
+  }, 60_000);
+  afterAll(async () => {
+    await db?.$disconnect();
+    await database?.drop();
+  });
+
+  const withStack = async <T>(env: Record<string, string>, fn: (stack: Stack) => Promise<T>): Promise<T> => {
+    const stack = await startStack({ DATABASE_URL: database.url, ...env }, { worker: false });
+    try {
+      return await fn(stack);
+    } finally {
+      await stack.stop();
+    }
+  };
+  const rekey = (env: Record<string, string>) => {
+    const { SECRET_ENCRYPTION_KEY: _k, SECRET_ENCRYPTION_KEY_PREVIOUS: _p, ...inherited } = process.env;
+    const run = spawnSync(process.execPath, [REKEY], { env: { ...inherited, DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+    return { code: run.status, report: run.stdout.trim() ? JSON.parse(run.stdout.trim()) : null, stderr: run.stderr };
+  };
+
+  test('old key → new key with the old one as previous → rekey → new key alone', async () => {
+    const tenant = uniqueTenant();
+    const hook = { tenant, url: 'https://example.com/hook', enabled_events: ['*'], is_enabled: true };
+    const secretOf = (stack: Stack, id: string) => stack.call('GET', `/v1/webhooks/${id}/secret?tenant=${tenant}`).then((r) => r.body.secret as string);
+
+    // a webhook from before encryption (plain), one sealed with the old key and rotated (previous secret too), one deleted
+    const plain = await withStack({}, (s) => s.call('POST', '/v1/webhooks', hook));
+    const { sealed, rotated, deleted } = await withStack({ SECRET_ENCRYPTION_KEY: OLD }, async (s) => {
+      const sealedHook = await s.call('POST', '/v1/webhooks', hook);
+      const rotatedHook = await s.call('POST', `/v1/webhooks/${sealedHook.body.id}/secret:rotate?tenant=${tenant}`);
+      const deletedHook = await s.call('POST', '/v1/webhooks', hook);
+      await s.call('DELETE', `/v1/webhooks/${deletedHook.body.id}?tenant=${tenant}`);
+      return { sealed: sealedHook.body, rotated: rotatedHook.body.secret as string, deleted: deletedHook.body };
+    });
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(sealed.secret);
+
+    // the new key alone cannot open what the old one sealed; with the old one as previous everything reads
+    await withStack({ SECRET_ENCRYPTION_KEY: NEW }, async (s) => {
+      expect((await s.call('GET', `/v1/webhooks/${sealed.id}/secret?tenant=${tenant}`)).status).toBe(500);
+    });
+    await withStack({ SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: OLD }, async (s) => {
+      expect(await secretOf(s, plain.body.id)).toBe(plain.body.secret);
+      expect(await secretOf(s, sealed.id)).toBe(rotated);
+    });
+
+    const before = new Map((await db.webhook.findMany({ select: { id: true, updatedAt: true } })).map((r) => [r.id, r.updatedAt.getTime()]));
+    const first = rekey({ SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: OLD });
+    expect(first).toMatchObject({ code: 0, report: { webhooks: 3, resealed: 3, current: 0, changedMeanwhile: 0, unreadable: [] } });
+    const box = new SecretBox(NEW);
+    const rows = await db.webhook.findMany({ select: { id: true, secret: true, previousSecret: true, updatedAt: true } });
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(box.isCurrent(row.secret)).toBe(true);
+      if (row.previousSecret !== null) expect(box.isCurrent(row.previousSecret)).toBe(true);
+      // re-sealing is not a change of the webhook: last_updated stays
+      expect(row.updatedAt.getTime()).toBe(before.get(row.id));
+    }
+    expect(box.open(rows.find((r) => r.id === deleted.id)!.secret)).toBe(deleted.secret);
+    expect(box.open(rows.find((r) => r.id === sealed.id)!.previousSecret)).toBe(sealed.secret);
+
+    // nothing left to do the second time
+    expect(rekey({ SECRET_ENCRYPTION_KEY: NEW })).toMatchObject({ code: 0, report: { webhooks: 3, resealed: 0, current: 3 } });
+    await withStack({ SECRET_ENCRYPTION_KEY: NEW }, async (s) => {
+      expect(await secretOf(s, plain.body.id)).toBe(plain.body.secret);
+      expect(await secretOf(s, sealed.id)).toBe(rotated);
+    });
+
+    // a secret no configured key opens is reported and the run fails; the others are left as they are
+    await db.webhook.update({ where: { id: plain.body.id }, data: { secret: new SecretBox(OTHER).seal('whsec_x') } });
+    const failing = rekey({ SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: OLD });
+    expect(failing.code).toBe(1);
+    expect(failing.report).toMatchObject({ webhooks: 3, resealed: 0, current: 2, unreadable: [plain.body.id] });
+    expect(failing.stderr).toMatch(/neither SECRET_ENCRYPTION_KEY nor SECRET_ENCRYPTION_KEY_PREVIOUS/);
+  }, 120_000);
+});
