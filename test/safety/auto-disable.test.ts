@@ -100,3 +100,37 @@ test('a success ends the failure streak, so intermittent failures never disable'
     await flaky.close();
   }
 });
+
+test('disabling and WEBHOOK.DISABLED commit together: when the event cannot be written the webhook stays enabled, and the next failure disables it with its event', async () => {
+  const tenant = uniqueTenant('atomic');
+  const bad = await stack.call('POST', '/v1/webhooks', { tenant, url: failing.url, enabled_events: ['CARD.*'], is_enabled: true });
+  const watcher = await stack.call('POST', '/v1/webhooks', { tenant, url: monitor.url, enabled_events: ['WEBHOOK.DISABLED'], is_enabled: true });
+  // Postgres refuses this tenant's WEBHOOK.DISABLED event until the trigger is dropped
+  const fn = `refuse_disabled_${tenant.replace(/[^a-z0-9]/gi, '_')}`.toLowerCase();
+  await db.$executeRawUnsafe(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.tenant_id = '${tenant}' AND NEW.type = 'WEBHOOK.DISABLED' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+  await db.$executeRawUnsafe(`CREATE TRIGGER ${fn} BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+  try {
+    const published = await stack.call('POST', '/v1/events', { tenant, type: 'CARD.CREATED', resource: { id: 'c2' } });
+    const [nid] = published.body.notification_ids;
+    // the streak starts at the first failure; from the second one on (1 s apart, AUTO_DISABLE_AFTER_SECONDS=1) each tries to disable
+    await failing.waitFor(3, { timeoutMs: 15_000, filter: (r) => r.headers['webhook-id'] === nid });
+    await until(async () => ((await db.attempt.count({ where: { notificationId: nid } })) >= 3 ? true : null));
+    const still = await db.webhook.findUniqueOrThrow({ where: { id: bad.body.id } });
+    expect(still.isEnabled).toBe(true);
+    expect(still.disabledReason).toBeNull();
+    expect(await db.event.count({ where: { tenantId: tenant, type: 'WEBHOOK.DISABLED' } })).toBe(0);
+  } finally {
+    await db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS ${fn} ON events`);
+    await db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS ${fn}()`);
+  }
+
+  // the next failure disables it, and the tenant hears about it
+  const disabled = await until(async () => {
+    const row = await db.webhook.findUniqueOrThrow({ where: { id: bad.body.id } });
+    return row.isEnabled ? null : row;
+  }, { timeoutMs: 15_000 });
+  expect(disabled.disabledReason).toMatch(/failed since/);
+  await monitor.waitFor(1, { filter: (r) => JSON.parse(r.body).type === 'WEBHOOK.DISABLED' && JSON.parse(r.body).webhook_id === watcher.body.id });
+  expect(await db.event.count({ where: { tenantId: tenant, type: 'WEBHOOK.DISABLED' } })).toBe(1);
+}, 60_000);

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { Batcher, patternsMatching } from '@hookrelay/core';
 import { isDataError } from './events-repository.js';
-import type { Event } from './client.js';
+import type { Db, Event } from './client.js';
 
 export interface NewEvent {
   id: string;
@@ -77,11 +77,38 @@ export class FanOutStore {
     return this.batcher.submit(event);
   }
 
+  /**
+   * The same statement inside the caller's (Prisma) transaction, unbatched:
+   * the event and its notifications commit or roll back with the caller's
+   * own writes.
+   */
+  static async fanOutWithin(tx: Db, event: NewEvent): Promise<FanOutResult> {
+    const rows = await tx.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, toInputJson([event]));
+    return resultsFor([event], rows)[0]!;
+  }
+
   private async fanOutMany(batch: NewEvent[]): Promise<FanOutResult[]> {
     // the same id twice in one statement would fan out twice: the later ones wait for the next batch's answer (null)
     const seen = new Set<string>();
     const events = batch.filter((e) => !seen.has(e.id) && seen.add(e.id));
-    const input = events.map((e) => ({
+    const { rows } = await this.pool.query<FanOutRow>({
+      name: 'hookrelay_fan_out',
+      text: FAN_OUT,
+      values: [toInputJson(events)],
+    });
+    return resultsFor(batch, rows);
+  }
+}
+
+interface FanOutRow {
+  id: string;
+  createdAt: Date;
+  notificationIds: string[];
+}
+
+function toInputJson(events: NewEvent[]): string {
+  return JSON.stringify(
+    events.map((e) => ({
       id: e.id,
       tenant_id: e.tenantId,
       type: e.type,
@@ -90,18 +117,17 @@ export class FanOutStore {
       event_time: e.eventTime,
       idempotency_key: e.idempotencyKey,
       patterns: patternsMatching(e.type),
-    }));
-    const { rows } = await this.pool.query<{ id: string; createdAt: Date; notificationIds: string[] }>({
-      name: 'hookrelay_fan_out',
-      text: FAN_OUT,
-      values: [JSON.stringify(input)],
-    });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const taken = new Set<string>();
-    return batch.map((e) => {
-      const row = taken.has(e.id) ? undefined : byId.get(e.id);
-      taken.add(e.id);
-      return row ? { event: { ...e, createdAt: row.createdAt }, notificationIds: row.notificationIds } : null;
-    });
-  }
+    })),
+  );
+}
+
+/** One result per event of `batch`, in order; a repeated id gets its row once. */
+function resultsFor(batch: NewEvent[], rows: FanOutRow[]): FanOutResult[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const taken = new Set<string>();
+  return batch.map((e) => {
+    const row = taken.has(e.id) ? undefined : byId.get(e.id);
+    taken.add(e.id);
+    return row ? { event: { ...e, createdAt: row.createdAt }, notificationIds: row.notificationIds } : null;
+  });
 }

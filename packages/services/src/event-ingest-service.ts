@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError, type Logger } from '@hookrelay/core';
-import { EventsRepository, NotificationsRepository, type Event, type FanOutStore, type PrismaClient } from '@hookrelay/db';
+import { EventsRepository, FanOutStore, NotificationsRepository, type Db, type Event, type NewEvent, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EventCatalog } from './event-catalog.js';
 
@@ -50,39 +50,55 @@ export class EventIngestService {
    * detected by the insert itself, so a new event costs no lookup first.
    */
   async ingest(tenantId: string, input: EventInput, eventId?: string): Promise<IngestResult> {
-    const id = eventId ?? randomUUID();
+    const event = await this.newEvent(tenantId, input, eventId);
+    const saved = await this.store.fanOut(event);
+    if (!saved) return this.existing(this.db, event);
+    await this.enqueue(saved.notificationIds, event.id);
+    return { ...saved, duplicate: false };
+  }
+
+  /**
+   * The same inside the caller's transaction (`tx`): the event and its
+   * notifications commit or roll back with the caller's own writes. Nothing
+   * is enqueued: call `enqueue` once the transaction has committed (or leave
+   * it to the reconciler).
+   */
+  async ingestWithin(tx: Db, tenantId: string, input: EventInput): Promise<IngestResult> {
+    const event = await this.newEvent(tenantId, input);
+    const saved = await FanOutStore.fanOutWithin(tx, event);
+    return saved ? { ...saved, duplicate: false } : this.existing(tx, event);
+  }
+
+  /** Hands saved notifications to the workers; when Redis is down the reconciler finds them instead. */
+  async enqueue(notificationIds: string[], eventId: string): Promise<void> {
+    try {
+      await this.deliveries.enqueue(notificationIds.map((notificationId) => ({ notificationId })));
+    } catch (error) {
+      this.logger.warn({ err: error, event_id: eventId }, 'enqueue failed; the reconciler will deliver these notifications');
+    }
+  }
+
+  private async newEvent(tenantId: string, input: EventInput, eventId?: string): Promise<NewEvent> {
     if (!(await this.catalog.isKnown(tenantId, input.type))) {
       throw new ValidationError(`Unknown event type "${input.type}"`, [{ field: 'type', message: `"type" ${input.type} is not a known event type` }]);
     }
-    const saved = await this.store.fanOut({
-      id,
+    return {
+      id: eventId ?? randomUUID(),
       tenantId,
       type: input.type,
       resource: asJsonText(input.resource),
       changedFields: asJsonText(input.changed_fields),
       eventTime: input.event_time ? new Date(input.event_time) : new Date(),
       idempotencyKey: input.idempotency_key ?? null,
-    });
-    if (!saved) {
-      // a concurrent publish with the same key (or a redelivered job) won the race: answer with its event
-      const winner = await this.findExisting(tenantId, id, input.idempotency_key);
-      if (winner) return winner;
-      throw new ConflictError(`Event id ${id} is already used`);
-    }
-
-    try {
-      await this.deliveries.enqueue(saved.notificationIds.map((notificationId) => ({ notificationId })));
-    } catch (error) {
-      this.logger.warn({ err: error, event_id: id }, 'enqueue failed; the reconciler will deliver these notifications');
-    }
-    return { ...saved, duplicate: false };
+    };
   }
 
-  private async findExisting(tenantId: string, id: string, idempotencyKey: string | undefined): Promise<IngestResult | null> {
-    const event =
-      (idempotencyKey ? await this.events.findByIdempotencyKey(this.db, tenantId, idempotencyKey) : null) ??
-      (await this.events.findById(this.db, id));
-    if (!event || event.tenantId !== tenantId) return null;
-    return { event, notificationIds: await this.notifications.idsForEvent(this.db, event.id), duplicate: true };
+  /** A concurrent publish with the same key (or a redelivered job) won the race: its event is the answer. */
+  private async existing(db: Db, event: NewEvent): Promise<IngestResult> {
+    const found =
+      (event.idempotencyKey ? await this.events.findByIdempotencyKey(db, event.tenantId, event.idempotencyKey) : null) ??
+      (await this.events.findById(db, event.id));
+    if (!found || found.tenantId !== event.tenantId) throw new ConflictError(`Event id ${event.id} is already used`);
+    return { event: found, notificationIds: await this.notifications.idsForEvent(db, found.id), duplicate: true };
   }
 }

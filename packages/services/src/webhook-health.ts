@@ -4,16 +4,20 @@
  * cleared by any success); a webhook failing continuously for
  * AUTO_DISABLE_AFTER_SECONDS, or answering 410 Gone, is disabled with a
  * recorded reason, its pending notifications are cancelled, and a
- * WEBHOOK.DISABLED event is published for its tenant.
+ * WEBHOOK.DISABLED event is published for its tenant, all in one
+ * transaction: a webhook is never disabled without its tenant being told.
  */
 import { DISABLED_EVENT_TYPE, type Logger } from '@hookrelay/core';
-import { WebhooksRepository, type DeliveryContext, type PrismaClient } from '@hookrelay/db';
+import { WebhooksRepository, type Db, type DeliveryContext, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryResult } from '@hookrelay/delivery';
 import type { EventInput, IngestResult } from './event-ingest-service.js';
 import { webhookView } from './webhook-view.js';
 
 export interface EventPublisher {
-  ingest(tenantId: string, input: EventInput): Promise<IngestResult>;
+  /** writes the event and its notifications within `tx` */
+  ingestWithin(tx: Db, tenantId: string, input: EventInput): Promise<IngestResult>;
+  /** enqueues them once `tx` has committed */
+  enqueue(notificationIds: string[], eventId: string): Promise<void>;
 }
 
 export interface WebhookHealthDeps {
@@ -55,26 +59,29 @@ export class WebhookHealth {
     return null;
   }
 
-  /** Disables the webhook unless someone else did; returns `reason` when this call did it. */
+  /**
+   * Disables the webhook unless someone else did, and publishes
+   * WEBHOOK.DISABLED in the same transaction (should publishing fail, the
+   * webhook stays enabled and the next failure tries again). Returns
+   * `reason` when this call did it.
+   */
   private async disable(ctx: HealthContext, reason: string): Promise<string | null> {
-    const webhook = await this.deps.db.$transaction(async (tx) => {
+    const done = await this.deps.db.$transaction(async (tx) => {
       const webhooks = new WebhooksRepository(tx);
-      const disabled = await webhooks.disableIfEnabled(ctx.webhookId, reason);
-      if (disabled) await webhooks.cancelPendingNotifications(ctx.webhookId);
-      return disabled;
-    });
-    if (!webhook) return null;
-    this.deps.logger.warn({ tenant: ctx.tenantId, webhook_id: ctx.webhookId, reason }, 'webhook disabled');
-    try {
-      await this.deps.events.ingest(ctx.tenantId, {
+      const webhook = await webhooks.disableIfEnabled(ctx.webhookId, reason);
+      if (!webhook) return null;
+      await webhooks.cancelPendingNotifications(ctx.webhookId);
+      const published = await this.deps.events.ingestWithin(tx, ctx.tenantId, {
         type: DISABLED_EVENT_TYPE,
         resource: webhookView(webhook),
         changed_fields: { is_enabled: true, disabled_reason: null },
         idempotency_key: `webhook-disabled:${webhook.id}:${webhook.updatedAt.getTime()}`,
       });
-    } catch (error) {
-      this.deps.logger.error({ err: error, tenant: ctx.tenantId, webhook_id: ctx.webhookId }, 'publishing WEBHOOK.DISABLED failed');
-    }
+      return published;
+    });
+    if (!done) return null;
+    this.deps.logger.warn({ tenant: ctx.tenantId, webhook_id: ctx.webhookId, reason, event_id: done.event.id }, 'webhook disabled');
+    if (!done.duplicate) await this.deps.events.enqueue(done.notificationIds, done.event.id);
     return reason;
   }
 }
