@@ -71,13 +71,12 @@ export class WebhookHealth {
       const webhook = await webhooks.disableIfEnabled(ctx.webhookId, reason);
       if (!webhook) return null;
       await webhooks.cancelPendingNotifications(ctx.webhookId);
-      const published = await this.deps.events.ingestWithin(tx, ctx.tenantId, {
+      return this.deps.events.ingestWithin(tx, ctx.tenantId, {
         type: DISABLED_EVENT_TYPE,
         resource: webhookView(webhook),
         changed_fields: { is_enabled: true, disabled_reason: null },
         idempotency_key: `webhook-disabled:${webhook.id}:${webhook.updatedAt.getTime()}`,
       });
-      return published;
     });
     if (!done) return null;
     this.deps.logger.warn({ tenant: ctx.tenantId, webhook_id: ctx.webhookId, reason, event_id: done.event.id }, 'webhook disabled');
