@@ -32,10 +32,6 @@ export async function rekeyWebhookSecrets(db: Db, box: SecretBox): Promise<Rekey
     const page = await secrets.page(after, PAGE);
     for (const row of page) {
       report.webhooks++;
-      if (box.isCurrent(row.secret) && (row.previousSecret === null || box.isCurrent(row.previousSecret))) {
-        report.current++;
-        continue;
-      }
       let secret: string;
       let previous: string | null;
       try {
@@ -45,7 +41,9 @@ export async function rekeyWebhookSecrets(db: Db, box: SecretBox): Promise<Rekey
         report.unreadable.push(row.id);
         continue;
       }
-      if (await secrets.replace(row, secret, previous)) report.resealed++;
+      // reseal returns a value under the current key as it is
+      if (secret === row.secret && previous === row.previousSecret) report.current++;
+      else if (await secrets.replace(row, secret, previous)) report.resealed++;
       else report.changedMeanwhile++;
     }
     if (page.length < PAGE) break;
