@@ -28,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
+import { appCommand } from '../scripts/app-command.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(benchDir, '..');
@@ -113,20 +114,22 @@ function track(child, name) {
   return child;
 }
 
-// the V8 flags `pnpm start:api` / `start:worker` and the Docker image run the
-// API and workers with; the floor workers get them too, so the comparison stays fair
-const NODE_FLAGS = ['--max-semi-space-size=64'];
+// the API and the workers start as `pnpm start:api` / `start:worker` run them,
+// Node flags included; the floor workers and the receiver get the workers'
+// flags, so the comparison stays fair
+const API_COMMAND = appCommand(root, 'api');
+const WORKER_COMMAND = appCommand(root, 'worker');
 
 function startNode(name, script, env, nodeArgs = []) {
   const fd = logFd(name);
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   return track(child, name);
 }
 
 function forkNode(name, script, env) {
   const fd = logFd(name);
-  const child = fork(script, [], { cwd: root, env: { ...process.env, ...env }, execArgv: NODE_FLAGS, stdio: ['ignore', fd, fd, 'ipc'] });
+  const child = fork(script, [], { cwd: root, env: { ...process.env, ...env }, execArgv: WORKER_COMMAND.nodeFlags, stdio: ['ignore', fd, fd, 'ipc'] });
   fs.closeSync(fd);
   return track(child, name);
 }
@@ -364,7 +367,7 @@ const workerProcs = [];
 async function startApi() {
   apiPort = await freePort();
   const profArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=api-${Date.now()}.cpuprofile`] : [];
-  const child = startNode('api', 'apps/api/dist/main.js', {
+  const child = startNode('api', API_COMMAND.entry, {
     DATABASE_URL,
     REDIS_URL,
     QUEUE_PREFIX,
@@ -374,7 +377,7 @@ async function startApi() {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     SECRET_ENCRYPTION_KEY,
-  }, profArgs);
+  }, [...API_COMMAND.nodeFlags, ...profArgs]);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`API exited (${child.exitCode}); see bench/results/logs/api.log`);
@@ -390,7 +393,7 @@ async function startWorkers(n, tag) {
   for (let i = 0; i < n; i++) {
     const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=worker-${tag}-${i}-${Date.now()}.cpuprofile`] : [];
     procs.push(
-      startNode(`worker-${i}`, 'apps/worker/dist/main.js', {
+      startNode(`worker-${i}`, WORKER_COMMAND.entry, {
         DATABASE_URL,
         REDIS_URL,
         QUEUE_PREFIX,
@@ -403,7 +406,7 @@ async function startWorkers(n, tag) {
         DELIVERY_TIMEOUT_MS: '15000',
         RECONCILE_INTERVAL_MS: '600000',
         WORKER_METRICS_PORT: String(await freePort()),
-      }, nodeArgs),
+      }, [...WORKER_COMMAND.nodeFlags, ...nodeArgs]),
     );
   }
   workerProcs.push(...procs);

@@ -4,14 +4,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appCommand } from './app-command.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// the same V8 flag as `pnpm start:api` / `start:worker` and the Docker image: a
-// larger young generation, so the per-request garbage is collected less often
-const NODE_FLAGS = ['--max-semi-space-size=64'];
-const children = ['api', 'worker'].map((name) =>
-  spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'apps', name, 'dist', 'main.js')], { cwd: root, stdio: 'inherit', env: process.env }),
-);
+// what `pnpm start:api` / `start:worker` run, Node flags included
+const children = ['api', 'worker'].map((name) => {
+  const { nodeFlags, entry } = appCommand(root, name);
+  return spawn(process.execPath, [...nodeFlags, entry], { cwd: root, stdio: 'inherit', env: process.env });
+});
 
 let exiting = false;
 function stopAll(code) {

@@ -425,6 +425,9 @@ describe('docker/Dockerfile against the repository', () => {
       const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[`start:${app}`];
       expect(cmd).toEqual(script.split(/\s+/));
       expect(cmd.at(-1)).toBe(`apps/${app}/dist/main.js`);
+      // and so does the app's own `pnpm start`, from its folder
+      const own = (JSON.parse(readFileSync(path.join(ROOT, 'apps', app, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+      expect(own).toBe(script.replace(`apps/${app}/`, ''));
       // dist/main.js is compiled from src/main.ts
       expect(existsSync(path.join(ROOT, 'apps', app, 'src', 'main.ts'))).toBe(true);
     }
