@@ -348,6 +348,9 @@ async function purgeHookrelayWork(reason) {
   log(`purged queues (${reason}); cancelled ${cancelled.rowCount} pending notifications; vacuumed`);
 }
 
+/** Transactions committed in the bench database so far (each statement of the hot paths is one). */
+const pgCommits = () => withPg(DATABASE_URL, async (c) => Number((await c.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit));
+
 // ---------------------------------------------------------------- machine
 function machine() {
   const cpus = os.cpus();
@@ -553,6 +556,7 @@ async function phaseLatency(tag) {
   let skipped = 0; // not sent because MAX_INFLIGHT requests were already waiting on the API
   const MAX_INFLIGHT = 512;
   const inflight = new Set();
+  const commits0 = await pgCommits();
   const cpu0 = cpuSnapshot();
   const start = performance.now();
   const hardStop = start + P.latencyS * 1000 + 5_000;
@@ -595,6 +599,8 @@ async function phaseLatency(tag) {
     s = await receiverStats();
   }
   const cpu = cpuDelta(cpu0, cpuSnapshot());
+  const windowS = (performance.now() - start) / 1000;
+  const commits = (await pgCommits()) - commits0;
   const lat = (await receiverLatencies()).slice().sort((a, b) => a - b);
   // an event due in the window but never delivered (not sent, unanswered, lost) counts as an infinitely late one
   const missing = Math.max(0, total - lat.length);
@@ -622,6 +628,10 @@ async function phaseLatency(tag) {
     max_ms: pct(100),
     http_response_p50_ms: round(percentile(httpLat, 50), 1),
     http_response_p99_ms: round(percentile(httpLat, 99), 1),
+    // Postgres transactions per event delivered: how well statements are shared at this rate
+    pg_commits_per_event: s.unique ? round(commits / s.unique, 2) : null,
+    // CPU of the whole system under test (API, workers, receiver, load generator, Postgres, Redis) per event
+    cpu_ms_per_event: s.unique ? round((ourCores(cpu) * windowS * 1000) / s.unique, 2) : null,
     cpu_cores: cpu,
   };
 }
