@@ -11,32 +11,40 @@ import { Batcher } from '@hookrelay/core';
 import { isDataError } from './events-repository.js';
 import type { AttemptOutcome, AttemptRecord, DeliveryContext } from './notifications-repository.js';
 
-/** The columns of a DeliveryContext; shared with NotificationsRepository.loadDeliveryContext. */
+/** The columns of a DeliveryContext, from notifications n, events e and webhooks w. */
+const DELIVERY_CONTEXT_COLUMNS = `
+  n.id, n.tenant_id AS "tenantId", n.status, n.attempt_count AS "attemptCount",
+  n.cycle_attempts AS "cycleAttempts", n.cycle_trigger AS "cycleTrigger", n.next_attempt_at AS "nextAttemptAt", n.type,
+  e.id AS "eventId", e.event_time AS "eventTime", e.resource, e.changed_fields AS "changedFields",
+  w.id AS "webhookId", w.url, w.metadata, w.secret, w.previous_secret AS "previousSecret",
+  w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit",
+  w.is_enabled AS "webhookEnabled", (w.deleted_at IS NOT NULL) AS "webhookDeleted",
+  w.failing_since AS "failingSince"`;
+
+/** One notification's DeliveryContext, with `WHERE n.id = …` appended; shared with NotificationsRepository.loadDeliveryContext. */
 export const DELIVERY_CONTEXT_SELECT = `
-  SELECT n.id, n.tenant_id AS "tenantId", n.status, n.attempt_count AS "attemptCount",
-         n.cycle_attempts AS "cycleAttempts", n.cycle_trigger AS "cycleTrigger", n.next_attempt_at AS "nextAttemptAt", n.type,
-         e.id AS "eventId", e.event_time AS "eventTime", e.resource, e.changed_fields AS "changedFields",
-         w.id AS "webhookId", w.url, w.metadata, w.secret, w.previous_secret AS "previousSecret",
-         w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit",
-         w.is_enabled AS "webhookEnabled", (w.deleted_at IS NOT NULL) AS "webhookDeleted",
-         w.failing_since AS "failingSince"
+  SELECT ${DELIVERY_CONTEXT_COLUMNS}
   FROM notifications n
   JOIN events e ON e.id = n.event_id
   JOIN webhooks w ON w.id = n.webhook_id`;
 
 /**
- * Each id is looked up on its own (the OFFSET 0 keeps the subquery from being
- * merged into one join), so the plan is a primary-key lookup per id whatever
- * the statistics say. As one join over `n.id = ANY($1)`, statistics taken
- * while the tables were nearly empty (a fresh install, autovacuum off or not
- * yet run) made the planner walk every notification of each webhook: a load
- * of 40 ids took 6 ms at 40,000 notifications and 26 ms at 88,000 (EXPLAIN
- * ANALYZE), and Postgres took 1 ms of CPU per delivery in the bench. Now
- * 0.6 ms for 40 at any size (test/pipeline/stale-statistics.test.ts).
+ * Each row is fetched by its key on its own (OFFSET 0 keeps each subquery
+ * from being merged into one join), so the plan is three primary-key lookups
+ * per id whatever the statistics say. As one join over `n.id = ANY($1)`,
+ * statistics taken while the tables were nearly empty (a fresh install,
+ * autovacuum off or not yet run) made the planner walk every notification of
+ * each webhook: a load of 40 ids took 6 ms at 40,000 notifications and 26 ms
+ * at 88,000 (EXPLAIN ANALYZE), and Postgres took 1 ms of CPU per delivery in
+ * the bench. Now well under 1 ms for 40 at any size
+ * (test/pipeline/stale-statistics.test.ts).
  */
 const LOAD_MANY = `
-  SELECT c.* FROM unnest($1::uuid[]) AS k(id)
-  CROSS JOIN LATERAL (${DELIVERY_CONTEXT_SELECT} WHERE n.id = k.id OFFSET 0) c`;
+  SELECT ${DELIVERY_CONTEXT_COLUMNS}
+  FROM unnest($1::uuid[]) AS k(id)
+  CROSS JOIN LATERAL (SELECT * FROM notifications WHERE id = k.id OFFSET 0) n
+  CROSS JOIN LATERAL (SELECT * FROM events WHERE id = n.event_id OFFSET 0) e
+  CROSS JOIN LATERAL (SELECT * FROM webhooks WHERE id = n.webhook_id OFFSET 0) w`;
 
 /**
  * The attempt row is written whatever happens (it was made); the notification
