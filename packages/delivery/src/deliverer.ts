@@ -155,8 +155,8 @@ export class Deliverer {
           }
         });
         response.on('end', finish);
+        // a connection cut mid-body arrives here too (ECONNRESET "aborted")
         response.on('error', fail);
-        response.on('aborted', () => fail(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
       };
       const options = {
         method: 'POST',
