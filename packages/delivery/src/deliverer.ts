@@ -14,6 +14,17 @@ import { BlockedDestinationError, destinationProblem, guardLookup, guardedLookup
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
+/**
+ * Idle keep-alive sockets are closed after this, before the receiver closes
+ * them: a delivery written just as the receiver's close arrives fails with
+ * ECONNRESET (a failed attempt, retried only on the schedule). Node servers
+ * drop idle connections after 5 s by default; 4 s is also undici's default.
+ * With a timeout set, Node's agent also honours a shorter `Keep-Alive:
+ * timeout=N` announced by the receiver (it closes at N - 1 s; gunicorn
+ * announces 2 s); without one it ignores the hint.
+ */
+export const IDLE_SOCKET_TIMEOUT_MS = 4000;
+
 export type OutcomeKind = 'delivered' | 'retryable' | 'blocked' | 'gone' | 'throttled';
 
 export interface DeliveryResult {
@@ -31,6 +42,8 @@ export interface DelivererOptions {
   allowPrivateDestinations: boolean;
   /** sockets kept per host */
   maxSockets?: number;
+  /** how long an idle keep-alive socket is kept (default IDLE_SOCKET_TIMEOUT_MS) */
+  idleSocketTimeoutMs?: number;
   /** resolver whose answers are checked (default dns.lookup); tests inject one */
   lookup?: LookupFunction;
 }
@@ -84,7 +97,8 @@ export class Deliverer {
   private readonly lookup: typeof guardedLookup | undefined;
 
   constructor(private readonly options: DelivererOptions) {
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: 'lifo' as const };
+    // `timeout` closes sockets idle in the pool; on a busy socket it only emits 'timeout' (the total timer below governs)
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: 'lifo' as const, timeout: options.idleSocketTimeoutMs ?? IDLE_SOCKET_TIMEOUT_MS };
     this.agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
     this.lookup = options.allowPrivateDestinations ? undefined : options.lookup ? guardLookup(options.lookup) : guardedLookup;
   }

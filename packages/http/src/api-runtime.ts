@@ -31,6 +31,15 @@ import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { statsRoutes } from './routes/stats.js';
 
+/**
+ * Idle keep-alive connections stay open this long (Node's default is 5 s).
+ * A client that reuses a connection just as the server closes it gets
+ * ECONNRESET, and a POST cannot safely be retried blind; clients and load
+ * balancers commonly keep idle connections for up to 60 s, so the server
+ * must outlast them.
+ */
+export const API_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export interface ApiRuntime {
   server: Server;
   /** http://127.0.0.1:<port> */
@@ -85,6 +94,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   });
 
   const server = app.listen(config.api.port);
+  server.keepAliveTimeout = API_KEEP_ALIVE_TIMEOUT_MS;
   answerClientErrorsWithProblems(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
