@@ -53,8 +53,8 @@ const ONLY = opt('only', 'ingest,latency,throughput,floor').split(',');
 const runs = (phase) => ONLY.includes(phase) && (phase !== 'floor' || FLOOR);
 
 const P = QUICK
-  ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15 }
-  : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60 };
+  ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, warmupS: 3, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15 }
+  : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, warmupS: 5, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60 };
 const LATENCY_RATE = Number(opt('rate', '500')); // events/s during the latency phase (the target is set at 500)
 const FANOUT = 20; // webhooks on the throughput tenant
 const BACKLOG = 4000; // deliveries kept outstanding during the throughput phase
@@ -543,11 +543,28 @@ async function phaseSdkIngest(createProducer) {
   }
 }
 
-/** Events at a fixed rate over HTTP (one webhook), latency = receiver arrival - send time. */
-async function phaseLatency(tag) {
-  const tenant = `bench-latency-${tag}`;
-  await receiverReset(`/lat-${tag}/`);
-  const total = LATENCY_RATE * P.latencyS;
+/** One tenant with one webhook (receiver path `/<name>-<tag>/`) per kind of latency phase. */
+const LATENCY_TENANTS = {
+  lat: (tag) => `bench-latency-${tag}`,
+  latsdk: (tag) => `bench-latency-sdk-${tag}`,
+  warm: (tag) => `bench-warmup-${tag}`,
+};
+
+/**
+ * Events at a fixed rate to one webhook, latency = receiver arrival - send time.
+ * `via` is how they are published: 'http' (POST /v1/events; the target figure)
+ * or 'sdk' (the producer's publish(), straight into Redis, no API hop).
+ */
+async function phaseLatency(tag, via, createProducer, { seconds = P.latencyS, name = via === 'sdk' ? 'latsdk' : 'lat' } = {}) {
+  const tenant = LATENCY_TENANTS[name](tag);
+  await receiverReset(`/${name}-${tag}/`);
+  const producer = via === 'sdk' ? createProducer({ redisUrl: REDIS_URL, queuePrefix: QUEUE_PREFIX }) : null;
+  // both resolve to an HTTP-like answer, so that the loop below counts them alike
+  const publish = producer
+    ? (event) => producer.publish(event).then(() => ({ status: 202, text: '' }))
+    : (event) => api('POST', '/v1/events', event);
+  if (producer) await producer.publish({ tenant: 'bench-ingest', type: 'CARD.CREATED', resource: { warm: true } }); // connection, scripts
+  const total = LATENCY_RATE * seconds;
   const httpLat = [];
   let sent = 0;
   let accepted = 0;
@@ -559,7 +576,7 @@ async function phaseLatency(tag) {
   const commits0 = await pgCommits();
   const cpu0 = cpuSnapshot();
   const start = performance.now();
-  const hardStop = start + P.latencyS * 1000 + 5_000;
+  const hardStop = start + seconds * 1000 + 5_000;
   while (sent + skipped < total && performance.now() < hardStop) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * LATENCY_RATE));
     while (sent + skipped < due) {
@@ -569,7 +586,7 @@ async function phaseLatency(tag) {
       }
       const i = sent++;
       const t = performance.now();
-      const p = api('POST', '/v1/events', { tenant, type: 'CARD.CREATED', resource: { seq: i, sent_at: Date.now() } })
+      const p = publish({ tenant, type: 'CARD.CREATED', resource: { seq: i, sent_at: Date.now() } })
         .then((r) => {
           if (r.status === 202) {
             accepted++;
@@ -592,6 +609,7 @@ async function phaseLatency(tag) {
   const drainDeadline = Date.now() + P.drainMaxS * 1000;
   await Promise.race([Promise.all(inflight), sleep(P.drainMaxS * 1000)]);
   const unanswered = inflight.size;
+  await producer?.close();
   // wait for the deliveries (bounded)
   let s = await receiverStats();
   while (s.unique < accepted + unanswered && Date.now() < drainDeadline) {
@@ -611,6 +629,7 @@ async function phaseLatency(tag) {
     return v === Infinity ? null : round(v, 1);
   };
   return {
+    via,
     rate_per_s: LATENCY_RATE,
     achieved_send_rate_per_s: round(sent / sendSecs),
     sent,
@@ -626,6 +645,7 @@ async function phaseLatency(tag) {
     p95_ms: pct(95),
     p99_ms: pct(99),
     max_ms: pct(100),
+    // how long POST /v1/events (or publish()) took to answer
     http_response_p50_ms: round(percentile(httpLat, 50), 1),
     http_response_p99_ms: round(percentile(httpLat, 99), 1),
     // Postgres transactions per event delivered: how well statements are shared at this rate
@@ -800,17 +820,17 @@ function table(result) {
   lines.push('');
   lines.push(`${pad('figure', 30)}${padl('value', 14)}   ${pad('target', 14)}result`);
   lines.push('-'.repeat(66));
-  const shown = ['http_ingest_per_s', 'sdk_ingest_per_s', 'deliveries_per_s', 'floor_deliveries_per_s', 'floor_ratio', 'p50_ms', 'p95_ms', 'p99_ms', 'redis_mem_before_bytes', 'redis_mem_after_bytes', 'redis_mem_growth_bytes'];
+  const shown = ['http_ingest_per_s', 'sdk_ingest_per_s', 'deliveries_per_s', 'floor_deliveries_per_s', 'floor_ratio', 'p50_ms', 'p95_ms', 'p99_ms', 'sdk_p50_ms', 'sdk_p95_ms', 'sdk_p99_ms', 'redis_mem_before_bytes', 'redis_mem_after_bytes', 'redis_mem_growth_bytes'];
   for (const k of shown) {
     const t = result.targets.find((x) => x.key === k);
     lines.push(`${pad(k, 30)}${padl(fmt(result[k]), 14)}   ${pad(t ? t.target : '', 14)}${t ? (t.pass ? 'PASS' : 'FAIL') : ''}`);
   }
   lines.push('');
   lines.push(`by worker processes:`);
-  lines.push(`${pad('workers', 9)}${padl('deliv/s', 10)}${padl('steady/s', 10)}${padl('floor/s', 10)}${padl('ratio', 8)}${padl('ratio/cpu', 11)}${padl('p50', 9)}${padl('p95', 9)}${padl('p99', 9)}${padl('wkr ms/dlv', 12)}${padl('other cores', 13)}`);
+  lines.push(`${pad('workers', 9)}${padl('deliv/s', 10)}${padl('steady/s', 10)}${padl('floor/s', 10)}${padl('ratio', 8)}${padl('ratio/cpu', 11)}${padl('p50', 9)}${padl('p95', 9)}${padl('p99', 9)}${padl('sdk p99', 9)}${padl('wkr ms/dlv', 12)}${padl('other cores', 13)}`);
   for (const [n, b] of Object.entries(result.by_workers)) {
     lines.push(
-      `${pad(n, 9)}${padl(fmt(b.deliveries_per_s), 10)}${padl(fmt(b.details.throughput?.steady_per_s), 10)}${padl(fmt(b.floor_deliveries_per_s), 10)}${padl(fmt(b.floor_ratio), 8)}${padl(fmt(b.floor_ratio_per_cpu), 11)}${padl(fmt(b.p50_ms), 9)}${padl(fmt(b.p95_ms), 9)}${padl(fmt(b.p99_ms), 9)}${padl(fmt(b.details.throughput?.worker_cpu_ms_per_delivery), 12)}${padl(fmt(b.details.throughput?.cpu_cores_total?.other), 13)}`,
+      `${pad(n, 9)}${padl(fmt(b.deliveries_per_s), 10)}${padl(fmt(b.details.throughput?.steady_per_s), 10)}${padl(fmt(b.floor_deliveries_per_s), 10)}${padl(fmt(b.floor_ratio), 8)}${padl(fmt(b.floor_ratio_per_cpu), 11)}${padl(fmt(b.p50_ms), 9)}${padl(fmt(b.p95_ms), 9)}${padl(fmt(b.p99_ms), 9)}${padl(fmt(b.sdk_p99_ms), 9)}${padl(fmt(b.details.throughput?.worker_cpu_ms_per_delivery), 12)}${padl(fmt(b.details.throughput?.cpu_cores_total?.other), 13)}`,
     );
   }
   const hi = result.details.http_ingest;
@@ -882,7 +902,7 @@ async function main() {
   const hook = (p) => `http://127.0.0.1:${receiverPort}${p}`;
   await createWebhook('bench-ingest', hook('/ingest'));
   for (const n of WORKER_COUNTS) {
-    await createWebhook(`bench-latency-${n}w`, hook(`/lat-${n}w/`));
+    for (const [name, tenant] of Object.entries(LATENCY_TENANTS)) await createWebhook(tenant(`${n}w`), hook(`/${name}-${n}w/`));
     for (let i = 0; i < FANOUT; i++) await createWebhook(`bench-fanout-${n}w`, hook(`/fan-${n}w/${i}`));
   }
 
@@ -921,8 +941,15 @@ async function main() {
       t = Date.now();
       log(`--- ${n} worker process(es)`);
       const procs = await startWorkers(n, `${n}w`);
-      const latency = runs('latency') ? await phaseLatency(`${n}w`) : { p50_ms: null, p95_ms: null, p99_ms: null, skipped: true };
-      if (runs('latency')) log(`latency @${LATENCY_RATE}/s: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms (${latency.delivered}/${latency.accepted} delivered)`);
+      const noLatency = { p50_ms: null, p95_ms: null, p99_ms: null, skipped: true };
+      // freshly started workers compile their hot paths and open their connections in the first
+      // seconds: a warm-up at the same rate (not measured) so that the figures are the steady state
+      const warmup = runs('latency') ? await phaseLatency(`${n}w`, 'http', createProducer, { seconds: P.warmupS, name: 'warm' }) : noLatency;
+      if (runs('latency')) log(`warm-up @${LATENCY_RATE}/s over HTTP for ${P.warmupS} s (not a figure): p50 ${warmup.p50_ms} ms, p99 ${warmup.p99_ms} ms`);
+      const latency = runs('latency') ? await phaseLatency(`${n}w`, 'http', createProducer) : noLatency;
+      if (runs('latency')) log(`latency @${LATENCY_RATE}/s over HTTP: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms (${latency.delivered}/${latency.accepted} delivered)`);
+      const sdkLatency = runs('latency') ? await phaseLatency(`${n}w`, 'sdk', createProducer) : noLatency;
+      if (runs('latency')) log(`latency @${LATENCY_RATE}/s via the SDK: p50 ${sdkLatency.p50_ms} ms, p95 ${sdkLatency.p95_ms} ms, p99 ${sdkLatency.p99_ms} ms (${sdkLatency.delivered}/${sdkLatency.accepted} delivered)`);
       const throughput = runs('throughput') ? await phaseThroughput(createProducer, `${n}w`) : { per_s: null, complete: true, skipped: true };
       if (runs('throughput')) log(`deliveries: ${throughput.per_s}/s first→last, ${throughput.steady_per_s}/s steady (${throughput.delivered}/${throughput.expected_deliveries})`);
       if (idx === WORKER_COUNTS.length - 1) {
@@ -931,7 +958,7 @@ async function main() {
         keysAfter = await prefixKeys(redis);
       }
       await stopWorkers(procs);
-      if (!throughput.complete || latency.missing) await purgeHookrelayWork(`leftovers with ${n} workers`);
+      if (!throughput.complete || warmup.missing || latency.missing || sdkLatency.missing) await purgeHookrelayWork(`leftovers with ${n} workers`);
       let floor = null;
       if (runs('floor')) {
         floor = await phaseFloor(n);
@@ -942,11 +969,14 @@ async function main() {
         p50_ms: latency.p50_ms,
         p95_ms: latency.p95_ms,
         p99_ms: latency.p99_ms,
+        sdk_p50_ms: sdkLatency.p50_ms,
+        sdk_p95_ms: sdkLatency.p95_ms,
+        sdk_p99_ms: sdkLatency.p99_ms,
         floor_deliveries_per_s: floor?.per_s ?? null,
         floor_ratio: floor?.per_s ? round(throughput.per_s / floor.per_s, 3) : null,
         // contention-proof view: deliveries per CPU-second of the whole stack, Hookrelay vs floor
         floor_ratio_per_cpu: floor?.deliveries_per_stack_cpu_s ? round(throughput.deliveries_per_stack_cpu_s / floor.deliveries_per_stack_cpu_s, 3) : null,
-        details: { latency, throughput, floor },
+        details: { latency_warmup: warmup, latency, sdk_latency: sdkLatency, throughput, floor },
       };
       details.phases_s[`workers_${n}`] = (Date.now() - t) / 1000;
     }
@@ -963,6 +993,10 @@ async function main() {
       p50_ms: lowestP99[1].p50_ms,
       p95_ms: lowestP99[1].p95_ms,
       p99_ms: lowestP99[1].p99_ms,
+      // the same rate published with the producer SDK (no API hop), same worker count; informative, the target is on HTTP
+      sdk_p50_ms: lowestP99[1].sdk_p50_ms,
+      sdk_p95_ms: lowestP99[1].sdk_p95_ms,
+      sdk_p99_ms: lowestP99[1].sdk_p99_ms,
       floor_deliveries_per_s: best[1].floor_deliveries_per_s,
       floor_ratio: best[1].floor_ratio,
       redis_mem_before_bytes: memBefore,
