@@ -3,7 +3,9 @@
  * SECRET_ENCRYPTION_KEY_PREVIOUS everything keeps working; `pnpm
  * secrets:rekey` (apps/worker/dist/rekey-secrets.js, run here as a real
  * process) re-seals every stored secret, deleted webhooks and previous
- * secrets included, after which the new key alone opens them all.
+ * secrets included, after which the new key alone opens them all. A secret
+ * that no configured key opens is a server fault, said as such by the API;
+ * the worker holds its deliveries back until the key is restored.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -11,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SecretBox, SecretDecryptionError } from '@hookrelay/core';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
 import { startStack, type Stack } from '../support/stack.js';
-import { uniqueTenant } from '../support/env.js';
+import { testQueuePrefix, uniqueTenant } from '../support/env.js';
+import { startReceiver } from '../support/receiver.js';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
 
 const OLD = 'old-encryption-key-0123456789abcdef';
@@ -90,7 +93,11 @@ describe('rotation end to end', () => {
 
     // the new key alone cannot open what the old one sealed; with the old one as previous everything reads
     await withStack({ SECRET_ENCRYPTION_KEY: NEW }, async (s) => {
-      expect((await s.call('GET', `/v1/webhooks/${sealed.id}/secret?tenant=${tenant}`)).status).toBe(500);
+      const unreadable = await s.call('GET', `/v1/webhooks/${sealed.id}/secret?tenant=${tenant}`);
+      expect(unreadable.status).toBe(500);
+      // a server misconfiguration, named as such (no key material, no stack)
+      expect(unreadable.body).toMatchObject({ status: 500, detail: expect.stringMatching(/cannot decrypt this webhook's signing secret/) });
+      expect(JSON.stringify(unreadable.body)).not.toMatch(/encryption-key-0123/);
     });
     await withStack({ SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: OLD }, async (s) => {
       expect(await secretOf(s, plain.body.id)).toBe(plain.body.secret);
@@ -126,4 +133,39 @@ describe('rotation end to end', () => {
     expect(failing.report).toMatchObject({ webhooks: 3, resealed: 0, current: 2, unreadable: [plain.body.id] });
     expect(failing.stderr).toMatch(/neither SECRET_ENCRYPTION_KEY nor SECRET_ENCRYPTION_KEY_PREVIOUS/);
   }, 120_000);
+});
+
+describe('a secret no configured key opens', () => {
+  test('the worker sends nothing and keeps the notification PENDING; it goes out once the key is back', async () => {
+    const receiver = await startReceiver();
+    const env = { QUEUE_PREFIX: testQueuePrefix() };
+    const tenant = uniqueTenant();
+    let stack = await startStack({ ...env, SECRET_ENCRYPTION_KEY: OLD });
+    const hook = await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['*'], is_enabled: true });
+    expect(hook.status).toBe(201);
+    await stack.stop();
+    try {
+      // the old key is gone from the configuration (rotation step 3 before step 2)
+      stack = await startStack({ ...env, SECRET_ENCRYPTION_KEY: NEW });
+      const types = await stack.call('GET', `/v1/event-types?tenant=${tenant}`);
+      const type = (types.body.event_types as { name: string }[]).map((t) => t.name).find((n) => n !== 'WEBHOOK.PING')!;
+      const event = await stack.call('POST', '/v1/events', { tenant, type, resource: { id: 1 } });
+      expect(event.status).toBe(202);
+      const [notificationId] = event.body.notification_ids as string[];
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(receiver.requests).toHaveLength(0);
+      const stuck = await stack.call('GET', `/v1/notifications/${notificationId}?tenant=${tenant}`);
+      expect(stuck.body).toMatchObject({ status: 'PENDING', attempt_count: 0 });
+      await stack.stop();
+
+      stack = await startStack({ ...env, SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: OLD });
+      const [delivery] = await receiver.waitFor(1, { timeoutMs: 30_000 });
+      expect(delivery.headers['webhook-id']).toBe(notificationId);
+      const done = await stack.call('GET', `/v1/notifications/${notificationId}?tenant=${tenant}`);
+      expect(done.body).toMatchObject({ status: 'SUCCEEDED', attempt_count: 1 });
+    } finally {
+      await stack.stop();
+      await receiver.close();
+    }
+  }, 60_000);
 });

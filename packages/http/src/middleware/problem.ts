@@ -2,12 +2,13 @@
  * The one place errors become HTTP answers: RFC 7807 problem+json for every
  * 4xx/5xx. Typed Hookrelay errors carry their status; errors from Express and
  * body-parser carry `status`/`type`; Postgres or Redis out of reach is a
- * 503 with Retry-After (nothing was changed, the client may retry); anything
+ * 503 with Retry-After (nothing was changed, the client may retry); a stored
+ * secret the configured keys cannot open is a 500 that says so; anything
  * else is logged once and answered with a bare 500 (no message, no stack).
  */
 import type { ErrorRequestHandler, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { HookrelayError, isDependencyUnavailable, type FieldError, type Logger } from '@hookrelay/core';
+import { HookrelayError, isDependencyUnavailable, SecretDecryptionError, type FieldError, type Logger } from '@hookrelay/core';
 
 export interface Problem {
   type: string;
@@ -55,6 +56,10 @@ export function problemMapper(logger: Logger): ErrorRequestHandler {
       if (Number.isInteger(status) && status >= 400 && status < 500) {
         const detail = typeof fw.type === 'string' && FRAMEWORK_DETAILS[fw.type] ? FRAMEWORK_DETAILS[fw.type] : (STATUS_CODES[status] ?? 'Bad request');
         problem = problemFor(status, detail);
+      } else if (error instanceof SecretDecryptionError) {
+        // the server's configuration, not the request: say so, so that whoever calls knows whom to ask
+        logger.error({ err: error }, 'a webhook secret cannot be decrypted: check SECRET_ENCRYPTION_KEY and SECRET_ENCRYPTION_KEY_PREVIOUS');
+        problem = problemFor(500, "The server cannot decrypt this webhook's signing secret with the encryption keys it is configured with; its operator must restore the key the secret was stored with.");
       } else if (isDependencyUnavailable(error)) {
         logger.warn({ err: error }, 'database or Redis unreachable: answered 503');
         problem = problemFor(503, 'A backing service (database or queue) is unreachable; retry later.');
