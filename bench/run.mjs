@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { CONCURRENCY, DB_NAME, FANOUT, MODE, QUEUE_PREFIX, REDIS_URL, WORKER_COUNTS, log, runs } from './harness/options.mjs';
+import { CONCURRENCY, DB_NAME, FANOUT, MODE, ONLY, QUEUE_PREFIX, REDIS_URL, WORKER_COUNTS, log, runs } from './harness/options.mjs';
 import { api, createWebhook } from './harness/http-client.mjs';
 import { hook } from './harness/receiver-client.mjs';
 import { purgeHookrelayWork } from './harness/pg.mjs';
@@ -15,35 +15,45 @@ import { prefixKeys, redisMemory } from './harness/redis.mjs';
 import { evaluateTargets, machine, writeAndPrint } from './harness/report.mjs';
 import { round } from './harness/stats.mjs';
 import { cleanup, installSignalHandlers, startStack } from './harness/stack.mjs';
+import { summarize } from './harness/summary.mjs';
+import { phaseBatchIngest } from './phases/batch-ingest.mjs';
+import { phaseExpressBaseline } from './phases/express-baseline.mjs';
 import { INGEST_TENANT, phaseHttpIngest, phaseSdkIngest } from './phases/ingest.mjs';
 import { LATENCY_TENANTS } from './phases/latency.mjs';
+import { phaseNoisy } from './phases/noisy.mjs';
+import { sdkTenant } from './phases/sdk-consumers.mjs';
 import { throughputTenant } from './phases/throughput.mjs';
 import { workerRound } from './phases/worker-round.mjs';
 
-/** Every webhook the phases publish to, one receiver path each. */
+/** Every webhook the worker rounds publish to, one receiver path each (the noisy phase makes its own). */
 async function createWebhooks() {
   await createWebhook(INGEST_TENANT, hook('/ingest'));
   for (const n of WORKER_COUNTS) {
     for (const [name, tenant] of Object.entries(LATENCY_TENANTS)) await createWebhook(tenant(`${n}w`), hook(`/${name}-${n}w/`));
     for (let i = 0; i < FANOUT; i++) await createWebhook(throughputTenant(`${n}w`), hook(`/fan-${n}w/${i}`));
+    await createWebhook(sdkTenant(`${n}w`), hook(`/sdk-${n}w/`));
   }
 }
 
-/** The ingest phases, with no worker running: the API / producer alone. */
+/** The ingest phases, with no worker running: the API, the bare Express route and the producer alone. */
 async function ingestPhases(createProducer) {
   await api('POST', '/v1/events', { tenant: INGEST_TENANT, type: 'CARD.CREATED', resource: { warm: true } });
   const skipped = { per_s: null, skipped: true };
-  if (!runs('ingest')) return { httpIngest: skipped, sdkIngest: skipped };
-  const httpIngest = await phaseHttpIngest();
-  const sdkIngest = await phaseSdkIngest(createProducer);
-  log(`HTTP ingest: ${httpIngest.per_s}/s (${httpIngest.accepted} accepted, ${httpIngest.failed} failed${httpIngest.first_error ? `: ${httpIngest.first_error}` : ''})`);
-  log(`SDK ingest: publishBatch ${sdkIngest.publish_batch.per_s}/s, publish() ${sdkIngest.publish.per_s}/s`);
-  return { httpIngest, sdkIngest };
+  if (!runs('ingest')) return { http: skipped, express: skipped, batch: skipped, sdk: skipped };
+  const http = await phaseHttpIngest();
+  log(`HTTP ingest: ${http.per_s}/s (${http.accepted} accepted, ${http.failed} failed${http.first_error ? `: ${http.first_error}` : ''})`);
+  const express = await phaseExpressBaseline();
+  log(`bare Express: ${express.per_s}/s, ${express.cpu_ms_per_request} CPU ms/request (API: ${http.api_cpu_ms_per_event})`);
+  const batch = await phaseBatchIngest();
+  log(batch.supported ? `batch ingest: ${batch.per_s} events/s (${batch.accepted} accepted, ${batch.failed} failed${batch.first_error ? `: ${batch.first_error}` : ''})` : `batch ingest: ${batch.note}`);
+  const sdk = await phaseSdkIngest(createProducer);
+  log(`SDK ingest, no workers: publishBatch ${sdk.publish_batch.per_s}/s, publish() ${sdk.publish.per_s}/s`);
+  return { http, express, batch, sdk };
 }
 
 async function main() {
   const overallStart = Date.now();
-  log(`mode ${MODE}; database ${DB_NAME}; queue prefix ${QUEUE_PREFIX}; workers ${WORKER_COUNTS.join(',')} × concurrency ${CONCURRENCY}`);
+  log(`mode ${MODE}; phases ${ONLY.filter(runs).join(',')}; database ${DB_NAME}; queue prefix ${QUEUE_PREFIX}; workers ${WORKER_COUNTS.join(',')} × concurrency ${CONCURRENCY}`);
   const { createProducer } = await startStack();
   await createWebhooks();
 
@@ -51,6 +61,7 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     mode: MODE,
+    phases: ONLY.filter(runs),
     machine: machine(),
     load_average_start: os.loadavg().map((x) => round(x, 2)),
     workers: WORKER_COUNTS,
@@ -59,54 +70,44 @@ async function main() {
   const details = { phases_s: {} };
   try {
     let t = Date.now();
-    const { httpIngest, sdkIngest } = await ingestPhases(createProducer);
+    const ingest = await ingestPhases(createProducer);
     details.phases_s.ingest = (Date.now() - t) / 1000;
     await purgeHookrelayWork('after ingest phases');
     await sleep(500);
 
-    const memBefore = await redisMemory(redis);
+    const redisFigures = { before: await redisMemory(redis), after: null };
     const keysBefore = await prefixKeys(redis);
-    let memAfter = null;
     let keysAfter = null;
     const readRedisAfter = async () => {
-      memAfter = await redisMemory(redis);
+      redisFigures.after = await redisMemory(redis);
       keysAfter = await prefixKeys(redis);
     };
 
     const byWorkers = {};
-    for (const [idx, n] of WORKER_COUNTS.entries()) {
+    const rounds = ['ingest', 'latency', 'throughput', 'floor'].some(runs) ? WORKER_COUNTS : [];
+    for (const [idx, n] of rounds.entries()) {
       t = Date.now();
       log(`--- ${n} worker process(es)`);
-      const last = idx === WORKER_COUNTS.length - 1;
+      const last = idx === rounds.length - 1;
       byWorkers[String(n)] = await workerRound(n, createProducer, { afterThroughput: last ? readRedisAfter : undefined });
       details.phases_s[`workers_${n}`] = (Date.now() - t) / 1000;
     }
+    if (!rounds.length) redisFigures.before = null;
 
-    const best = Object.entries(byWorkers).sort((a, b) => (b[1].deliveries_per_s ?? 0) - (a[1].deliveries_per_s ?? 0))[0];
-    // latency is reported for the worker count that gave the lowest p99 (an operator tunes for one or the other); every count is in by_workers
-    const lowestP99 = Object.entries(byWorkers).sort((a, b) => (a[1].p99_ms ?? Infinity) - (b[1].p99_ms ?? Infinity))[0];
-    Object.assign(result, {
-      best_workers: Number(best[0]),
-      http_ingest_per_s: httpIngest.per_s,
-      sdk_ingest_per_s: sdkIngest.per_s,
-      deliveries_per_s: best[1].deliveries_per_s,
-      latency_workers: Number(lowestP99[0]),
-      p50_ms: lowestP99[1].p50_ms,
-      p95_ms: lowestP99[1].p95_ms,
-      p99_ms: lowestP99[1].p99_ms,
-      // the same rate published with the producer SDK (no API hop), same worker count; informative, the target is on HTTP
-      sdk_p50_ms: lowestP99[1].sdk_p50_ms,
-      sdk_p95_ms: lowestP99[1].sdk_p95_ms,
-      sdk_p99_ms: lowestP99[1].sdk_p99_ms,
-      floor_deliveries_per_s: best[1].floor_deliveries_per_s,
-      floor_ratio: best[1].floor_ratio,
-      redis_mem_before_bytes: memBefore,
-      redis_mem_after_bytes: memAfter,
-      redis_mem_growth_bytes: memBefore !== null && memAfter !== null ? memAfter - memBefore : null,
-      by_workers: byWorkers,
-    });
-    details.http_ingest = httpIngest;
-    details.sdk_ingest = sdkIngest;
+    let noisy = null;
+    if (runs('noisy')) {
+      t = Date.now();
+      log('--- noisy: a healthy tenant beside a slow and a dead endpoint');
+      noisy = await phaseNoisy(createProducer);
+      details.phases_s.noisy = (Date.now() - t) / 1000;
+    }
+
+    Object.assign(result, summarize({ ingest, byWorkers, noisy, redis: redisFigures }));
+    details.http_ingest = ingest.http;
+    details.express_ingest = ingest.express;
+    details.batch_ingest = ingest.batch;
+    details.sdk_ingest = ingest.sdk;
+    details.noisy = noisy;
     details.redis = {
       note: 'used_memory is server-wide (other users of this Redis count too); prefix_* is this run\'s keys only',
       prefix_before: keysBefore,
@@ -114,7 +115,7 @@ async function main() {
     };
     details.total_s = (Date.now() - overallStart) / 1000;
     result.load_average_end = os.loadavg().map((x) => round(x, 2));
-    result.targets = evaluateTargets(result);
+    result.targets = evaluateTargets(result, runs, new Set(ingest.batch.supported === false ? ['batch_ingest_per_s'] : []));
     result.details = details;
     writeAndPrint(result);
   } finally {

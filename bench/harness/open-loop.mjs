@@ -16,9 +16,12 @@ const MAX_INFLIGHT = 512;
 
 /**
  * `publish(event)` resolves an HTTP-like `{status, text}` (202 = accepted).
+ * With `windowGraceMs`, deliveries that arrived by the end of sending + that
+ * grace give `delivered_per_s` (per second of sending): the delivered
+ * throughput the noisy phase compares.
  * Returns the figures of the latency phases (see bench/README.md).
  */
-export async function openLoop({ tenant, accept, rate, seconds, publish, drainMaxS = P.drainMaxS }) {
+export async function openLoop({ tenant, accept, rate, seconds, publish, drainMaxS = P.drainMaxS, windowGraceMs = null }) {
   await receiverReset(accept);
   const total = Math.round(rate * seconds);
   const httpLat = [];
@@ -61,6 +64,11 @@ export async function openLoop({ tenant, accept, rate, seconds, publish, drainMa
     await sleep(2);
   }
   const sendSecs = (performance.now() - start) / 1000;
+  let inWindow = null;
+  if (windowGraceMs !== null) {
+    await sleep(Math.max(0, start + sendSecs * 1000 + windowGraceMs - performance.now()));
+    inWindow = (await receiverStats()).unique;
+  }
   const drainDeadline = Date.now() + drainMaxS * 1000;
   await Promise.race([Promise.all(inflight), sleep(drainMaxS * 1000)]);
   const unanswered = inflight.size;
@@ -92,6 +100,7 @@ export async function openLoop({ tenant, accept, rate, seconds, publish, drainMa
     first_error: firstError ?? null,
     delivered: s.unique,
     missing,
+    ...(inWindow === null ? {} : { delivered_in_window: inWindow, delivered_per_s: round(inWindow / sendSecs, 1), window_grace_ms: windowGraceMs }),
     duplicates: s.duplicates,
     p50_ms: pct(50),
     p95_ms: pct(95),

@@ -25,10 +25,11 @@ export const CONCURRENCY = num('concurrency', 50);
 export const PROFILE = flag('profile');
 export const FLOOR = !flag('no-floor');
 
-/** Every phase, in the order the runner runs them. */
-export const PHASES = ['ingest', 'latency', 'throughput', 'floor'];
+/** Every phase, in the order the runner runs them. `noisy` is not part of --quick unless --only names it. */
+export const PHASES = ['ingest', 'latency', 'throughput', 'floor', 'noisy'];
 // --only=latency,throughput: run only those phases, e.g. to profile one
-export const ONLY = opt('only', PHASES.join(',')).split(',');
+export const ONLY = opt('only', PHASES.filter((p) => !(QUICK && p === 'noisy')).join(',')).split(',');
+for (const p of ONLY) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
 /** Whether a phase runs in this invocation. */
 export const runs = (phase) => ONLY.includes(phase) && (phase !== 'floor' || FLOOR);
 
@@ -36,11 +37,25 @@ export const P = QUICK
   ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, warmupS: 3, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15 }
   : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, warmupS: 5, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60 };
 export const LATENCY_RATE = num('rate', 500); // events/s during the warm latency phase (the target is set at 500)
+export const COLD_RATE = num('cold-rate', 200); // events/s of the cold latency phase (the target is set at 200)
 export const FANOUT = 20; // webhooks on the throughput tenant
 export const BACKLOG = 4000; // deliveries kept outstanding during the throughput phase
 export const HTTP_CONCURRENCY = 64;
 export const SDK_BATCH = 500;
 export const SDK_CONCURRENCY = 64;
+export const BATCH_SIZE = 100; // events per POST /v1/events:batch
+export const BATCH_IN_FLIGHT = 8; // POST /v1/events:batch requests in flight
+
+/** The noisy phase (issue 14); sizes can be reduced for a trial run. */
+export const NOISY = {
+  workers: num('noisy-workers', 1), // worker processes shared by the healthy tenant and the noise
+  seconds: num('noisy-seconds', 30), // the quiet and the noisy half each
+  noise: num('noise', 2000), // notifications waiting on each noisy endpoint (one slow, one dead)
+  rate: num('noisy-rate', 200), // events/s of the healthy tenant
+  drainMaxS: num('noisy-drain', 30), // how long a late healthy delivery may still arrive
+  timeoutMs: 3000, // DELIVERY_TIMEOUT_MS of the noisy phase's workers
+  slowMs: 5000, // the slow endpoint answers after this
+};
 
 export const RUN_ID = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 export const DB_NAME = `hookrelay_bench_${RUN_ID}`;

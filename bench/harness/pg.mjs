@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { Queue } from 'bullmq';
 import { DATABASE_URL, QUEUE_PREFIX, REDIS_URL, log } from './options.mjs';
+import { queueNames } from './redis.mjs';
 
 export async function withPg(url, fn) {
   const client = new pg.Client({ connectionString: url });
@@ -25,7 +26,10 @@ export async function statusCounts(tenant) {
 
 /** Remove every job of the Hookrelay queues and cancel what Postgres still has PENDING (leftovers of a phase). */
 export async function purgeHookrelayWork(reason) {
-  for (const name of ['events', 'deliveries']) {
+  // every queue Hookrelay made under the prefix (a scheduler may add its own), not the floor's
+  const names = new Set(['events', 'deliveries', ...(await queueNames())]);
+  names.delete('floor');
+  for (const name of names) {
     const q = new Queue(name, { connection: { url: REDIS_URL }, prefix: QUEUE_PREFIX });
     await q.obliterate({ force: true }).catch((e) => log(`obliterate ${name}: ${e.message}`));
     await q.close();

@@ -1,5 +1,6 @@
 // Redis figures of the run: server memory and this run's own keys.
-import { QUEUE_PREFIX } from './options.mjs';
+import { Redis } from 'ioredis';
+import { QUEUE_PREFIX, REDIS_URL } from './options.mjs';
 
 export async function redisMemory(redis) {
   const info = await redis.info('memory');
@@ -41,4 +42,22 @@ export async function deletePrefixKeys(redis) {
     if (batch.length) deleted += await redis.unlink(...batch);
   } while (cursor !== '0' && ++guard < 100_000);
   return deleted;
+}
+
+/** Names of the BullMQ queues under this run's prefix (every queue has a `meta` hash). */
+export async function queueNames() {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+  try {
+    const names = new Set();
+    let cursor = '0';
+    let guard = 0;
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${QUEUE_PREFIX}:*:meta`, 'COUNT', 1000);
+      cursor = next;
+      for (const k of batch) names.add(k.slice(QUEUE_PREFIX.length + 1, -':meta'.length));
+    } while (cursor !== '0' && ++guard < 100_000);
+    return [...names];
+  } finally {
+    redis.disconnect();
+  }
 }

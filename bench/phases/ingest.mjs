@@ -2,51 +2,13 @@
 // the producer SDK (publishBatch, publish()) are measured alone. The tenant
 // `bench-ingest` has one matching webhook, so each event makes one
 // notification; the queued leftovers are purged by the runner afterwards.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HTTP_CONCURRENCY, P, QUEUE_PREFIX, REDIS_URL, SDK_BATCH, SDK_CONCURRENCY } from '../harness/options.mjs';
 import { api } from '../harness/http-client.mjs';
+import { closedLoop } from '../harness/closed-loop.mjs';
 import { cpuDelta, cpuMsPer, cpuSnapshot } from '../harness/cpu.mjs';
 import { percentile, round } from '../harness/stats.mjs';
 
 export const INGEST_TENANT = 'bench-ingest';
-
-/**
- * Closed loop of `concurrency` callers, each sending the next request as soon
- * as its last one is answered, for `seconds`. `send(seq)` resolves
- * `{accepted, failed, error?}` (counts of events); returns the totals, the
- * rate, response latencies and the CPU of every process group meanwhile.
- */
-export async function closedLoop({ seconds, concurrency, send }) {
-  const deadline = performance.now() + seconds * 1000;
-  const lat = [];
-  let accepted = 0;
-  let failed = 0;
-  let firstError;
-  let seq = 0;
-  const cpu0 = cpuSnapshot();
-  const start = performance.now();
-  async function loop() {
-    while (performance.now() < deadline) {
-      const t = performance.now();
-      try {
-        const r = await send(++seq);
-        accepted += r.accepted;
-        failed += r.failed;
-        if (r.error) firstError ??= r.error;
-        if (r.accepted) lat.push(performance.now() - t);
-      } catch (e) {
-        failed++;
-        firstError ??= e.message;
-        await sleep(10);
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const secs = (performance.now() - start) / 1000;
-  const cpu = cpuDelta(cpu0, cpuSnapshot());
-  lat.sort((a, b) => a - b);
-  return { accepted, failed, firstError, secs, lat, cpu };
-}
 
 /** POST /v1/events, 64 keep-alive connections, for httpIngestS. */
 export async function phaseHttpIngest() {
