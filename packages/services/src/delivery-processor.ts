@@ -110,7 +110,7 @@ export class DeliveryProcessor {
     if (!ctx) return 'missing';
     if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
     if (ctx.webhookDeleted || !ctx.webhookEnabled) {
-      await this.infra('cancel', () => this.notifications.markCancelled(this.db, id));
+      await this.infra('cancel', () => this.notifications.cancelPending(this.db, { notificationId: id }));
       this.observer?.cancelledOne();
       return 'cancelled';
     }
