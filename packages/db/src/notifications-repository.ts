@@ -72,7 +72,11 @@ export interface NotificationFilter {
   status?: NotificationStatus;
   since?: Date;
   until?: Date;
+  /** changed (status or attempts: `updated_at`) at or after this instant */
+  updatedSince?: Date;
 }
+
+export type SearchOrder = 'asc' | 'desc';
 
 export type NotificationWithAttempts = Notification & { attempts: Attempt[] };
 
@@ -86,6 +90,7 @@ function filterWhere(filter: NotificationFilter): Prisma.NotificationWhereInput 
     ...(filter.since || filter.until
       ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } }
       : {}),
+    ...(filter.updatedSince ? { updatedAt: { gte: filter.updatedSince } } : {}),
   };
 }
 
@@ -102,23 +107,33 @@ export class NotificationsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Keyset page ordered by (created_at, id). */
+  /**
+   * Keyset page ordered by (created_at, id), ascending or descending; `after`
+   * is the last row of the previous page. The key stays (created_at, id) with
+   * `updatedSince` too: that filter only narrows the set, and a row updated
+   * while a client walks the pages keeps its place (created_at never
+   * changes), so a walk neither skips nor repeats a row. Indexes:
+   * (tenant_id, created_at, id), (webhook_id, status, created_at, id),
+   * (tenant_id, updated_at, id) for a recent `updatedSince`, (event_id).
+   */
   async search(
     db: Db,
     filter: NotificationFilter,
-    page: { limit: number; after?: { createdAt: Date; id: string } },
+    page: { limit: number; order?: SearchOrder; after?: { createdAt: Date; id: string } },
   ): Promise<NotificationWithAttempts[]> {
     const after = page.after;
+    const order = page.order ?? 'asc';
+    const beyond = order === 'asc' ? 'gt' : 'lt';
     return db.notification.findMany({
       where: {
         AND: [
           filterWhere(filter),
           after
-            ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+            ? { OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }] }
             : {},
         ],
       },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      orderBy: [{ createdAt: order }, { id: order }],
       take: page.limit,
       include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
     });
@@ -148,11 +163,11 @@ export class NotificationsRepository {
       WHERE id = ${attempt.notificationId}::uuid`;
   }
 
+  /** `updated_at` is always the database's clock (now()), so that `updated_since` compares instants from one clock. */
   async markCancelled(db: Db, id: string): Promise<void> {
-    await db.notification.updateMany({
-      where: { id, status: 'PENDING' },
-      data: { status: 'CANCELLED', cancelledAt: new Date(), nextAttemptAt: null },
-    });
+    await db.$executeRaw`
+      UPDATE notifications SET status = 'CANCELLED', cancelled_at = now(), next_attempt_at = NULL, updated_at = now()
+      WHERE id = ${id}::uuid AND status = 'PENDING'`;
   }
 
   /**

@@ -99,10 +99,9 @@ export class WebhooksRepository {
    * Redis find the CANCELLED row when the worker reloads it.
    */
   async cancelPendingNotifications(webhookId: string): Promise<number> {
-    const { count } = await this.db.notification.updateMany({
-      where: { webhookId, status: 'PENDING' },
-      data: { status: 'CANCELLED', cancelledAt: new Date() },
-    });
-    return count;
+    // updated_at from the database clock, like every status change (`updated_since` on :search)
+    return this.db.$executeRaw`
+      UPDATE notifications SET status = 'CANCELLED', cancelled_at = now(), updated_at = now()
+      WHERE webhook_id = ${webhookId}::uuid AND status = 'PENDING'`;
   }
 }
