@@ -128,8 +128,12 @@ export class NotificationsRepository {
       where: {
         AND: [
           filterWhere(filter),
+          // the bound on created_at alone is what the index range starts from; the OR settles ties on id
           after
-            ? { OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }] }
+            ? {
+                createdAt: { [order === 'asc' ? 'gte' : 'lte']: after.createdAt },
+                OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }],
+              }
             : {},
         ],
       },
