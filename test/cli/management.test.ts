@@ -255,7 +255,7 @@ test('tail --json follows a notification from its first failed attempt to SUCCEE
   // the first two attempts fail (500), the second retry succeeds
   receiver.respondWith((req) => ({ status: receiver.requests.filter((r) => r.headers['webhook-id'] === req.headers['webhook-id']).length < 2 ? 500 : 200 }));
   const tail = startCli(['--tenant', tenant, 'tail', '--webhook', webhook.id, '--interval', '100ms', '--until-settled', '--timeout', '20s', '--json'], { env });
-  await tail.waitFor(/following notifications of tenant \S+ created since/);
+  await tail.waitFor(/following notifications of tenant \S+ changed since/);
   const published = await cliJson(['--tenant', tenant, 'publish', 'CARD.CREATED', '-r', '{"id":1}']);
 
   const result = await tail.exited;

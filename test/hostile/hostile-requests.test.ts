@@ -184,6 +184,11 @@ function bodyRoutes(): BodyRoute[] {
       method: 'POST', path, base: () => ({ tenant: TENANT }),
       strField: 'status', numField: 'limit', objField: 'webhook_id', idField: 'notification_id',
     })),
+    // the history options of :search (order, updated_since) get the same attacks
+    {
+      method: 'POST', path: '/v1/webhooks:search', base: () => ({ tenant: TENANT, order: 'desc', updated_since: '2026-01-01T00:00:00Z' }),
+      strField: 'order', numField: 'updated_since', objField: 'updated_since', idField: 'order',
+    },
     ...['/v1/webhooks:sendexpired', '/v1/webhooks/sendexpired'].map((path): BodyRoute => ({
       method: 'POST', path, base: () => ({ tenant: TENANT }),
       strField: 'webhook_id', numField: 'since', objField: 'notification_ids', idField: 'webhook_id',

@@ -15,7 +15,8 @@ const stateOf = (n: Notification): string => `${n.status}|${n.attempt_count}|${n
 
 export class ChangeTracker {
   private readonly shown = new Map<string, string>();
-  private pending = 0;
+  /** ids last shown as PENDING (a poll only returns what changed, so the others are remembered) */
+  private readonly pendingIds = new Set<string>();
 
   /** The changes in `batch` (one poll's results, oldest first) since the previous calls. */
   changes(batch: readonly Notification[]): Change[] {
@@ -25,15 +26,16 @@ export class ChangeTracker {
       const previous = this.shown.get(notification.id);
       if (previous === state) continue;
       this.shown.set(notification.id, state);
+      if (notification.status === 'PENDING') this.pendingIds.add(notification.id);
+      else this.pendingIds.delete(notification.id);
       changes.push({ notification, previous });
     }
-    this.pending = batch.filter((n) => n.status === 'PENDING').length;
     return changes;
   }
 
-  /** At least one notification was seen, and none of the last poll's is PENDING. */
+  /** At least one notification was seen, and none of those seen is PENDING any more. */
   get settled(): boolean {
-    return this.shown.size > 0 && this.pending === 0;
+    return this.shown.size > 0 && this.pendingIds.size === 0;
   }
 
   get seen(): number {

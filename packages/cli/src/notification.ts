@@ -24,6 +24,8 @@ export interface Notification {
   next_attempt_at: string | null;
   last_status_code: number | null;
   created: string;
+  /** last change of status or attempts (absent from APIs older than `updated_since`) */
+  updated_at?: string;
   delivered_at: string | null;
   expired_at: string | null;
   cancelled_at?: string | null;

@@ -71,3 +71,13 @@ test('bad Redis settings name their variable', () => {
     /^Invalid configuration: REDIS_CLUSTER_NODES: set either REDIS_CLUSTER_NODES or REDIS_URL, not both/,
   );
 });
+
+test('retention: RETENTION_DAYS (fractions, at least 0.0005) and RETENTION_SWEEP_INTERVAL_MS (at least 1000)', () => {
+  expect(loadConfig({}).retention).toEqual({ maxAgeMs: 30 * 86_400_000, sweepIntervalMs: 3_600_000 });
+  expect(loadConfig({ RETENTION_DAYS: '0.5', RETENTION_SWEEP_INTERVAL_MS: '1000' }).retention).toEqual({ maxAgeMs: 43_200_000, sweepIntervalMs: 1000 });
+  expect(loadConfig({ RETENTION_DAYS: '0.0005' }).retention.maxAgeMs).toBe(43_200);
+  expect(configError({ RETENTION_DAYS: '0.0001' })).toMatch(/^Invalid configuration: RETENTION_DAYS: must be greater than or equal to 0.0005/);
+  expect(configError({ RETENTION_DAYS: 'forever' })).toMatch(/^Invalid configuration: RETENTION_DAYS: must be a number/);
+  expect(configError({ RETENTION_SWEEP_INTERVAL_MS: '999' })).toMatch(/^Invalid configuration: RETENTION_SWEEP_INTERVAL_MS: must be greater than or equal to 1000/);
+  expect(configError({ RETENTION_SWEEP_INTERVAL_MS: '1500.5' })).toMatch(/^Invalid configuration: RETENTION_SWEEP_INTERVAL_MS: must be an integer/);
+});

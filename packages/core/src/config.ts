@@ -30,6 +30,8 @@ export interface Config {
     reconcileIntervalMs: number;
   };
   worker: { metricsPort: number };
+  /** RETENTION_DAYS, RETENTION_SWEEP_INTERVAL_MS: final history older than maxAgeMs is deleted by the workers' sweep */
+  retention: { maxAgeMs: number; sweepIntervalMs: number };
   /** webhook secrets are encrypted at rest with a key derived from it; required in production */
   secretEncryptionKey: string | undefined;
   /** SECRET_ENCRYPTION_KEY_PREVIOUS: opens secrets sealed before a key rotation */
@@ -55,6 +57,8 @@ const envSchema = Joi.object({
   AUTO_DISABLE_AFTER_SECONDS: Joi.number().integer().min(1).default(5 * 24 * 3600),
   RECONCILE_INTERVAL_MS: Joi.number().integer().min(1000).default(30000),
   WORKER_METRICS_PORT: Joi.number().integer().min(0).max(65535).default(9464),
+  RETENTION_DAYS: Joi.number().min(0.0005).max(36500).default(30),
+  RETENTION_SWEEP_INTERVAL_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(3600000),
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
   // empty = unset, so that compose can pass it through when it is not set
   SECRET_ENCRYPTION_KEY_PREVIOUS: Joi.string().min(16).empty(''),
@@ -125,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       reconcileIntervalMs: value.RECONCILE_INTERVAL_MS,
     },
     worker: { metricsPort: value.WORKER_METRICS_PORT },
+    retention: { maxAgeMs: Math.round(value.RETENTION_DAYS * 24 * 3600 * 1000), sweepIntervalMs: value.RETENTION_SWEEP_INTERVAL_MS },
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
     previousSecretEncryptionKeys: value.SECRET_ENCRYPTION_KEY_PREVIOUS ? [value.SECRET_ENCRYPTION_KEY_PREVIOUS] : [],
   };

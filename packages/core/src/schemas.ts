@@ -147,6 +147,10 @@ export const searchNotificationsSchema = Joi.object({
   webhook_id: uuid,
   status: Joi.string().valid(...NOTIFICATION_STATUSES),
   ...timeRange,
+  order: Joi.string().valid('asc', 'desc').default('asc')
+    .description('by `created`: oldest first (asc, default) or newest first (desc); keep it, and the filters, the same while following next_page_token'),
+  updated_since: timestamp
+    .description('only notifications whose status or attempts changed at or after this instant (their `updated_at`); the order and page key stay by `created`'),
   limit: Joi.number().integer().strict().min(1).max(100).default(20),
   page_token: Joi.string().max(512),
 });

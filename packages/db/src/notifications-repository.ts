@@ -76,7 +76,11 @@ export interface NotificationFilter {
   status?: NotificationStatus;
   since?: Date;
   until?: Date;
+  /** changed (status or attempts: `updated_at`) at or after this instant */
+  updatedSince?: Date;
 }
+
+export type SearchOrder = 'asc' | 'desc';
 
 export type NotificationWithAttempts = Notification & { attempts: Attempt[] };
 
@@ -90,6 +94,7 @@ function filterWhere(filter: NotificationFilter): Prisma.NotificationWhereInput 
     ...(filter.since || filter.until
       ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } }
       : {}),
+    ...(filter.updatedSince ? { updatedAt: { gte: filter.updatedSince } } : {}),
   };
 }
 
@@ -106,23 +111,37 @@ export class NotificationsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Keyset page ordered by (created_at, id). */
+  /**
+   * Keyset page ordered by (created_at, id), ascending or descending; `after`
+   * is the last row of the previous page. The key stays (created_at, id) with
+   * `updatedSince` too: that filter only narrows the set, and a row updated
+   * while a client walks the pages keeps its place (created_at never
+   * changes), so a walk neither skips nor repeats a row. Indexes:
+   * (tenant_id, created_at, id), (webhook_id, status, created_at, id),
+   * (tenant_id, updated_at, id) for a recent `updatedSince`, (event_id).
+   */
   async search(
     db: Db,
     filter: NotificationFilter,
-    page: { limit: number; after?: { createdAt: Date; id: string } },
+    page: { limit: number; order?: SearchOrder; after?: { createdAt: Date; id: string } },
   ): Promise<NotificationWithAttempts[]> {
     const after = page.after;
+    const order = page.order ?? 'asc';
+    const beyond = order === 'asc' ? 'gt' : 'lt';
     return db.notification.findMany({
       where: {
         AND: [
           filterWhere(filter),
+          // the bound on created_at alone is what the index range starts from; the OR settles ties on id
           after
-            ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+            ? {
+                createdAt: { [order === 'asc' ? 'gte' : 'lte']: after.createdAt },
+                OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }],
+              }
             : {},
         ],
       },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      orderBy: [{ createdAt: order }, { id: order }],
       take: page.limit,
       include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
     });

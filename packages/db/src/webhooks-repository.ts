@@ -58,6 +58,8 @@ export class WebhooksRepository {
     if (query.eventType !== undefined) Object.assign(where, receiving(query.eventType));
     if (query.after) {
       const { createdAt, id } = query.after;
+      // created_at >= the cursor starts the (tenant_id, created_at, id) index range there; the OR settles ties on id
+      where.createdAt = { gte: createdAt };
       where.OR = [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: id } }];
     }
     return this.db.webhook.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: query.limit });

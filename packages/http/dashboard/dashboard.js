@@ -112,6 +112,8 @@ const state = {
   pings: new Map(),
   notifications: [],
   nextPageToken: null,
+  /** updated_since of the next poll: a little before the latest change seen (null: reload the page instead) */
+  watermark: null,
   selectedId: null,
   /** bumped by every sign-in and sign-out: answers and timers of an earlier session are dropped */
   generation: 0,
@@ -323,6 +325,42 @@ async function reloadNotifications({ newFilter = false } = {}) {
   if (!data || mine !== searches || generation !== state.generation) return;
   state.notifications = data.notifications;
   state.nextPageToken = data.next_page_token;
+  state.watermark = advanceWatermark(state.stats?.generated_at, data.notifications);
+  renderNotifications();
+}
+
+/** A change is stamped when its transaction starts and may commit a moment later: poll from a few seconds before the latest seen. */
+const CHANGE_OVERLAP_MS = 5000;
+
+function advanceWatermark(floor, rows) {
+  let latest = floor ? Date.parse(floor) - CHANGE_OVERLAP_MS : 0;
+  for (const n of rows) if (n.updated_at) latest = Math.max(latest, Date.parse(n.updated_at) - CHANGE_OVERLAP_MS);
+  return latest > 0 ? new Date(latest).toISOString() : null;
+}
+
+/**
+ * The periodic refresh: only the notifications changed since the last poll
+ * (`updated_since`), patched into the shown rows. The page is reloaded only
+ * when a change affects it otherwise (a new row inside the shown window, a
+ * row leaving the status filter, more changes than one poll holds).
+ */
+async function pollChanges() {
+  if (!state.watermark) return reloadNotifications();
+  const mine = searches;
+  const generation = state.generation;
+  const { status, ...filter } = currentFilter();
+  const data = await api('POST', '/v1/webhooks:search', { ...filter, updated_since: state.watermark, limit: 100 });
+  if (mine !== searches || generation !== state.generation) return;
+  const index = new Map(state.notifications.map((n, i) => [n.id, i]));
+  const last = state.notifications[state.notifications.length - 1];
+  const reshapes = (n) => index.has(n.id)
+    ? Boolean(status) && n.status !== status
+    : (!status || n.status === status) && (!state.nextPageToken || (last && n.created <= last.created));
+  if (data.next_page_token || data.notifications.some(reshapes)) return reloadNotifications();
+  state.watermark = advanceWatermark(state.watermark && new Date(Date.parse(state.watermark) + CHANGE_OVERLAP_MS).toISOString(), data.notifications);
+  const changed = data.notifications.filter((n) => index.has(n.id));
+  if (!changed.length) return;
+  for (const n of changed) state.notifications[index.get(n.id)] = n;
   renderNotifications();
 }
 
@@ -485,7 +523,7 @@ async function start() {
     else setLive(false, `offline: ${error.message}`);
   }));
   every(NOTIFICATIONS_EVERY_MS, async () => {
-    if ($('#auto-refresh').checked && state.notifications.length <= 100) await reloadNotifications();
+    if ($('#auto-refresh').checked && state.notifications.length <= 100) await pollChanges();
   });
   every(WEBHOOK_LIST_EVERY_MS, () => loadWebhookList().catch(() => {}));
 }
@@ -509,7 +547,7 @@ function signOut(message) {
   sessionStorage.removeItem(STORE.key);
   sessionStorage.removeItem(STORE.tenant);
   Object.assign(session, { key: '', tenant: '' });
-  Object.assign(state, { stats: null, webhooks: new Map(), pings: new Map(), notifications: [], nextPageToken: null, selectedId: null });
+  Object.assign(state, { stats: null, webhooks: new Map(), pings: new Map(), notifications: [], nextPageToken: null, watermark: null, selectedId: null });
   // nothing of the tenant's data stays in the page
   $('#webhooks tbody').replaceChildren();
   $('#notifications tbody').replaceChildren();

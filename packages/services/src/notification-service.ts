@@ -13,7 +13,7 @@ import {
   type Logger,
   type NotificationStatusName,
 } from '@hookrelay/core';
-import { attemptRecord, NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient } from '@hookrelay/db';
+import { attemptRecord, NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient, type SearchOrder } from '@hookrelay/db';
 import { isUuid } from './ids.js';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
@@ -26,6 +26,9 @@ export interface SearchInput {
   status?: NotificationStatusName;
   since?: string;
   until?: string;
+  /** by `created`: asc (default) or desc */
+  order?: SearchOrder;
+  updated_since?: string;
   limit: number;
   page_token?: string;
 }
@@ -70,8 +73,9 @@ export class NotificationService {
         status: input.status,
         since: toDate(input.since),
         until: toDate(input.until),
+        updatedSince: toDate(input.updated_since),
       },
-      { limit: input.limit + 1, after },
+      { limit: input.limit + 1, order: input.order, after },
     );
     const page = rows.slice(0, input.limit);
     const last = page[page.length - 1];

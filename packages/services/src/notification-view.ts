@@ -27,6 +27,8 @@ export function notificationView(n: NotificationWithAttempts) {
     next_attempt_at: n.status === 'PENDING' ? iso(n.nextAttemptAt) : null,
     last_status_code: n.lastStatusCode,
     created: n.createdAt.toISOString(),
+    /** last change of status or attempts (the clock `updated_since` compares with) */
+    updated_at: n.updatedAt.toISOString(),
     delivered_at: iso(n.deliveredAt),
     expired_at: iso(n.expiredAt),
     cancelled_at: iso(n.cancelledAt),

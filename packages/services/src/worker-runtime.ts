@@ -16,11 +16,13 @@ import { EventJobProcessor } from './event-job-processor.js';
 import { Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
+import { RetentionSweeper } from './retention-sweeper.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
 import { WebhookHealth } from './webhook-health.js';
 
 export interface WorkerRuntime {
   reconciler: Reconciler;
+  retention: RetentionSweeper;
   metrics: Metrics;
   /** the /metrics server, null when its port was taken */
   metricsServer: Server | null;
@@ -72,6 +74,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
   });
   const reconciler = new Reconciler(db, deliveries, logger);
+  const retention = new RetentionSweeper(database.pool, connection, { ...config.retention, queuePrefix: config.queuePrefix }, logger, metrics);
 
   const lockDuration = lockDurationFor(config.delivery.timeoutMs);
   const stalledInterval = stalledIntervalFor(lockDuration);
@@ -89,18 +92,21 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     worker.on('error', (err) => logger.error({ err, queue: worker.name }, 'worker error'));
   }
   reconciler.start(config.delivery.reconcileIntervalMs);
+  retention.start();
   const metricsServer = await startMetricsServer(metrics, config.worker.metricsPort, logger);
   await Promise.all([eventWorker.waitUntilReady(), deliveryWorker.waitUntilReady()]);
   logger.info({ queue_prefix: config.queuePrefix, concurrency, lock_duration_ms: lockDuration, stalled_interval_ms: stalledInterval }, 'worker ready');
 
   return {
     reconciler,
+    retention,
     metrics,
     metricsServer,
     deliveries,
     async stop() {
       await Promise.all([eventWorker.close(), deliveryWorker.close()]);
       await reconciler.stop();
+      await retention.stop();
       metricsServer?.close();
       await Promise.all([deliveries.close(), eventsQueue.close()]);
       deliverer.close();

@@ -1,8 +1,10 @@
 /**
  * `hookrelay tail`: follow notifications as they change by polling
- * `:search`. Each poll reads every page of the notifications created since
- * --since (the search API has no "changed since" filter) and prints only those
- * whose status, attempt count or last status code changed.
+ * `:search` with `updated_since`. Each poll reads only the notifications
+ * changed since the previous one (from a few seconds before the greatest
+ * `updated_at` seen, since a change is stamped when its transaction starts
+ * and may commit a moment later) and prints those whose status, attempt
+ * count or last status code changed.
  */
 import { Option, type Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
@@ -73,21 +75,36 @@ async function typeFilter(pattern: string | undefined): Promise<(n: Notification
   return (n) => matchesEventType(pattern, n.type);
 }
 
+/** How far before the latest `updated_at` seen the next poll starts: covers transactions that commit after they stamped. */
+const OVERLAP_MS = 5000;
+
+/** The next poll's updated_since: a little before the latest change seen, never earlier than the current one. */
+export function nextWatermark(current: string, batch: readonly Notification[]): string {
+  let latest = Date.parse(current);
+  for (const n of batch) {
+    const at = n.updated_at ? Date.parse(n.updated_at) - OVERLAP_MS : NaN;
+    if (at > latest) latest = at;
+  }
+  return new Date(latest).toISOString();
+}
+
 async function tail(ctx: Context, opts: TailOptions, signal: AbortSignal): Promise<void> {
   const api = ctx.api();
   const since = opts.since ?? (await serverNow(api));
-  const filter = { webhook_id: opts.webhook, event_id: opts.event, status: opts.status, since };
+  let watermark = since;
+  const filter = { webhook_id: opts.webhook, event_id: opts.event, status: opts.status };
   const wanted = await typeFilter(opts.type);
   const tracker = new ChangeTracker();
   const deadline = opts.timeout ? Date.now() + opts.timeout : Infinity;
   let printed = 0;
   let polled = false;
 
-  ctx.out.note(`following notifications${api.tenant ? ` of tenant ${api.tenant}` : ''} created since ${since} (Ctrl-C to stop)`);
+  ctx.out.note(`following notifications${api.tenant ? ` of tenant ${api.tenant}` : ''} changed since ${since} (Ctrl-C to stop)`);
   while (!signal.aborted) {
     let batch: Notification[] | undefined;
     try {
-      batch = await searchAll(api, filter, signal);
+      batch = await searchAll(api, { ...filter, updated_since: watermark }, signal);
+      watermark = nextWatermark(watermark, batch);
       polled = true;
     } catch (error) {
       if (signal.aborted) return;
@@ -123,7 +140,7 @@ export function registerTail(program: Command, run: Run): void {
       .option('--event <id>', "only this event's notifications")
       .addOption(new Option('-s, --status <status>', 'only notifications in this status').choices(STATUSES))
       .option('-t, --type <type>', 'only this event type or wildcard (CARD.*)')
-      .option('--since <time>', 'also show notifications created since then: RFC 3339 or a duration ago such as 10m (default: now)', (v) => parseTime(v))
+      .option('--since <time>', 'also show notifications changed (created, attempted, status) since then: RFC 3339 or a duration ago such as 10m (default: now)', (v) => parseTime(v))
       .addOption(new Option('-i, --interval <duration>', 'time between polls (500, 500ms, 2s)').argParser(parseDuration).default(1000, '1s'))
       .option('-n, --count <n>', 'stop after printing this many changes', parsePositiveInt())
       .option('--until-settled', 'stop once notifications were seen and none is PENDING any more (all SUCCEEDED, EXPIRED or CANCELLED)')

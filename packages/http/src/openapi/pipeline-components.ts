@@ -48,6 +48,7 @@ export const NOTIFICATION_SCHEMA: JsonSchema = {
     next_attempt_at: nullableDateTime,
     last_status_code: { type: ['integer', 'null'] },
     created: dateTime,
+    updated_at: { ...dateTime, description: 'last change of status or attempts (what `updated_since` on :search compares with)' },
     delivered_at: nullableDateTime,
     expired_at: nullableDateTime,
     cancelled_at: nullableDateTime,

@@ -39,7 +39,10 @@ export function notificationRoutes(notifications: NotificationService, webhooks:
       path: '/v1/webhooks:search',
       aliases: ['/v1/webhooks/search'],
       summary: 'Search notifications',
-      description: 'By notification id, event, webhook, status and creation time; each result carries its attempts.',
+      description:
+        'By notification id, event, webhook, status, creation time (`since`/`until`) and last change (`updated_since`: status or attempts changed at or after that instant); ' +
+        'each result carries its attempts. Ordered by `created` (`order`: asc, the default, or desc) then id; keyset pages (`page_token`) keep that order, with `updated_since` too. ' +
+        'To follow changes, poll with `updated_since` set a few seconds before the greatest `updated_at` seen, and skip what did not change.',
       tags,
       body: searchNotificationsSchema,
       bodyRequired: false,
