@@ -11,3 +11,6 @@ export * from './page-token.js';
 export * from './secret-box.js';
 export * from './batcher.js';
 export * from './views.js';
+export * from './tracing.js';
+export * from './tracing-config.js';
+export * from './tracing-setup.js';

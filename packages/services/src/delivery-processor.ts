@@ -7,6 +7,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
+import { traceAttempt } from './delivery-tracing.js';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
@@ -121,7 +122,9 @@ export class DeliveryProcessor {
 
     const now = new Date();
     const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    const result = await this.deliverer.deliver({ url: ctx.url, body, headers });
+    // traced (when on): a span per attempt, and a traceparent header continuing the event's trace
+    const trigger = ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule';
+    const result = await traceAttempt(ctx, trigger, job.data.traceparent ?? null, headers, () => this.deliverer.deliver({ url: ctx.url, body, headers }));
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = this.decide(result, cycleAttempt);

@@ -22,3 +22,5 @@ export * from './webhook-view.js';
 export * from './stats-service.js';
 export * from './postponer.js';
 export * from './secret-rekey.js';
+export * from './delivery-tracing.js';
+export * from './publish-tracing.js';
