@@ -91,7 +91,7 @@ test('an HTTP publish, its fan-out and every attempt (failed, then retried) shar
   const eventId: string = published.body.id;
   const [notificationId] = published.body.notification_ids as string[];
 
-  const deliveries = await receiver.waitFor(2, { timeoutMs: 30_000, filter: (r) => bodyOf(r).event_id === eventId });
+  const deliveries = await receiver.waitFor(2, { timeoutMs: 45_000, filter: (r) => bodyOf(r).event_id === eventId });
   const spans = await otlp.waitForSpans((all) => attemptsOf(all, notificationId).length >= 2 && all.some((s) => s.name === 'hookrelay.publish' && s.attributes['hookrelay.event_id'] === eventId));
 
   const publish = spans.find((s) => s.name === 'hookrelay.publish' && s.attributes['hookrelay.event_id'] === eventId)!;
@@ -122,7 +122,7 @@ test('an HTTP publish, its fan-out and every attempt (failed, then retried) shar
   const sent = deliveries.map((d) => parseTraceparent(d.headers.traceparent));
   expect(sent.map((t) => t.traceId)).toEqual([publish.traceId, publish.traceId]);
   expect(sent.map((t) => t.spanId)).toEqual(attempts.map((a) => a.spanId));
-}, 90_000);
+}, 120_000);
 
 test('a caller traceparent on POST /v1/events is continued; a ping carries a traceparent of its own attempt span', async () => {
   const tenant = uniqueTenant('trace');
@@ -166,7 +166,7 @@ test('through the producer SDK: the traceparent travels in the job; publish, fan
     expect(publish).toBeDefined();
     const { traceId, spanId } = publish.spanContext();
 
-    const deliveries = await receiver.waitFor(2, { timeoutMs: 30_000, filter: (r) => bodyOf(r).event_id === id });
+    const deliveries = await receiver.waitFor(2, { timeoutMs: 45_000, filter: (r) => bodyOf(r).event_id === id });
     const notificationId = bodyOf(deliveries[0]).notification_id;
     const spans = await otlp.waitForSpans((all) => attemptsOf(all, notificationId).length >= 2);
     const fanOut = spans.find((s) => s.name === 'hookrelay.fan_out' && s.attributes['hookrelay.event_id'] === id)!;
@@ -184,7 +184,7 @@ test('through the producer SDK: the traceparent travels in the job; publish, fan
     propagation.disable();
     await provider.shutdown();
   }
-}, 90_000);
+}, 120_000);
 
 test('with no OTLP endpoint: no traceparent is sent and no exporter request is made', async () => {
   // where an exporter would send by default (localhost:4318), if this machine lets us listen there

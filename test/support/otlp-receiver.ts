@@ -103,7 +103,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     endpoint: `http://127.0.0.1:${address.port}`,
     spans,
     requests,
-    waitForSpans(predicate, timeoutMs = 20_000) {
+    waitForSpans(predicate, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (!predicate(spans)) return;
