@@ -186,6 +186,27 @@ test('through the producer SDK: the traceparent travels in the job; publish, fan
   }
 }, 120_000);
 
+test('SIGTERM exports the spans still buffered before the processes exit', async () => {
+  // a batch delay far longer than the test: only the shutdown flush can send these spans
+  const slow = await deploy({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_SERVICE_NAME: 'flushed' });
+  try {
+    const tenant = uniqueTenant('flush');
+    await slow.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.*'], is_enabled: true });
+    const published = await slow.call('POST', '/v1/events', { tenant, type: 'CARD.CREATED', resource: {} });
+    const [delivery] = await receiver.waitFor(1, { filter: (r) => bodyOf(r).event_id === published.body.id });
+    const { traceId } = parseTraceparent(delivery.headers.traceparent);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(otlp.spans.filter((s) => s.traceId === traceId)).toEqual([]);
+    for (const app of slow.processes) app.signal('SIGTERM');
+    const exits = await Promise.all(slow.processes.map((p) => p.exited));
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    const names = otlp.spans.filter((s) => s.traceId === traceId && s.service === 'flushed').map((s) => s.name).sort();
+    expect(names).toEqual(['hookrelay.delivery_attempt', 'hookrelay.fan_out', 'hookrelay.publish']);
+  } finally {
+    await Promise.all(slow.processes.map((p) => p.kill()));
+  }
+}, 120_000);
+
 test('with no OTLP endpoint: no traceparent is sent and no exporter request is made', async () => {
   // where an exporter would send by default (localhost:4318), if this machine lets us listen there
   const fallback = await startOtlpReceiver(4318).catch(() => null);
