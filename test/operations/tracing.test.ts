@@ -178,6 +178,18 @@ test('through the producer SDK: the traceparent travels in the job; publish, fan
     ]);
     expect(attempts[0].attributes).toMatchObject({ 'hookrelay.tenant': tenant, 'hookrelay.webhook_id': webhook.body.id });
     expect(deliveries.map((d) => parseTraceparent(d.headers.traceparent).traceId)).toEqual([traceId, traceId]);
+
+    // publishBatch: one PRODUCER span for the call; each event's fan-out continues it
+    const batchIds = (await producer.publishBatch([1, 2].map((n) => ({ tenant, type: 'TRANSACTION.CREATED', resource: { n } })))).map((r) => r.id);
+    const batch = exporter.getFinishedSpans().find((s) => s.name === 'hookrelay.publish_batch')!;
+    expect(batch.attributes['hookrelay.event_count']).toBe(2);
+    const fanOuts = await otlp.waitForSpans((all) => batchIds.every((id) => all.some((s) => s.name === 'hookrelay.fan_out' && s.attributes['hookrelay.event_id'] === id)));
+    for (const id of batchIds) {
+      expect(fanOuts.find((s) => s.name === 'hookrelay.fan_out' && s.attributes['hookrelay.event_id'] === id)).toMatchObject({
+        traceId: batch.spanContext().traceId,
+        parentSpanId: batch.spanContext().spanId,
+      });
+    }
   } finally {
     await producer.close();
     trace.disable();

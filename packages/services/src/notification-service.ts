@@ -121,7 +121,7 @@ export class NotificationService {
     if (!ctx || ctx.webhookDeleted) throw new NotFoundError(`The webhook of notification ${id} no longer exists`);
     const now = new Date();
     const callback = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    // traced (when on): an attempt span in a trace of its own
+    // traced (when on): an attempt span (a trace of its own: the event's trace context is not kept in Postgres)
     const result = await traceAttempt(ctx, 'resend', undefined, callback.headers, () => this.deliverer.deliver({ url: ctx.url, ...callback }));
     await this.notifications.recordResend(
       this.db,

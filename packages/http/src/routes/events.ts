@@ -13,7 +13,8 @@ export function eventRoutes(ingest: EventIngestService): RouteDefinition[] {
       summary: 'Publish an event',
       description:
         'Saves the event and one notification per enabled webhook whose `enabled_events` match its type, then queues their deliveries. ' +
-        'A repeated `idempotency_key` (per tenant) answers 200 with the first event and creates nothing.',
+        'A repeated `idempotency_key` (per tenant) answers 200 with the first event and creates nothing. ' +
+        'With tracing on (docs/tracing.md), a W3C `traceparent` request header makes the event\'s trace a child of the caller\'s span.',
       tags: ['Events'],
       body: publishEventSchema,
       query: tenantQuery,
