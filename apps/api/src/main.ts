@@ -3,12 +3,14 @@
  * accepting connections, let in-flight requests finish (up to 10 s), close,
  * exit 0 (exit 1 if closing takes longer than 20 s).
  */
-import { createLogger, loadConfigOrExit } from '@hookrelay/core';
+import { createLogger, loadConfigOrExit, startTracing } from '@hookrelay/core';
 import { startApiRuntime } from '@hookrelay/http';
 
 const config = loadConfigOrExit(process.env, { requireAdminKey: true });
 const logger = createLogger({ level: config.logLevel, name: 'api' });
-const starting = startApiRuntime(config, logger);
+// OpenTelemetry only when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT); otherwise nothing is loaded
+const tracing = startTracing(config.tracing, 'hookrelay-api', logger);
+const starting = tracing.then(() => startApiRuntime(config, logger));
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {
@@ -21,6 +23,7 @@ async function stop(signal: string): Promise<void> {
   }, 20_000).unref();
   const runtime = await starting;
   await runtime.stop();
+  await (await tracing).shutdown();
   logger.info('api stopped');
   process.exit(0);
 }

@@ -7,6 +7,7 @@ import Joi from 'joi';
 import { ConfigError } from './errors.js';
 import { clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisSettings } from './redis-settings.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './retry-schedule.js';
+import { parseTracingConfig, type TracingConfig } from './tracing-config.js';
 
 export * from './redis-settings.js';
 
@@ -36,6 +37,8 @@ export interface Config {
   secretEncryptionKey: string | undefined;
   /** SECRET_ENCRYPTION_KEY_PREVIOUS: opens secrets sealed before a key rotation */
   previousSecretEncryptionKeys: string[];
+  /** OpenTelemetry tracing from the standard OTEL_* variables (see tracing-config.ts) */
+  tracing: TracingConfig;
 }
 
 const retrySchedule = Joi.string().custom((value: string) => parseRetrySchedule(value));
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     if (value.SECRET_ENCRYPTION_KEY_PREVIOUS === value.SECRET_ENCRYPTION_KEY) throw invalid('SECRET_ENCRYPTION_KEY_PREVIOUS', 'must differ from SECRET_ENCRYPTION_KEY');
   }
   const redis = redisSettings(env, value);
+  const tracing = parseTracingConfig(env);
   return {
     env: value.NODE_ENV,
     logLevel: value.LOG_LEVEL,
@@ -132,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     retention: { maxAgeMs: Math.round(value.RETENTION_DAYS * 24 * 3600 * 1000), sweepIntervalMs: value.RETENTION_SWEEP_INTERVAL_MS },
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
     previousSecretEncryptionKeys: value.SECRET_ENCRYPTION_KEY_PREVIOUS ? [value.SECRET_ENCRYPTION_KEY_PREVIOUS] : [],
+    tracing,
   };
 }
 

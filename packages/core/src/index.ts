@@ -13,3 +13,6 @@ export * from './batcher.js';
 export * from './views.js';
 export * from './notification-status.js';
 export * from './redis-connection.js';
+export * from './tracing.js';
+export * from './tracing-config.js';
+export * from './tracing-setup.js';

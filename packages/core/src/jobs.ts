@@ -27,6 +27,8 @@ export interface EventJobData {
   changed_fields?: unknown;
   event_time?: string;
   idempotency_key?: string;
+  /** W3C trace context of the publish, set by the SDK when the publisher traces (see docs/tracing.md) */
+  traceparent?: string;
 }
 
 /** A batch job: each event is ingested as if it came in its own job (its own id, same checks). */
@@ -37,6 +39,8 @@ export interface EventBatchJobData {
 /** A delivery job carries ids only; the worker reloads the rest from Postgres. */
 export interface DeliveryJobData {
   notificationId: string;
+  /** W3C trace context of the event's fan-out, only while tracing is on; absent = the attempt starts a new trace */
+  traceparent?: string;
 }
 
 /**

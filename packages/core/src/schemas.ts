@@ -123,8 +123,8 @@ export const publishEventSchema = Joi.object({ tenant: tenantId, ...eventFields 
 /** What the producer SDK accepts: the same event, with the tenant required. */
 export const producerEventSchema = Joi.object({ tenant: tenantId.required(), ...eventFields });
 
-/** What the worker accepts from the events queue (the SDK adds `id`). */
-export const eventJobSchema = producerEventSchema.keys({ id: uuid.required() });
+/** What the worker accepts from the events queue (the SDK adds `id`, and `traceparent` when the publisher traces). */
+export const eventJobSchema = producerEventSchema.keys({ id: uuid.required(), traceparent: Joi.string().max(512).allow(null, '') });
 
 /** The envelope of a batch job; each event in it is then checked against eventJobSchema on its own. */
 export const eventBatchJobSchema = Joi.object({

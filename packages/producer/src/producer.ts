@@ -5,7 +5,7 @@
  * worker turns it into notifications.
  */
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import {
   EVENT_BATCH_JOB_NAME,
@@ -13,7 +13,10 @@ import {
   EVENT_JOB_RETENTION,
   producerEventSchema,
   QUEUES,
+  SPAN_ATTRIBUTES,
+  SPANS,
   validate,
+  withProducerSpan,
   type EventBatchJobData,
   type EventJobData,
   type RedisNode,
@@ -45,8 +48,8 @@ export interface ProducerOptions {
   connectTimeoutMs?: number;
 }
 
-/** An event as the producer takes it: the queue's job data without `id`, which the SDK assigns. */
-export type PublishInput = Omit<EventJobData, 'id'>;
+/** An event as the producer takes it: the queue's job data without `id` (assigned by the SDK) and `traceparent` (taken from the active span). */
+export type PublishInput = Omit<EventJobData, 'id' | 'traceparent'>;
 
 export interface Producer {
   /** Validates and enqueues one event; resolves with its id once Redis has it. */
@@ -94,20 +97,28 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   return {
     async publish(event) {
       const job = toJob(event);
-      await connected();
-      await queue.add(job.name, job.data, job.opts);
-      return { id: job.data.id };
+      // with OpenTelemetry in the application: a PRODUCER span, whose traceparent the worker's fan-out continues
+      return withProducerSpan(SPANS.publish, { [SPAN_ATTRIBUTES.tenant]: job.data.tenant, [SPAN_ATTRIBUTES.eventType]: job.data.type, [SPAN_ATTRIBUTES.eventId]: job.data.id }, async (traceparent) => {
+        if (traceparent) job.data.traceparent = traceparent;
+        await connected();
+        await queue.add(job.name, job.data, job.opts);
+        return { id: job.data.id };
+      });
     },
     async publishBatch(events) {
       const all = events.map(toEvent);
-      const jobs = [];
+      const jobs: { name: string; data: EventBatchJobData; opts: JobsOptions }[] = [];
       for (let i = 0; i < all.length; i += EVENTS_PER_BATCH_JOB) {
         const data: EventBatchJobData = { events: all.slice(i, i + EVENTS_PER_BATCH_JOB) };
         jobs.push({ name: EVENT_BATCH_JOB_NAME, data, opts: { jobId: randomUUID(), ...EVENT_JOB_RETENTION } });
       }
       if (jobs.length) {
-        await connected();
-        await queue.addBulk(jobs);
+        // one PRODUCER span for the call: each event carries its traceparent, so the batch's events share its trace
+        await withProducerSpan(SPANS.publishBatch, { [SPAN_ATTRIBUTES.eventCount]: all.length }, async (traceparent) => {
+          if (traceparent) for (const e of all) e.traceparent = traceparent;
+          await connected();
+          await queue.addBulk(jobs);
+        });
       }
       return all.map((e) => ({ id: e.id }));
     },

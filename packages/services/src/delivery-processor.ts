@@ -8,6 +8,7 @@ import { SecretBox, type DeliveryJobData, type Logger, type RetrySchedule } from
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
 import { decideOutcome } from './delivery-decision.js';
+import { traceAttempt } from './delivery-tracing.js';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
@@ -119,7 +120,9 @@ export class DeliveryProcessor {
 
     const now = new Date();
     const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    const result = await this.deliverer.deliver({ url: ctx.url, body, headers });
+    // traced (when on): a span per attempt, and a traceparent header continuing the event's trace
+    const trigger = ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule';
+    const result = await traceAttempt(ctx, trigger, job.data.traceparent ?? null, headers, () => this.deliverer.deliver({ url: ctx.url, body, headers }));
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = decideOutcome({ result, cycleAttempt, schedule: this.schedule, goneCancels: Boolean(this.safety.health), now: Date.now() });

@@ -23,6 +23,13 @@ export interface DeliveryToEnqueue {
   /** attempts already made in the current retry cycle */
   cycleAttempts?: number;
   delayMs?: number;
+  /** W3C trace context for the attempts (only while tracing is on) */
+  traceparent?: string;
+}
+
+/** Ids only, plus the trace context when there is one. */
+function jobData(item: DeliveryToEnqueue): DeliveryJobData {
+  return item.traceparent ? { notificationId: item.notificationId, traceparent: item.traceparent } : { notificationId: item.notificationId };
 }
 
 export class DeliveryQueue {
@@ -56,7 +63,7 @@ export class DeliveryQueue {
   }
 
   private async addAll(groups: (readonly DeliveryToEnqueue[])[]): Promise<void[]> {
-    const jobs = groups.flat().map((item) => ({ name: DELIVERY_JOB_NAME, data: { notificationId: item.notificationId }, opts: this.jobOptions(item) }));
+    const jobs = groups.flat().map((item) => ({ name: DELIVERY_JOB_NAME, data: jobData(item), opts: this.jobOptions(item) }));
     // addBulk wraps its jobs in MULTI/EXEC through an ioredis pipeline, whose construction copies every
     // script method of the connection: for the single job of a quiet moment, add() costs a fraction of that
     if (jobs.length === 1) await this.queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);

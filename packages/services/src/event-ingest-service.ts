@@ -6,7 +6,7 @@
  * fails but nothing is lost: the reconciler finds the PENDING rows.
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ValidationError, type Logger } from '@hookrelay/core';
+import { ConflictError, currentTraceparent, inSpan, SPAN_ATTRIBUTES, SPANS, tracingEnabled, ValidationError, type Logger } from '@hookrelay/core';
 import { EventsRepository, FanOutStore, NotificationsRepository, type Db, type Event, type NewEvent, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EventCatalog } from './event-catalog.js';
@@ -49,7 +49,21 @@ export class EventIngestService {
    * job then finds its event. A repeat (same id or idempotency key) is
    * detected by the insert itself, so a new event costs no lookup first.
    */
-  async ingest(tenantId: string, input: EventInput, eventId?: string): Promise<IngestResult> {
+  ingest(tenantId: string, input: EventInput, eventId?: string): Promise<IngestResult> {
+    if (!tracingEnabled()) return this.fanOut(tenantId, input, eventId);
+    // the fan-out span is the parent of the event's delivery attempts (their jobs carry its traceparent)
+    return inSpan(SPANS.fanOut, { attributes: { [SPAN_ATTRIBUTES.tenant]: tenantId, [SPAN_ATTRIBUTES.eventType]: input.type } }, async (span) => {
+      const result = await this.fanOut(tenantId, input, eventId);
+      span?.setAttributes({
+        [SPAN_ATTRIBUTES.eventId]: result.event.id,
+        [SPAN_ATTRIBUTES.notificationCount]: result.notificationIds.length,
+        [SPAN_ATTRIBUTES.duplicate]: result.duplicate,
+      });
+      return result;
+    });
+  }
+
+  private async fanOut(tenantId: string, input: EventInput, eventId?: string): Promise<IngestResult> {
     const event = await this.newEvent(tenantId, input, eventId);
     const saved = await this.store.fanOut(event);
     if (!saved) return this.existing(this.db, event);
@@ -72,7 +86,9 @@ export class EventIngestService {
   /** Hands saved notifications to the workers; when Redis is down the reconciler finds them instead. */
   async enqueue(notificationIds: string[], eventId: string): Promise<void> {
     try {
-      await this.deliveries.enqueue(notificationIds.map((notificationId) => ({ notificationId })));
+      // while tracing is on, each delivery job carries the active (fan-out) span's context
+      const traceparent = currentTraceparent();
+      await this.deliveries.enqueue(notificationIds.map((notificationId) => (traceparent ? { notificationId, traceparent } : { notificationId })));
     } catch (error) {
       this.logger.warn({ err: error, event_id: eventId }, 'enqueue failed; the reconciler will deliver these notifications');
     }

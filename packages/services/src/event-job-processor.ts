@@ -10,6 +10,7 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import {
+  continueTrace,
   EVENT_BATCH_JOB_NAME,
   eventBatchJobSchema,
   eventJobSchema,
@@ -113,8 +114,9 @@ export class EventJobProcessor {
   }
 
   private async ingestOne(data: EventJobData): Promise<EventJobResult> {
-    const { tenant, id, ...event } = data;
-    const result = await this.ingest.ingest(tenant, event, id);
+    const { tenant, id, traceparent, ...event } = data;
+    // the fan-out continues the trace of the publish (SDK), or starts the event's trace
+    const result = await continueTrace(traceparent, () => this.ingest.ingest(tenant, event, id));
     this.logger.info(
       { tenant, event_id: result.event.id, type: data.type, notifications: result.notificationIds.length, duplicate: result.duplicate },
       'event ingested from redis',

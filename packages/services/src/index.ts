@@ -23,3 +23,5 @@ export * from './stats-service.js';
 export * from './postponer.js';
 export * from './secret-rekey.js';
 export * from './retention-sweeper.js';
+export * from './delivery-tracing.js';
+export * from './publish-tracing.js';

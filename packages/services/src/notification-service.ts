@@ -17,6 +17,7 @@ import { attemptRecord, NotificationsRepository, type NotificationFilter, type N
 import { isUuid } from './ids.js';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
+import { traceAttempt } from './delivery-tracing.js';
 import { notificationView, type NotificationView } from './notification-view.js';
 
 export interface SearchInput {
@@ -123,7 +124,9 @@ export class NotificationService {
     const ctx = await this.notifications.loadDeliveryContext(this.db, id);
     if (!ctx || ctx.webhookDeleted) throw new NotFoundError(`The webhook of notification ${id} no longer exists`);
     const now = new Date();
-    const result = await this.deliverer.deliver({ url: ctx.url, ...signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now) });
+    const callback = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
+    // traced (when on): an attempt span (a trace of its own: the event's trace context is not kept in Postgres)
+    const result = await traceAttempt(ctx, 'resend', undefined, callback.headers, () => this.deliverer.deliver({ url: ctx.url, ...callback }));
     await this.notifications.recordResend(
       this.db,
       attemptRecord(ctx, result, now, 'resend'),
@@ -134,14 +137,15 @@ export class NotificationService {
   }
 
   /** A signed WEBHOOK.PING sent now, whatever the webhook's state; nothing is stored. */
-  async ping(webhook: { id: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }): Promise<PingResult> {
+  async ping(webhook: { id: string; tenantId?: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }): Promise<PingResult> {
     const now = new Date();
     const messageId = randomUUID();
     const callback = signedCallback(
       { ...webhook, notificationId: messageId, eventId: messageId, type: PING_EVENT_TYPE, eventTime: now, webhookId: webhook.id, resource: '{}', changedFields: null },
       now,
     );
-    const result: DeliveryResult = await this.deliverer.deliver({ url: webhook.url, ...callback });
+    const subject = { tenantId: webhook.tenantId ?? null, webhookId: webhook.id, id: messageId, eventId: messageId, attemptCount: 0, url: webhook.url };
+    const result: DeliveryResult = await traceAttempt(subject, 'ping', undefined, callback.headers, () => this.deliverer.deliver({ url: webhook.url, ...callback }));
     return {
       success: result.kind === 'delivered',
       status_code: result.statusCode,
