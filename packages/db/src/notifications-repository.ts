@@ -149,14 +149,23 @@ export class NotificationsRepository {
     return rows[0] ?? null;
   }
 
-  /** Records an attempt made outside the schedule (resend) without touching the retry cycle. */
+  /**
+   * Records an attempt made outside the schedule (resend) without touching
+   * the retry cycle. The notification row is locked first: one deleted
+   * meanwhile (retention) records nothing, instead of failing the attempt's
+   * foreign key.
+   */
   async recordResend(db: Db, attempt: AttemptRecord, succeeded: boolean): Promise<void> {
     await db.$executeRaw`
-      WITH a AS (
+      WITH target AS (
+        SELECT id FROM notifications WHERE id = ${attempt.notificationId}::uuid FOR UPDATE
+      ),
+      a AS (
         INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
-        VALUES (gen_random_uuid(), ${attempt.notificationId}::uuid, ${attempt.attemptNumber}, ${attempt.attemptedAt},
-                ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
-                ${attempt.trigger}::"AttemptTrigger")
+        SELECT gen_random_uuid(), target.id, ${attempt.attemptNumber}, ${attempt.attemptedAt},
+               ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
+               ${attempt.trigger}::"AttemptTrigger"
+        FROM target
       )
       UPDATE notifications SET
         attempt_count = attempt_count + 1,
@@ -164,7 +173,7 @@ export class NotificationsRepository {
         status = CASE WHEN ${succeeded} THEN 'SUCCEEDED'::"NotificationStatus" ELSE status END,
         delivered_at = CASE WHEN ${succeeded} THEN ${attempt.attemptedAt}::timestamptz ELSE delivered_at END,
         updated_at = now()
-      WHERE id = ${attempt.notificationId}::uuid`;
+      WHERE id IN (SELECT id FROM target)`;
   }
 
   /** `updated_at` is always the database's clock (now()), so that `updated_since` compares instants from one clock. */
