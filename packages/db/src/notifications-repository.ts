@@ -156,23 +156,29 @@ export class NotificationsRepository {
   /**
    * Records an attempt made outside the schedule (resend) without touching
    * the retry cycle: counted whatever its outcome; a success moves the
-   * notification to SUCCEEDED (state machine: resend).
+   * notification to SUCCEEDED (state machine: resend). The notification row
+   * is locked first: one deleted meanwhile (retention) records nothing,
+   * instead of failing the attempt's foreign key.
    */
   async recordResend(db: Db, attempt: AttemptRecord, succeeded: boolean): Promise<void> {
     await db.$executeRaw`
       WITH input AS (SELECT ${attempt.attemptedAt}::timestamptz AS at, ${succeeded}::boolean AS ok),
+      target AS (
+        SELECT id FROM notifications WHERE id = ${attempt.notificationId}::uuid FOR UPDATE
+      ),
       a AS (
         INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
-        VALUES (gen_random_uuid(), ${attempt.notificationId}::uuid, ${attempt.attemptNumber}, ${attempt.attemptedAt},
-                ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
-                ${attempt.trigger}::"AttemptTrigger")
+        SELECT gen_random_uuid(), target.id, ${attempt.attemptNumber}, ${attempt.attemptedAt},
+               ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
+               ${attempt.trigger}::"AttemptTrigger"
+        FROM target
       )
       UPDATE notifications SET
         ${Prisma.raw(RESEND_SUCCEEDED)},
         attempt_count = attempt_count + 1,
         last_status_code = ${attempt.statusCode}
       FROM input
-      WHERE id = ${attempt.notificationId}::uuid`;
+      WHERE id IN (SELECT id FROM target)`;
   }
 
   /** PENDING notifications of one notification id or of one webhook become CANCELLED (state machine: cancel). Returns how many. */

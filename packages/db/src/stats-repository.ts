@@ -54,10 +54,16 @@ export class StatsRepository {
   async webhookHealth(tenantId: string, since: Date): Promise<WebhookHealthRow[]> {
     return this.db.$queryRaw<WebhookHealthRow[]>`
       WITH recent AS (
+        -- the notifications changed in the window through (tenant_id, updated_at, id), then each one's
+        -- attempts through (notification_id, attempt_number) (OFFSET 0 keeps the planner from
+        -- turning it back into a join that reads every attempt): never a scan of all attempts
         SELECT n.webhook_id, a.attempted_at, a.attempt_number, a.status_code, a.error, a.duration_ms
         FROM notifications n
-        JOIN attempts a ON a.notification_id = n.id
-        WHERE n.tenant_id = ${tenantId} AND n.updated_at >= ${since} AND a.attempted_at >= ${since}
+        CROSS JOIN LATERAL (
+          SELECT attempted_at, attempt_number, status_code, error, duration_ms FROM attempts
+          WHERE notification_id = n.id AND attempted_at >= ${since} OFFSET 0
+        ) a
+        WHERE n.tenant_id = ${tenantId} AND n.updated_at >= ${since}
       ),
       totals AS (
         SELECT webhook_id,
