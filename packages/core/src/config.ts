@@ -7,6 +7,7 @@ import Joi from 'joi';
 import { ConfigError } from './errors.js';
 import { clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisSettings } from './redis-settings.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './retry-schedule.js';
+import { portalConfig, portalEnvSchema, type PortalConfig } from './portal-config.js';
 
 export * from './redis-settings.js';
 
@@ -34,6 +35,8 @@ export interface Config {
   secretEncryptionKey: string | undefined;
   /** SECRET_ENCRYPTION_KEY_PREVIOUS: opens secrets sealed before a key rotation */
   previousSecretEncryptionKeys: string[];
+  /** the tenant portal: where its links point and who may frame the dashboard */
+  portal: PortalConfig;
 }
 
 const retrySchedule = Joi.string().custom((value: string) => parseRetrySchedule(value));
@@ -58,6 +61,7 @@ const envSchema = Joi.object({
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
   // empty = unset, so that compose can pass it through when it is not set
   SECRET_ENCRYPTION_KEY_PREVIOUS: Joi.string().min(16).empty(''),
+  ...portalEnvSchema,
 }).unknown(true);
 
 function invalid(name: string, message: string): ConfigError {
@@ -127,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     worker: { metricsPort: value.WORKER_METRICS_PORT },
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
     previousSecretEncryptionKeys: value.SECRET_ENCRYPTION_KEY_PREVIOUS ? [value.SECRET_ENCRYPTION_KEY_PREVIOUS] : [],
+    portal: portalConfig(value),
   };
 }
 
