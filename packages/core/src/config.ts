@@ -64,6 +64,11 @@ const envSchema = Joi.object({
   ...portalEnvSchema,
 }).unknown(true);
 
+/** Every environment variable the configuration reads (deployment manifests are checked against it). */
+export function configVariables(): string[] {
+  return Object.keys((envSchema.describe() as { keys?: Record<string, unknown> }).keys ?? {});
+}
+
 function invalid(name: string, message: string): ConfigError {
   return new ConfigError(`Invalid configuration: ${name}: ${message}`);
 }
