@@ -22,7 +22,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { testRedisUrl, uniqueTenant } from '../support/env.js';
 
 const MiB = 1024 * 1024;
-const TABLES = ['tenants', 'api_keys', 'webhooks', 'event_types', 'events', 'notifications', 'attempts'];
+const TABLES = ['tenants', 'api_keys', 'webhooks', 'event_types', 'events', 'notifications', 'attempts', 'portal_sessions'];
 const TENANT = uniqueTenant('hostile');
 
 // ---------------------------------------------------------------- the stack
@@ -184,6 +184,10 @@ function bodyRoutes(): BodyRoute[] {
       method: 'POST', path, base: () => ({ tenant: TENANT }),
       strField: 'status', numField: 'limit', objField: 'webhook_id', idField: 'notification_id',
     })),
+    {
+      method: 'POST', path: '/v1/portal-sessions', base: () => ({ tenant: TENANT, ttl_seconds: 60, read_only: true }),
+      strField: 'tenant', numField: 'ttl_seconds', objField: 'read_only', idField: 'tenant',
+    },
     ...['/v1/webhooks:sendexpired', '/v1/webhooks/sendexpired'].map((path): BodyRoute => ({
       method: 'POST', path, base: () => ({ tenant: TENANT }),
       strField: 'webhook_id', numField: 'since', objField: 'notification_ids', idField: 'webhook_id',
