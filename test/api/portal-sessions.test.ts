@@ -152,6 +152,15 @@ describe('a portal token', () => {
     }
   });
 
+  test('the guard sees paths as routing does: case, trailing slash, encoded colons', async () => {
+    const key = await createTenantKey(api, tenant);
+    const keyId = (await api.request('GET', `/v1/api-keys?tenant=${tenant}`)).body.api_keys[0].id;
+    for (const path of [`/V1/API-KEYS/${keyId}`, `/v1/api-keys/${keyId}/`]) {
+      expect([path, (await api.request('DELETE', path, { key: token })).status]).toEqual([path, 403]);
+    }
+    expect((await api.request('GET', '/v1/webhooks', { key })).status).toBe(200);
+  });
+
   test('GET /v1/portal-sessions/current describes it; an API key gets 404', async () => {
     const res = await api.request('GET', '/v1/portal-sessions/current', { key: token });
     expect(res.status).toBe(200);
@@ -191,6 +200,12 @@ describe('a read-only portal token', () => {
     expect((await api.request('GET', '/v1/portal-sessions/current', { key: token })).body.read_only).toBe(true);
   });
 
+  test('encoded colons: %3Asearch is still a read, %3Aping still a change', async () => {
+    expect((await api.request('POST', '/v1/webhooks%3Asearch', { key: token, body: {} })).status).toBe(200);
+    expect((await api.request('POST', `/v1/webhooks/${id}%3Aping`, { key: token })).status).toBe(403);
+    expect((await api.request('POST', `/V1/WEBHOOKS/${id}:PING`, { key: token })).status).toBe(403);
+  });
+
   test('every change is 403, ping, resend and sendexpired included, whatever the body', async () => {
     const calls: [string, string, unknown][] = [
       ['POST', '/v1/webhooks', { url: 'https://example.com/x', enabled_events: ['CARD.CREATED'], is_enabled: true }],
@@ -228,6 +243,17 @@ test('a token is refused (401) within a second of expires_at', async () => {
   const res = await api.request('GET', '/v1/webhooks', { key: token });
   expect(res.status).toBe(401);
   expect(res.body.detail).toMatch(/expired/);
+});
+
+test('sessions that ended more than a day ago are deleted when a new one is made', async () => {
+  const tenant = uniqueTenant('old');
+  await api.db.$executeRawUnsafe(
+    `INSERT INTO portal_sessions (id, tenant_id, token_hash, expires_at) VALUES (gen_random_uuid(), $1, md5(random()::text), now() - interval '2 days'), (gen_random_uuid(), $1, md5(random()::text), now() - interval '1 hour')`,
+    tenant,
+  );
+  await portal({ tenant: uniqueTenant() });
+  const left = await api.db.$queryRawUnsafe<{ n: number }[]>('SELECT count(*)::int AS n FROM portal_sessions WHERE tenant_id = $1', tenant);
+  expect(left[0]!.n).toBe(1);
 });
 
 test('tokens are never logged', async () => {

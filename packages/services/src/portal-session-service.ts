@@ -30,6 +30,9 @@ export interface PortalSessionServiceDeps {
   publicBaseUrl: string | null;
 }
 
+/** Ended sessions are kept this long (answers to them stay 401 either way). */
+const EXPIRED_KEPT_MS = 24 * 3600 * 1000;
+
 export function generatePortalToken(): string {
   return PORTAL_TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
@@ -50,6 +53,8 @@ export class PortalSessionService {
     const token = generatePortalToken();
     const expiresAt = new Date(Date.now() + input.ttl_seconds * 1000);
     await this.deps.portalSessions.create({ tenantId: tenant, tokenHash: hashApiKey(token), readOnly: input.read_only, expiresAt });
+    // housekeeping: sessions that ended a day ago can go (an indexed range delete, usually empty)
+    await this.deps.portalSessions.deleteExpired(new Date(Date.now() - EXPIRED_KEPT_MS));
     return { token, url: portalUrl(this.deps.publicBaseUrl ?? requestOrigin, token), expires_at: expiresAt.toISOString() };
   }
 

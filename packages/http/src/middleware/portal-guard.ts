@@ -25,7 +25,8 @@ function pathPattern(openApiPath: string): RegExp {
     .split(/(\{[A-Za-z0-9_]+\})/)
     .map((part) => (/^\{[A-Za-z0-9_]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('');
-  return new RegExp(`^${source}/?$`);
+  // Express routes ignore case and a trailing slash: so does this
+  return new RegExp(`^${source}/?$`, 'i');
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -38,7 +39,8 @@ export function portalGuard(routes: readonly RouteDefinition[]): RequestHandler 
     const principal = (_res.locals as RequestLocals).principal;
     if (!principal || principal.isAdmin || !principal.portal) return next();
     const method = req.method === 'HEAD' ? 'GET' : req.method;
-    const path = req.originalUrl.split('?')[0] ?? '';
+    // baseUrl + path: after the app decoded `%3A` into the `:verb` colon, as routing sees it
+    const path = `${req.baseUrl}${req.path}`;
     const route = matchers.find((m) => m.method === method && m.pattern.test(path))?.route;
     if (route?.portal === false) throw new ForbiddenError('A portal session cannot do this (it may not create portal sessions or manage API keys)');
     if (principal.portal.readOnly && !READ_METHODS.has(req.method) && !route?.readsOnly) {

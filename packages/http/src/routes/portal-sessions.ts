@@ -3,11 +3,12 @@
  * `GET /v1/portal-sessions/current`: what the dashboard signed in with.
  */
 import type { Request } from 'express';
-import { createPortalSessionSchema, NotFoundError, validate, ValidationError, type CreatePortalSessionInput } from '@hookrelay/core';
-import { refusePortal, type PortalSessionService } from '@hookrelay/services';
+import { createPortalSessionSchema, NotFoundError, tenantQuery, validate, ValidationError, type CreatePortalSessionInput } from '@hookrelay/core';
+import { actingTenant, refusePortal, type PortalSessionService } from '@hookrelay/services';
 import { noteTenant, principalOf } from '../context.js';
 import type { JsonSchema } from '../openapi/joi-to-json-schema.js';
 import type { RouteDefinition } from '../route-definition.js';
+import { requestedTenant } from './tenant-params.js';
 
 const tags = ['Portal'];
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
@@ -47,11 +48,14 @@ export function portalSessionRoutes(portal: PortalSessionService): RouteDefiniti
       portal: false,
       body: createPortalSessionSchema,
       bodyRequired: false,
+      query: tenantQuery,
       responses: { 201: { description: 'The session', schema: CREATED }, 403: { description: 'A portal token, or a tenant key naming another tenant', schema: 'Problem', contentType: 'application/problem+json' } },
       handler: async (req, res) => {
         const principal = principalOf(res);
         refusePortal(principal, 'create portal sessions');
-        const input = validate<CreatePortalSessionInput>(createPortalSessionSchema, req.body ?? {});
+        const body = validate<CreatePortalSessionInput>(createPortalSessionSchema, req.body ?? {});
+        // the tenant in the body, else in ?tenant= (as for every other route)
+        const input = { ...body, tenant: requestedTenant(req, body.tenant) };
         noteTenant(res, input.tenant ?? principal.tenant ?? 'default');
         res.status(201).set('cache-control', 'no-store').json(await portal.create(principal, input, requestOrigin(req)));
       },
@@ -62,9 +66,14 @@ export function portalSessionRoutes(portal: PortalSessionService): RouteDefiniti
       summary: 'The portal session of this token',
       description: 'For a portal token: its tenant, whether it is read-only, and when it ends. 404 for API keys.',
       tags,
+      query: tenantQuery,
       responses: { 200: { description: 'The session', schema: CURRENT } },
-      handler: (_req, res) => {
-        const view = portal.current(principalOf(res));
+      handler: (req, res) => {
+        const principal = principalOf(res);
+        // a tenant scope other than the caller's own is refused, as everywhere
+        if (!principal.isAdmin) actingTenant(principal, requestedTenant(req));
+        else requestedTenant(req);
+        const view = portal.current(principal);
         if (!view) throw new NotFoundError('This key is not a portal session');
         noteTenant(res, view.tenant);
         res.json(view);
