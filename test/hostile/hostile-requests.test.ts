@@ -22,7 +22,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { testRedisUrl, uniqueTenant } from '../support/env.js';
 
 const MiB = 1024 * 1024;
-const TABLES = ['tenants', 'api_keys', 'webhooks', 'event_types', 'events', 'notifications', 'attempts'];
+const TABLES = ['tenants', 'api_keys', 'webhooks', 'event_types', 'events', 'notifications', 'attempts', 'portal_sessions'];
 const TENANT = uniqueTenant('hostile');
 
 // ---------------------------------------------------------------- the stack
@@ -188,6 +188,10 @@ function bodyRoutes(): BodyRoute[] {
     {
       method: 'POST', path: '/v1/webhooks:search', base: () => ({ tenant: TENANT, order: 'desc', updated_since: '2026-01-01T00:00:00Z' }),
       strField: 'order', numField: 'updated_since', objField: 'updated_since', idField: 'order',
+    },
+    {
+      method: 'POST', path: '/v1/portal-sessions', base: () => ({ tenant: TENANT, ttl_seconds: 60, read_only: true }),
+      strField: 'tenant', numField: 'ttl_seconds', objField: 'read_only', idField: 'tenant',
     },
     ...['/v1/webhooks:sendexpired', '/v1/webhooks/sendexpired'].map((path): BodyRoute => ({
       method: 'POST', path, base: () => ({ tenant: TENANT }),

@@ -3,7 +3,7 @@
  * called over real HTTP with fetch. `readiness` can be overridden to test /readyz.
  */
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '@hookrelay/core';
+import { createLogger, type Logger } from '@hookrelay/core';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
 import { startApiRuntime, type ReadinessCheck } from '@hookrelay/http';
 import { testConfig } from './stack.js';
@@ -31,10 +31,19 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { readiness?: ReadinessCheck } = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  readiness?: ReadinessCheck;
+  /** more environment for the API's configuration */
+  env?: Record<string, string>;
+  /** a logger of the caller's (to read what the API logs) */
+  logger?: Logger;
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const adminKey = `admin_${randomBytes(12).toString('hex')}`;
-  const config = testConfig({ ADMIN_API_KEY: adminKey });
-  const runtime = await startApiRuntime(config, createLogger({ level: 'silent', pretty: false }), { readiness: options.readiness });
+  const config = testConfig({ ...options.env, ADMIN_API_KEY: adminKey });
+  const logger = options.logger ?? createLogger({ level: 'silent', pretty: false });
+  const runtime = await startApiRuntime(config, logger, { readiness: options.readiness });
   const db = createPrismaClient({ url: config.databaseUrl, poolSize: 4 });
   const url = runtime.url;
 

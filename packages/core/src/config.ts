@@ -8,6 +8,7 @@ import { ConfigError } from './errors.js';
 import { clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisSettings } from './redis-settings.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './retry-schedule.js';
 import { parseTracingConfig, type TracingConfig } from './tracing-config.js';
+import { portalConfig, portalEnvSchema, type PortalConfig } from './portal-config.js';
 
 export * from './redis-settings.js';
 
@@ -39,6 +40,8 @@ export interface Config {
   previousSecretEncryptionKeys: string[];
   /** OpenTelemetry tracing from the standard OTEL_* variables (see tracing-config.ts) */
   tracing: TracingConfig;
+  /** the tenant portal: where its links point and who may frame the dashboard */
+  portal: PortalConfig;
 }
 
 const retrySchedule = Joi.string().custom((value: string) => parseRetrySchedule(value));
@@ -65,7 +68,13 @@ const envSchema = Joi.object({
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
   // empty = unset, so that compose can pass it through when it is not set
   SECRET_ENCRYPTION_KEY_PREVIOUS: Joi.string().min(16).empty(''),
+  ...portalEnvSchema,
 }).unknown(true);
+
+/** Every environment variable the configuration reads (deployment manifests are checked against it). */
+export function configVariables(): string[] {
+  return Object.keys((envSchema.describe() as { keys?: Record<string, unknown> }).keys ?? {});
+}
 
 function invalid(name: string, message: string): ConfigError {
   return new ConfigError(`Invalid configuration: ${name}: ${message}`);
@@ -137,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
     previousSecretEncryptionKeys: value.SECRET_ENCRYPTION_KEY_PREVIOUS ? [value.SECRET_ENCRYPTION_KEY_PREVIOUS] : [],
     tracing,
+    portal: portalConfig(value),
   };
 }
 

@@ -6,6 +6,8 @@ export * from './config.js';
 export * from './logger.js';
 export * from './jobs.js';
 export * from './schemas.js';
+export * from './portal-schemas.js';
+export * from './portal-config.js';
 export * from './validate.js';
 export * from './page-token.js';
 export * from './secret-box.js';

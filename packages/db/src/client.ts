@@ -4,7 +4,7 @@ import type { Logger } from '@hookrelay/core';
 import { PrismaClient, Prisma } from './generated/prisma/client.js';
 
 export { PrismaClient, Prisma };
-export type { Webhook, ApiKey, Event, Notification, Attempt, EventType } from './generated/prisma/client.js';
+export type { Webhook, ApiKey, Event, Notification, Attempt, EventType, PortalSession } from './generated/prisma/client.js';
 export { NotificationStatus, AttemptTrigger } from './generated/prisma/enums.js';
 
 /** A client or the client handed to a `$transaction` callback: repositories accept either. */

@@ -11,3 +11,4 @@ export * from './stats-repository.js';
 export * from './webhook-secrets-repository.js';
 export * from './notification-state.js';
 export * from './retention-store.js';
+export * from './portal-sessions-repository.js';

@@ -4,7 +4,12 @@
 // write response bodies, tenants write metadata and descriptions), so the DOM
 // is built with createElement/textContent only, never by parsing HTML. The
 // API key lives in sessionStorage (this tab only) and travels in the
-// Authorization header, never in a URL.
+// Authorization header, never in a URL. A tenant portal link signs in with
+// the token in its fragment (portal.js); webhooks are created, edited and
+// deleted through webhook-editor.js.
+
+import { applyPortalSession, forgetPortalSession, isPortalSession, loadPortalSession, showPortalEnded, takeTokenFromFragment } from './portal.js';
+import { createWebhookEditor } from './webhook-editor.js';
 
 const STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'];
 const STATS_EVERY_MS = 2000;
@@ -75,7 +80,11 @@ class ApiError extends Error {
   }
 }
 
-const session = { key: '', tenant: '' };
+const session = { key: '', tenant: '', readOnly: false };
+
+/** false for a read-only portal session: every change button is disabled. */
+const canChange = () => !session.readOnly;
+let editor = null;
 
 async function api(method, path, body) {
   const url = new URL(path, window.location.origin);
@@ -191,9 +200,10 @@ function webhookRow(w) {
       h('div', { class: n.EXPIRED ? 'reason' : 'muted' }, `${n.EXPIRED} expired · ${n.CANCELLED} cancelled`)),
     h('td', {},
       h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'ping' }, onclick: (e) => pingWebhook(w.webhook_id, e.currentTarget) }, 'Ping'),
-        h('button', { type: 'button', class: 'btn btn-sm btn-warn', dataset: { action: 'sendexpired' }, disabled: n.EXPIRED === 0, onclick: () => sendExpired(w.webhook_id) }, 'Send expired'),
-        h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'show' }, onclick: () => showWebhook(w.webhook_id) }, 'Notifications')),
+        h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'ping', change: 'true' }, disabled: !canChange(), onclick: (e) => pingWebhook(w.webhook_id, e.currentTarget) }, 'Ping'),
+        h('button', { type: 'button', class: 'btn btn-sm btn-warn', dataset: { action: 'sendexpired', change: 'true' }, disabled: n.EXPIRED === 0 || !canChange(), onclick: () => sendExpired(w.webhook_id) }, 'Send expired'),
+        h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'show' }, onclick: () => showWebhook(w.webhook_id) }, 'Notifications'),
+        editor ? editor.buttons(w) : null),
       ping ? h('div', { class: `ping ${ping.success ? 'ok' : 'bad'}`, dataset: { role: 'ping-result' } }, ping.text) : null));
 }
 
@@ -274,7 +284,7 @@ async function pingWebhook(id, button) {
   } catch (error) {
     report(error, 'Ping');
   } finally {
-    button.disabled = false;
+    button.disabled = !canChange();
   }
 }
 
@@ -445,7 +455,7 @@ function renderDetail(n) {
   $('#detail-status').replaceChildren(statusBadge(n.status));
   $('#detail-id').textContent = n.id;
   const resend = $('#resend');
-  resend.disabled = n.status === 'PENDING' || resend.dataset.busy === 'true';
+  resend.disabled = n.status === 'PENDING' || resend.dataset.busy === 'true' || !canChange();
   resend.title = n.status === 'PENDING' ? 'A PENDING notification is already waiting for its next attempt' : 'One attempt now, outside the schedule';
   $('#detail-facts').replaceChildren(
     ...fact('Webhook', webhookLabel(n.webhook_id)),
@@ -478,7 +488,7 @@ async function resend() {
   } finally {
     button.dataset.busy = 'false';
     const n = state.notifications.find((x) => x.id === id);
-    button.disabled = n?.status === 'PENDING';
+    button.disabled = n?.status === 'PENDING' || !canChange();
   }
 }
 
@@ -512,6 +522,13 @@ function every(ms, task) {
 
 async function start() {
   state.generation += 1;
+  if (isPortalSession()) {
+    const info = await loadPortalSession(api);
+    session.readOnly = info.read_only;
+    applyPortalSession(info);
+  }
+  $('#sendexpired').disabled = !canChange();
+  editor?.refresh();
   await loadWebhookList();
   await refreshStats();
   $('#signin-view').hidden = true;
@@ -542,11 +559,14 @@ function showSignIn(message) {
   $('#signin-key').focus();
 }
 
-function signOut(message) {
+function signOut(message, reason = 'ended') {
   stop();
+  const portal = isPortalSession();
+  forgetPortalSession();
   sessionStorage.removeItem(STORE.key);
   sessionStorage.removeItem(STORE.tenant);
-  Object.assign(session, { key: '', tenant: '' });
+  Object.assign(session, { key: '', tenant: '', readOnly: false });
+  if ($('#webhook-dialog').open) $('#webhook-dialog').close();
   Object.assign(state, { stats: null, webhooks: new Map(), pings: new Map(), notifications: [], nextPageToken: null, watermark: null, selectedId: null });
   // nothing of the tenant's data stays in the page
   $('#webhooks tbody').replaceChildren();
@@ -556,7 +576,8 @@ function signOut(message) {
   $('#detail-placeholder').hidden = false;
   $('#sendexpired-result').textContent = '';
   for (const el of document.querySelectorAll('[data-count]')) el.textContent = '–';
-  showSignIn(message);
+  if (portal) showPortalEnded(reason);
+  else showSignIn(message);
 }
 
 async function signIn(event) {
@@ -594,14 +615,32 @@ async function signIn(event) {
 
 function init() {
   $('#signin-form').addEventListener('submit', signIn);
-  $('#signout').addEventListener('click', () => signOut());
+  $('#signout').addEventListener('click', () => signOut(undefined, 'signed-out'));
   $('#filter-status').addEventListener('change', () => reloadNotifications({ newFilter: true }));
   $('#filter-webhook').addEventListener('change', () => reloadNotifications({ newFilter: true }));
   $('#refresh').addEventListener('click', () => Promise.all([refreshStats().catch((e) => report(e, 'Stats')), reloadNotifications()]));
   $('#sendexpired').addEventListener('click', () => sendExpired($('#filter-webhook').value || undefined));
   $('#load-more').addEventListener('click', loadMore);
   $('#resend').addEventListener('click', resend);
+  editor = createWebhookEditor({
+    h,
+    api,
+    canChange,
+    toast,
+    report,
+    webhookOf: (id) => state.webhooks.get(id),
+    onChanged: async () => {
+      await loadWebhookList();
+      await refreshStats();
+    },
+  });
 
+  // a portal link: its token replaces any earlier session of this tab, also
+  // when a new link is opened in a tab already on the dashboard
+  takeTokenFromFragment(STORE.key, STORE.tenant);
+  window.addEventListener('hashchange', () => {
+    if (takeTokenFromFragment(STORE.key, STORE.tenant)) window.location.reload();
+  });
   const key = sessionStorage.getItem(STORE.key);
   if (!key) {
     showSignIn();

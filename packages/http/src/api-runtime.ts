@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox, type Config, type Logger } from '@hookrelay/core';
-import { ApiKeysRepository, EventTypesRepository, FanOutStore, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
+import { ApiKeysRepository, EventTypesRepository, FanOutStore, PortalSessionsRepository, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import {
   ApiKeyService,
@@ -19,6 +19,7 @@ import {
   isRedisReachable,
   Metrics,
   NotificationService,
+  PortalSessionService,
   StatsService,
   WebhookService,
 } from '@hookrelay/services';
@@ -29,6 +30,7 @@ import type { ReadinessCheck } from './routes/health.js';
 import { eventRoutes } from './routes/events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { portalSessionRoutes } from './routes/portal-sessions.js';
 import { statsRoutes } from './routes/stats.js';
 
 /**
@@ -66,6 +68,8 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
 
   const tenants = new TenantsRepository(db);
   const apiKeys = new ApiKeysRepository(db);
+  const portalSessions = new PortalSessionsRepository(db);
+  const portal = new PortalSessionService({ portalSessions, tenants, publicBaseUrl: config.portal.publicBaseUrl });
   const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants });
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   if (!secrets.encrypts) logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
@@ -80,13 +84,13 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const app = createApp({
     logger,
     services: {
-      auth: new AuthService({ adminApiKey: config.api.adminApiKey, apiKeys }),
+      auth: new AuthService({ adminApiKey: config.api.adminApiKey, apiKeys, portalSessions }),
       apiKeys: new ApiKeyService({ apiKeys, tenants }),
       eventTypes,
       webhooks,
     },
     metrics,
-    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db)), ...dashboardRoutes()],
+    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db)), ...portalSessionRoutes(portal), ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors })],
     readiness: options.readiness ?? (async () => {
       const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
       return { database, redis: redisUp };

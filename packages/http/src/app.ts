@@ -18,6 +18,7 @@ import type { Logger } from '@hookrelay/core';
 import type { ApiKeyService, AuthService, EventTypeService, Metrics, WebhookService } from '@hookrelay/services';
 import { authenticate } from './middleware/authenticate.js';
 import { parseJsonBody, requireJsonContentType } from './middleware/json-body.js';
+import { portalGuard } from './middleware/portal-guard.js';
 import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
@@ -85,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(mountRoutes(Router(), publicRoutes, openapi));
   for (const router of deps.publicRouters ?? []) app.use(router);
 
-  app.use('/v1', authenticate(services.auth), requireJsonContentType, parseJsonBody);
+  app.use('/v1', authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBody);
   for (const router of deps.routers ?? []) app.use(router);
   app.use(mountRoutes(Router(), privateRoutes, openapi));
 

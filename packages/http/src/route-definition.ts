@@ -9,6 +9,14 @@ import type { OpenApiBuilder, OperationSpec } from './openapi/builder.js';
 export interface RouteDefinition extends OperationSpec {
   /** further OpenAPI-style paths served by the same handler (documented too) */
   aliases?: string[];
+  /**
+   * a POST (or other non-GET) that changes nothing, such as a search or a
+   * dry run: a read-only portal session may call it. Unmarked non-GET
+   * routes are changes (see middleware/portal-guard.ts).
+   */
+  readsOnly?: boolean;
+  /** false: portal sessions get 403 (routes that mint or manage credentials) */
+  portal?: boolean;
   handler: (req: Request, res: Response) => Promise<void> | void;
 }
 
@@ -23,7 +31,7 @@ export function toExpressPath(openApiPath: string): string {
 
 export function mountRoutes(router: Router, routes: readonly RouteDefinition[], openapi: OpenApiBuilder): Router {
   for (const route of routes) {
-    const { handler, aliases = [], ...spec } = route;
+    const { handler, aliases = [], readsOnly: _readsOnly, portal: _portal, ...spec } = route;
     for (const path of [spec.path, ...aliases]) {
       router[spec.method](toExpressPath(path), handler);
       openapi.addOperation({ ...spec, path });

@@ -1,7 +1,7 @@
 import { NotFoundError } from '@hookrelay/core';
 import type { ApiKeysRepository, TenantsRepository } from '@hookrelay/db';
 import { isUuid } from './ids.js';
-import { actingTenant, generateApiKey, hashApiKey, lookupTenant, requireAdmin, type Principal } from './auth.js';
+import { actingTenant, generateApiKey, hashApiKey, lookupTenant, refusePortal, requireAdmin, type Principal } from './auth.js';
 
 export interface CreatedApiKey {
   id: string;
@@ -39,6 +39,7 @@ export class ApiKeyService {
 
   /** The tenant's keys (the admin names the tenant); revoked ones with `includeRevoked`. */
   async list(principal: Principal, input: { tenant?: string; include_revoked: boolean }): Promise<ApiKeyView[]> {
+    refusePortal(principal, 'manage API keys');
     const tenant = actingTenant(principal, input.tenant);
     const rows = await this.deps.apiKeys.listForTenant(tenant, input.include_revoked);
     return rows.map((row) => ({
@@ -52,6 +53,7 @@ export class ApiKeyService {
 
   /** The admin revokes any key; a tenant key revokes keys of its tenant (including itself). */
   async revoke(principal: Principal, id: string, requestedTenant?: string): Promise<void> {
+    refusePortal(principal, 'manage API keys');
     const tenant = lookupTenant(principal, requestedTenant);
     const key = isUuid(id) ? await this.deps.apiKeys.findActive(id, tenant) : null;
     if (!key || !(await this.deps.apiKeys.revoke(key.id))) throw new NotFoundError(`API key ${id} not found`);

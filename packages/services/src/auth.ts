@@ -5,14 +5,23 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ForbiddenError, UnauthorizedError } from '@hookrelay/core';
-import type { ApiKeysRepository } from '@hookrelay/db';
+import type { ApiKeysRepository, PortalSessionsRepository } from '@hookrelay/db';
 
 export const API_KEY_PREFIX = 'hr_';
+/** portal session tokens (POST /v1/portal-sessions) */
+export const PORTAL_TOKEN_PREFIX = 'hrp_';
+
+/** What a portal token may do beyond its tenant scope. */
+export interface PortalScope {
+  sessionId: string;
+  readOnly: boolean;
+  expiresAt: Date;
+}
 export const DEFAULT_TENANT = 'default';
 
 export type Principal =
   | { isAdmin: true; tenant: null; keyId: null }
-  | { isAdmin: false; tenant: string; keyId: string };
+  | { isAdmin: false; tenant: string; keyId: string; portal?: PortalScope };
 
 export function generateApiKey(): string {
   return API_KEY_PREFIX + randomBytes(32).toString('base64url');
@@ -29,6 +38,8 @@ function digest(value: string): Buffer {
 export interface AuthServiceDeps {
   adminApiKey: string;
   apiKeys: ApiKeysRepository;
+  /** without it, portal tokens are refused like unknown keys */
+  portalSessions?: PortalSessionsRepository;
 }
 
 export class AuthService {
@@ -50,6 +61,18 @@ export class AuthService {
     if (token.startsWith(API_KEY_PREFIX)) {
       const key = await this.deps.apiKeys.findActiveByHash(hashApiKey(token));
       if (key) return { isAdmin: false, tenant: key.tenantId, keyId: key.id };
+    } else if (token.startsWith(PORTAL_TOKEN_PREFIX) && this.deps.portalSessions) {
+      // looked up on every request, expiry compared by the database's query: no cache to outlive it
+      const session = await this.deps.portalSessions.findActiveByHash(hashApiKey(token));
+      if (session) {
+        return {
+          isAdmin: false,
+          tenant: session.tenantId,
+          keyId: session.id,
+          portal: { sessionId: session.id, readOnly: session.readOnly, expiresAt: session.expiresAt },
+        };
+      }
+      throw new UnauthorizedError('This portal link has expired or is not valid; ask for a new one');
     }
     throw new UnauthorizedError('Invalid or revoked API key');
   }
@@ -75,4 +98,14 @@ export function lookupTenant(principal: Principal, requested: string | undefined
 
 export function requireAdmin(principal: Principal): void {
   if (!principal.isAdmin) throw new ForbiddenError('Only the admin API key may do this');
+}
+
+/** Portal tokens manage webhooks; they never mint credentials (portal sessions, API keys). */
+export function refusePortal(principal: Principal, what: string): void {
+  if (!principal.isAdmin && principal.portal) throw new ForbiddenError(`A portal session cannot ${what}`);
+}
+
+/** A read-only portal session reads, and changes nothing (ping, resend and sendexpired included). */
+export function refuseReadOnlyPortal(principal: Principal): void {
+  if (!principal.isAdmin && principal.portal?.readOnly) throw new ForbiddenError('This portal session is read-only');
 }

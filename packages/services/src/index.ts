@@ -1,6 +1,7 @@
 export * from './auth.js';
 export * from './ids.js';
 export * from './api-key-service.js';
+export * from './portal-session-service.js';
 export * from './event-type-service.js';
 export * from './webhook-service.js';
 export { createRedisConnection, isRedisReachable, type RedisConnection } from '@hookrelay/core';

@@ -20,6 +20,8 @@ export const DASHBOARD_ASSETS_DIR = fileURLToPath(new URL('../../dashboard/', im
 const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
+  'portal.js': 'text/javascript; charset=utf-8',
+  'webhook-editor.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
@@ -27,8 +29,14 @@ const ASSETS: Record<string, string> = {
 /**
  * Data shown on the page comes from webhook receivers (response bodies) and
  * tenants (metadata): no inline script or style may run, and the page talks
- * only to this origin.
+ * only to this origin. Nobody may frame it unless PORTAL_FRAME_ANCESTORS
+ * names origins (a platform embedding the tenant portal).
  */
+export function dashboardCsp(frameAncestors: readonly string[] = []): string {
+  const ancestors = frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
+  return DASHBOARD_CSP.replace("frame-ancestors 'none'", `frame-ancestors ${ancestors}`);
+}
+
 export const DASHBOARD_CSP = [
   "default-src 'none'",
   "script-src 'self'",
@@ -42,8 +50,22 @@ export const DASHBOARD_CSP = [
 
 const tags = ['Dashboard'];
 
-export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR): RouteDefinition[] {
+export interface DashboardOptions {
+  /** PORTAL_FRAME_ANCESTORS; empty: the page refuses every frame */
+  frameAncestors?: readonly string[];
+}
+
+export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR, options: DashboardOptions = {}): RouteDefinition[] {
   const cache = new Map<string, Buffer>();
+  const frameAncestors = options.frameAncestors ?? [];
+  const security: Record<string, string> = {
+    'content-security-policy': dashboardCsp(frameAncestors),
+    'x-content-type-options': 'nosniff',
+    // X-Frame-Options knows no allow-list: it goes when the CSP allows framing
+    ...(frameAncestors.length === 0 ? { 'x-frame-options': 'DENY' } : {}),
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+  };
 
   async function send(res: Response, name: string): Promise<void> {
     const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
@@ -58,14 +80,7 @@ export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR): RouteDefiniti
       cache.set(name, body);
     }
     res
-      .set({
-        'content-type': type,
-        'content-security-policy': DASHBOARD_CSP,
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-        'referrer-policy': 'no-referrer',
-        'cache-control': 'no-cache',
-      })
+      .set({ 'content-type': type, ...security })
       .send(body);
   }
 
@@ -74,7 +89,7 @@ export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR): RouteDefiniti
       method: 'get',
       path: '/dashboard',
       summary: 'Operator dashboard',
-      description: 'A web page: sign in with an API key to watch webhooks, notifications and their attempts, and to ping, resend and send expired notifications again.',
+      description: 'A web page: sign in with an API key, or open a portal link (`/dashboard#token=…`, see `POST /v1/portal-sessions`), to manage webhooks, watch notifications and their attempts, and ping, resend and send expired notifications again.',
       tags,
       public: true,
       responses: { 200: { description: 'HTML page', schema: { type: 'string' }, contentType: 'text/html' } },

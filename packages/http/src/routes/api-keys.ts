@@ -14,6 +14,7 @@ export function apiKeyRoutes(apiKeys: ApiKeyService): RouteDefinition[] {
       summary: "List a tenant's API keys",
       description: 'Never the keys themselves (only their hashes are stored). The admin names the tenant (`default` when none); a tenant key lists its own tenant. Revoked keys only with `include_revoked=true`.',
       tags,
+      portal: false,
       query: listApiKeysQuery,
       responses: { 200: { description: 'The keys, oldest first', schema: 'ApiKeyList' } },
       handler: async (req, res) => {
@@ -29,6 +30,7 @@ export function apiKeyRoutes(apiKeys: ApiKeyService): RouteDefinition[] {
       summary: 'Create a tenant API key (admin only)',
       description: 'The key is returned once and stored only as a hash.',
       tags,
+      portal: false,
       body: createApiKeySchema,
       responses: { 201: { description: 'The new key', schema: 'ApiKey' } },
       handler: async (req, res) => {
@@ -46,6 +48,7 @@ export function apiKeyRoutes(apiKeys: ApiKeyService): RouteDefinition[] {
       summary: 'Revoke an API key',
       description: 'The admin revokes any key; a tenant key revokes keys of its own tenant.',
       tags,
+      portal: false,
       query: tenantQuery,
       responses: { 204: { description: 'Revoked' } },
       handler: async (req, res) => {

@@ -38,6 +38,7 @@ export function notificationRoutes(notifications: NotificationService, webhooks:
       method: 'post',
       path: '/v1/webhooks:search',
       aliases: ['/v1/webhooks/search'],
+      readsOnly: true,
       summary: 'Search notifications',
       description:
         'By notification id, event, webhook, status, creation time (`since`/`until`) and last change (`updated_since`: status or attempts changed at or after that instant); ' +
