@@ -6,6 +6,7 @@
 import Joi from 'joi';
 import { ConfigError } from './errors.js';
 import { clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisSettings } from './redis-settings.js';
+import { DEFAULT_MAX_EVENT_BYTES } from './event-size.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './retry-schedule.js';
 
 export * from './redis-settings.js';
@@ -30,6 +31,8 @@ export interface Config {
     reconcileIntervalMs: number;
   };
   worker: { metricsPort: number };
+  /** MAX_EVENT_BYTES: the largest event (its JSON) the API accepts */
+  ingest: { maxEventBytes: number };
   /** webhook secrets are encrypted at rest with a key derived from it; required in production */
   secretEncryptionKey: string | undefined;
   /** SECRET_ENCRYPTION_KEY_PREVIOUS: opens secrets sealed before a key rotation */
@@ -55,6 +58,8 @@ const envSchema = Joi.object({
   AUTO_DISABLE_AFTER_SECONDS: Joi.number().integer().min(1).default(5 * 24 * 3600),
   RECONCILE_INTERVAL_MS: Joi.number().integer().min(1000).default(30000),
   WORKER_METRICS_PORT: Joi.number().integer().min(0).max(65535).default(9464),
+  // a single POST /v1/events body is at most 1 MiB anyway
+  MAX_EVENT_BYTES: Joi.number().integer().min(1024).max(1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
   // empty = unset, so that compose can pass it through when it is not set
   SECRET_ENCRYPTION_KEY_PREVIOUS: Joi.string().min(16).empty(''),
@@ -125,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       reconcileIntervalMs: value.RECONCILE_INTERVAL_MS,
     },
     worker: { metricsPort: value.WORKER_METRICS_PORT },
+    ingest: { maxEventBytes: value.MAX_EVENT_BYTES },
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
     previousSecretEncryptionKeys: value.SECRET_ENCRYPTION_KEY_PREVIOUS ? [value.SECRET_ENCRYPTION_KEY_PREVIOUS] : [],
   };
