@@ -242,3 +242,16 @@ describe('MAX_EVENT_BYTES', () => {
     }
   });
 });
+
+test('/openapi.json documents the batch route with its schemas', async () => {
+  const doc = (await stack.call('GET', '/openapi.json')).body;
+  const op = doc.paths['/v1/events:batch'].post;
+  const schema = op.requestBody.content['application/json'].schema;
+  expect(schema.required).toEqual(['events']);
+  expect(schema.properties.events).toMatchObject({ type: 'array', minItems: 1, maxItems: 500 });
+  expect(schema.properties.events.items.properties).toHaveProperty('idempotency_key');
+  expect(op.responses[200].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/EventBatchResult' });
+  expect(op.responses[413].description).toMatch(/8 MiB/);
+  expect(doc.components.schemas.EventBatchResult.properties.results.items.required).toEqual(['index', 'status']);
+  expect(doc.paths['/v1/events'].post.responses[413].description).toMatch(/MAX_EVENT_BYTES/);
+});

@@ -71,3 +71,11 @@ test('bad Redis settings name their variable', () => {
     /^Invalid configuration: REDIS_CLUSTER_NODES: set either REDIS_CLUSTER_NODES or REDIS_URL, not both/,
   );
 });
+
+test('MAX_EVENT_BYTES defaults to 262144 and is checked', () => {
+  expect(loadConfig({}).ingest.maxEventBytes).toBe(262_144);
+  expect(loadConfig({ MAX_EVENT_BYTES: '1048576' }).ingest.maxEventBytes).toBe(1_048_576);
+  expect(configError({ MAX_EVENT_BYTES: '12kb' })).toMatch(/^Invalid configuration: MAX_EVENT_BYTES: /);
+  expect(configError({ MAX_EVENT_BYTES: '100' })).toMatch(/MAX_EVENT_BYTES/);
+  expect(configError({ MAX_EVENT_BYTES: String(2 * 1024 * 1024) })).toMatch(/MAX_EVENT_BYTES/);
+});
