@@ -12,3 +12,5 @@ export * from './secret-box.js';
 export * from './batcher.js';
 export * from './views.js';
 export * from './event-size.js';
+export * from './notification-status.js';
+export * from './redis-connection.js';
