@@ -81,12 +81,13 @@ export function eventRoutes(ingest: EventIngestService, batches: EventBatchInges
       handler: async (req, res) => {
         const principal = principalOf(res);
         const envelope = validateEnvelope(req.body);
-        // a tenant key naming another tenant for the whole batch is refused whole
-        const batchTenant = () => envelope.tenant ?? requestedTenant(req);
-        noteTenant(res, actingTenant(principal, batchTenant()));
+        // the tenant of the events that name none; a tenant key naming another for the whole batch is refused whole
+        const fallback = envelope.tenant ?? requestedTenant(req);
+        noteTenant(res, actingTenant(principal, fallback));
+        const tenant = () => fallback;
         const items = envelope.events.map((raw, index) => {
           try {
-            return checkEvent(raw, { principal, tenant: batchTenant, maxEventBytes: options.maxEventBytes, what: `event ${index}` });
+            return checkEvent(raw, { principal, tenant, maxEventBytes: options.maxEventBytes, what: `event ${index}` });
           } catch (error) {
             if (error instanceof HookrelayError && error.status < 500) return error;
             throw error;
