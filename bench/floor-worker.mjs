@@ -1,15 +1,22 @@
-// The bare floor: plain BullMQ + got, no database. Consumes prebuilt jobs
-// `{ url, id, body }` from the BullMQ queue FLOOR_QUEUE (prefix QUEUE_PREFIX)
-// and POSTs each body to its url with the same got settings Hookrelay's
-// Deliverer uses (keep-alive agent, LIFO scheduling, no retries, no
-// redirects, streamed response) plus a Standard-Webhooks HMAC signature, so
-// the difference to Hookrelay is "Postgres + fan-out + bookkeeping".
-// Started by bench/run.mjs with fork(); says {ready:true} over IPC.
+// The bare floor: plain BullMQ + the Deliverer's own got client, no database.
+// Consumes prebuilt jobs `{ url, id, body }` from the BullMQ queue FLOOR_QUEUE
+// (prefix QUEUE_PREFIX) and POSTs each body to its url with the SAME client and
+// settings Hookrelay's Deliverer uses (createDeliveryClient + postCapped from
+// @hookrelay/delivery: one got.extend instance, keep-alive agents with the
+// idle timeout, LIFO scheduling, no retries, no redirects, no decompression,
+// response streamed and capped at 4 KiB, the total timeout) plus a
+// Standard-Webhooks HMAC signature, so the difference to Hookrelay is
+// "Postgres + fan-out + bookkeeping" and the floor does strictly less work.
+// Started by bench/run.mjs with fork(); says {ready:true} over IPC. Needs
+// `pnpm build` (it imports packages/delivery/dist).
 import { createHmac } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'bullmq';
-import got from 'got';
 import { Redis } from 'ioredis';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { createDeliveryClient, postCapped } = await import(pathToFileURL(path.join(root, 'packages/delivery/dist/index.js')).href);
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = process.env.QUEUE_PREFIX;
@@ -22,26 +29,8 @@ if (!prefix) {
 }
 
 const secret = Buffer.from('bench-floor-secret-0123456789abcdef');
-const agent = new HttpAgent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
-const client = got.extend({
-  timeout: { request: timeoutMs },
-  followRedirect: false,
-  throwHttpErrors: false,
-  retry: { limit: 0 },
-  decompress: false,
-  agent: { http: agent },
-});
-
-function post(url, body, headers) {
-  return new Promise((resolve, reject) => {
-    const stream = client.stream.post(url, { body, headers });
-    let statusCode = 0;
-    stream.on('response', (r) => (statusCode = r.statusCode));
-    stream.on('data', () => {});
-    stream.on('end', () => resolve(statusCode));
-    stream.on('error', reject);
-  });
-}
+// as the Hookrelay workers of the bench run (ALLOW_PRIVATE_DESTINATIONS=true: the receiver is on 127.0.0.1)
+const client = createDeliveryClient({ timeoutMs, allowPrivateDestinations: true });
 
 const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
 const worker = new Worker(
@@ -50,15 +39,19 @@ const worker = new Worker(
     const { url, id, body } = job.data;
     const ts = Math.floor(Date.now() / 1000).toString();
     const sig = createHmac('sha256', secret).update(`${id}.${ts}.${body}`).digest('base64');
-    const status = await post(url, body, {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': ts,
-      'webhook-signature': `v1,${sig}`,
-      'user-agent': 'Hookrelay-bench-floor/1',
+    const { statusCode } = await postCapped(client, {
+      url,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': ts,
+        'webhook-signature': `v1,${sig}`,
+        'user-agent': 'Hookrelay-bench-floor/1',
+      },
     });
-    if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
-    return status;
+    if (statusCode < 200 || statusCode >= 300) throw new Error(`HTTP ${statusCode}`);
+    return statusCode;
   },
   { connection, prefix, concurrency },
 );
@@ -70,7 +63,7 @@ async function stop() {
   stopping = true;
   setTimeout(() => process.exit(1), 10_000).unref();
   await worker.close().catch(() => undefined);
-  agent.destroy();
+  client.close();
   await connection.quit().catch(() => connection.disconnect());
   process.exit(0);
 }

@@ -24,6 +24,7 @@ import { testRedisUrl, uniqueTenant } from '../support/env.js';
 const MiB = 1024 * 1024;
 const TABLES = ['tenants', 'api_keys', 'webhooks', 'event_types', 'events', 'notifications', 'attempts', 'portal_sessions'];
 const TENANT = uniqueTenant('hostile');
+const BATCH = '/v1/events:batch';
 
 // ---------------------------------------------------------------- the stack
 
@@ -255,7 +256,8 @@ function buildCases(): void {
     add(op, 'body without a content type', { method, path: url, headers: admin, body: '{}' }, [415]);
     add(op, 'application/json; charset=iso-8859-1', { method, path: url, headers: { ...admin, 'content-type': 'application/json; charset=iso-8859-1' }, body: '{}' }, [415]);
     add(op, 'application/json; charset=utf-16', { method, path: url, headers: { ...admin, 'content-type': 'application/json; charset=utf-16' }, body: Buffer.from('{}', 'utf16le') }, [415]);
-    add(op, 'body above 1 MiB', { method, path: url, headers: json, body: JSON.stringify({ tenant: TENANT, description: 'x'.repeat(MiB + 10) }) }, [413]);
+    if (path === BATCH) add(op, 'body above 8 MiB', { method, path: url, headers: json, body: JSON.stringify({ tenant: TENANT, events: [{ type: 'X', resource: 'x'.repeat(8 * MiB + 10) }] }) }, [413]);
+    else add(op, 'body above 1 MiB', { method, path: url, headers: json, body: JSON.stringify({ tenant: TENANT, description: 'x'.repeat(MiB + 10) }) }, [413]);
 
     // query abuse
     add(op, 'repeated ?tenant=', { method, path: `${url}?tenant=${TENANT}&tenant=default`, headers: admin }, [400]);
@@ -316,8 +318,49 @@ function buildCases(): void {
       ...SQL_IDS.map((id): [string, string] => [`SQL in ${r.idField}: ${id}`, setRaw(base, r.idField, JSON.stringify(id))]),
       [`SQL in tenant`, setRaw(base, 'tenant', JSON.stringify(SQL_IDS[1]))],
     ];
-    for (const [name, body] of bodies) add(op, name, { method: r.method, path: url, headers: json, body }, [400]);
+    // an event over MAX_EVENT_BYTES (256 KiB by default) is a 413
+    const tooLarge = (name: string) => r.path === '/v1/events' && name.startsWith('1 MiB string');
+    for (const [name, body] of bodies) add(op, name, { method: r.method, path: url, headers: json, body }, tooLarge(name) ? [413] : [400]);
   }
+
+  // the batch envelope: anything wrong with it refuses the whole batch (400/413) and publishes nothing
+  const batchOp = `POST ${BATCH}`;
+  const item = () => ({ type: seed.eventType, resource: { id: 1 } });
+  const envelope = { tenant: TENANT, events: [item()] };
+  const envelopeBodies: [string, string, number[]?][] = [
+    ['JSON null', 'null'],
+    ['JSON number', '42'],
+    ['JSON string', '"hello"'],
+    ['JSON array of valid events', JSON.stringify([item()])],
+    ['no events', JSON.stringify({ tenant: TENANT })],
+    ['events: null', setRaw(envelope, 'events', 'null')],
+    ['events: an object', setRaw(envelope, 'events', JSON.stringify(item()))],
+    ['events: a JSON string', setRaw(envelope, 'events', JSON.stringify(JSON.stringify([item()])))],
+    ['zero events', setRaw(envelope, 'events', '[]')],
+    ['501 events', setRaw(envelope, 'events', JSON.stringify(Array.from({ length: 501 }, item)))],
+    ['a huge array of 1,000,000 zeros', setRaw(envelope, 'events', `[${'0,'.repeat(999_999)}0]`)],
+    ['a huge array of 100,000 valid events', setRaw(envelope, 'events', `[${Array.from({ length: 100_000 }, () => JSON.stringify(item())).join(',')}]`)],
+    ['10,000-level nested objects as events', setRaw(envelope, 'events', nestedObjects(10_000))],
+    ['10,000-level nested arrays as the body', nestedArrays(10_000)],
+    ['10,000-level nested objects as the body', nestedObjects(10_000)],
+    ['~3 MiB of nested arrays (1.5M levels)', nestedArrays(1.5 * MiB)],
+    ['nested junk in an unknown envelope field', withRaw(envelope, `"junk":${nestedObjects(5_000, nestedArrays(5_000))}`)],
+    ['an unknown envelope field', withRaw(envelope, '"dry_run":true')],
+    ['__proto__ key', withRaw(envelope, '"__proto__":{"isAdmin":true,"tenant":"default"}')],
+    ['constructor key', withRaw(envelope, '"constructor":{"prototype":{"polluted":true}}')],
+    ['prototype key', withRaw(envelope, '"prototype":{"polluted":true}')],
+    ['NUL byte in tenant', setRaw(envelope, 'tenant', '"a\\u0000b"')],
+    ['lone surrogate in tenant', setRaw(envelope, 'tenant', '"\\udc00"')],
+    ['array for scalar tenant', setRaw(envelope, 'tenant', JSON.stringify([TENANT]))],
+    ['tenant = 1e400', setRaw(envelope, 'tenant', '1e400')],
+    ...SQL_IDS.map((id): [string, string] => [`SQL in tenant: ${id}`, setRaw(envelope, 'tenant', JSON.stringify(id))]),
+    ['8 MiB + 1 of events', JSON.stringify({ tenant: TENANT, events: Array.from({ length: 40 }, (_, i) => ({ ...item(), resource: { i, pad: 'p'.repeat(210_000) } })) }), [413]],
+  ];
+  for (const [name, body, expect] of envelopeBodies) add(batchOp, `envelope: ${name}`, { method: 'POST', path: BATCH, headers: json, body }, expect ?? [400]);
+  add(batchOp, 'envelope: a tenant key naming another tenant', {
+    method: 'POST', path: BATCH, headers: { authorization: `Bearer ${seed.tenantKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...envelope, tenant: 'default' }),
+  }, [403]);
 
   // list query: numbers, repeats and arrays where scalars belong
   const list = 'GET /v1/webhooks';
@@ -461,7 +504,37 @@ test('every hostile request answers a 4xx problem, leaks nothing and changes not
     if (failure) failures.push(failure);
   }
   expect(failures).toEqual([]);
-}, 300_000);
+}, 600_000);
+
+test('a batch whose every event is hostile answers 200 with a 4xx problem per event, leaks nothing and changes nothing', async () => {
+  const ok = { type: seed.eventType, resource: { id: 1 } };
+  const raw = (extra: string) => withRaw(ok, extra);
+  const items: string[] = [
+    'null', '42', '"hello"', JSON.stringify([ok]), nestedArrays(10_000), nestedObjects(10_000),
+    setRaw(ok, 'resource', nestedObjects(10_000)), setRaw(ok, 'resource', nestedArrays(10_000)),
+    setRaw(ok, 'resource', nestedObjects(70, '"\\u0000"')),
+    raw('"__proto__":{"isAdmin":true,"tenant":"default"}'), raw('"constructor":{"prototype":{"polluted":true}}'), raw('"prototype":{"polluted":true}'),
+    setRaw(ok, 'resource', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}'),
+    setRaw(ok, 'idempotency_key', '"a\\u0000b"'), raw('"a\\u0000b":1'), setRaw(ok, 'idempotency_key', '"x\\ud800y"'),
+    setRaw(ok, 'type', '"\\udc00"'), setRaw(ok, 'resource', '{"\\ud800":1}'), setRaw(ok, 'event_time', '1e400'), setRaw(ok, 'resource', '{"n":1e400}'),
+    setRaw(ok, 'event_time', '-0'), setRaw(ok, 'type', JSON.stringify([ok.type])), setRaw(ok, 'tenant', JSON.stringify([TENANT])),
+    ...SQL_IDS.map((id) => setRaw(ok, 'type', JSON.stringify(id))), setRaw(ok, 'tenant', JSON.stringify(SQL_IDS[1])),
+    JSON.stringify({ ...ok, type: 'NO.SUCH_TYPE' }), JSON.stringify({ ...ok, colour: 'red' }),
+    JSON.stringify({ ...ok, resource: { pad: 'x'.repeat(300_000) } }),
+  ];
+  const body = `{"tenant":${JSON.stringify(TENANT)},"events":[${items.join(',')}]}`;
+  const before = await snapshot();
+  const res = await send({ method: 'POST', path: BATCH, headers: { authorization: `Bearer ${stack.config.api.adminApiKey}`, 'content-type': 'application/json' }, body });
+  expect(res.status).toBe(200);
+  expect(STACK_TRACE.test(res.text)).toBe(false);
+  const results = JSON.parse(res.text).results as { index: number; status: number; id?: string; error?: Record<string, unknown> }[];
+  expect(results.map((r) => r.index)).toEqual(items.map((_, i) => i));
+  const wrong = results.filter((r) => r.status < 400 || r.status >= 500 || r.id !== undefined || typeof r.error?.detail !== 'string' || r.error?.status !== r.status);
+  expect(wrong).toEqual([]);
+  expect(results[results.length - 1].status).toBe(413);
+  expect(await snapshot()).toEqual(before);
+  expect((await send({ method: 'GET', path: '/healthz' })).status).toBe(200);
+});
 
 /** Over Node's 16 KiB header limit: refused by Node's HTTP parser before Express runs. */
 function oversizedCases(): HostileCase[] {

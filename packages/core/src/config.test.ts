@@ -81,3 +81,11 @@ test('retention: RETENTION_DAYS (fractions, at least 0.0005) and RETENTION_SWEEP
   expect(configError({ RETENTION_SWEEP_INTERVAL_MS: '999' })).toMatch(/^Invalid configuration: RETENTION_SWEEP_INTERVAL_MS: must be greater than or equal to 1000/);
   expect(configError({ RETENTION_SWEEP_INTERVAL_MS: '1500.5' })).toMatch(/^Invalid configuration: RETENTION_SWEEP_INTERVAL_MS: must be an integer/);
 });
+
+test('MAX_EVENT_BYTES defaults to 262144 and is checked', () => {
+  expect(loadConfig({}).ingest.maxEventBytes).toBe(262_144);
+  expect(loadConfig({ MAX_EVENT_BYTES: '1048576' }).ingest.maxEventBytes).toBe(1_048_576);
+  expect(configError({ MAX_EVENT_BYTES: '12kb' })).toMatch(/^Invalid configuration: MAX_EVENT_BYTES: /);
+  expect(configError({ MAX_EVENT_BYTES: '100' })).toMatch(/MAX_EVENT_BYTES/);
+  expect(configError({ MAX_EVENT_BYTES: String(2 * 1024 * 1024) })).toMatch(/MAX_EVENT_BYTES/);
+});

@@ -6,6 +6,7 @@
 import Joi from 'joi';
 import { ConfigError } from './errors.js';
 import { clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisSettings } from './redis-settings.js';
+import { DEFAULT_MAX_EVENT_BYTES } from './event-size.js';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './retry-schedule.js';
 import { parseTracingConfig, type TracingConfig } from './tracing-config.js';
 import { portalConfig, portalEnvSchema, type PortalConfig } from './portal-config.js';
@@ -34,6 +35,8 @@ export interface Config {
   worker: { metricsPort: number };
   /** RETENTION_DAYS, RETENTION_SWEEP_INTERVAL_MS: final history older than maxAgeMs is deleted by the workers' sweep */
   retention: { maxAgeMs: number; sweepIntervalMs: number };
+  /** MAX_EVENT_BYTES: the largest event (its JSON) the API accepts */
+  ingest: { maxEventBytes: number };
   /** webhook secrets are encrypted at rest with a key derived from it; required in production */
   secretEncryptionKey: string | undefined;
   /** SECRET_ENCRYPTION_KEY_PREVIOUS: opens secrets sealed before a key rotation */
@@ -65,6 +68,8 @@ const envSchema = Joi.object({
   WORKER_METRICS_PORT: Joi.number().integer().min(0).max(65535).default(9464),
   RETENTION_DAYS: Joi.number().min(0.0005).max(36500).default(30),
   RETENTION_SWEEP_INTERVAL_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(3600000),
+  // a single POST /v1/events body is at most 1 MiB anyway
+  MAX_EVENT_BYTES: Joi.number().integer().min(1024).max(1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
   // empty = unset, so that compose can pass it through when it is not set
   SECRET_ENCRYPTION_KEY_PREVIOUS: Joi.string().min(16).empty(''),
@@ -143,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
     },
     worker: { metricsPort: value.WORKER_METRICS_PORT },
     retention: { maxAgeMs: Math.round(value.RETENTION_DAYS * 24 * 3600 * 1000), sweepIntervalMs: value.RETENTION_SWEEP_INTERVAL_MS },
+    ingest: { maxEventBytes: value.MAX_EVENT_BYTES },
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,
     previousSecretEncryptionKeys: value.SECRET_ENCRYPTION_KEY_PREVIOUS ? [value.SECRET_ENCRYPTION_KEY_PREVIOUS] : [],
     tracing,

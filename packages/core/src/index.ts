@@ -13,6 +13,7 @@ export * from './page-token.js';
 export * from './secret-box.js';
 export * from './batcher.js';
 export * from './views.js';
+export * from './event-size.js';
 export * from './notification-status.js';
 export * from './redis-connection.js';
 export * from './tracing.js';

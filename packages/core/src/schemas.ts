@@ -120,6 +120,27 @@ const eventFields = {
 
 export const publishEventSchema = Joi.object({ tenant: tenantId, ...eventFields });
 
+/** Events in one POST /v1/events:batch. */
+export const MAX_EVENTS_PER_BATCH_REQUEST = 500;
+
+/**
+ * POST /v1/events:batch as documented: each item is an event as POST
+ * /v1/events takes it. The API checks the envelope with
+ * publishEventBatchEnvelopeSchema and each item on its own (a bad item is
+ * refused alone), so this one only describes the route.
+ */
+export const publishEventBatchSchema = Joi.object({
+  tenant: tenantId.description('the tenant of every event that names none (admin key only; a tenant key acts for its own tenant)'),
+  events: Joi.array().items(publishEventSchema).min(1).max(MAX_EVENTS_PER_BATCH_REQUEST).required()
+    .description(`1-${MAX_EVENTS_PER_BATCH_REQUEST} events; each is published or refused on its own`),
+});
+
+/** The envelope of POST /v1/events:batch, its items left to the per-event checks. */
+export const publishEventBatchEnvelopeSchema = Joi.object({
+  tenant: tenantId,
+  events: Joi.array().min(1).max(MAX_EVENTS_PER_BATCH_REQUEST).required(),
+});
+
 /** What the producer SDK accepts: the same event, with the tenant required. */
 export const producerEventSchema = Joi.object({ tenant: tenantId.required(), ...eventFields });
 

@@ -78,6 +78,16 @@ export class FanOutStore {
   }
 
   /**
+   * A whole batch of events (one POST /v1/events:batch) in one statement of
+   * its own, outside the shared batcher: all of them are committed when it
+   * returns, or none (the caller isolates a data error by retrying each
+   * event through `fanOut`). Each event of the batch must have its own id.
+   */
+  fanOutBatch(events: NewEvent[]): Promise<FanOutResult[]> {
+    return events.length ? this.fanOutMany(events) : Promise.resolve([]);
+  }
+
+  /**
    * The same statement inside the caller's (Prisma) transaction, unbatched:
    * the event and its notifications commit or roll back with the caller's
    * own writes.

@@ -1,3 +1,4 @@
 export * from './destination-guard.js';
 export * from './callback.js';
 export * from './deliverer.js';
+export * from './delivery-client.js';

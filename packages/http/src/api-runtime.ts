@@ -14,6 +14,7 @@ import {
   createRedisConnection,
   DeliveryQueue,
   EventCatalog,
+  EventBatchIngestService,
   EventIngestService,
   EventTypeService,
   isRedisReachable,
@@ -76,7 +77,9 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
-  const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
+  const fanOutStore = new FanOutStore(database.pool);
+  const ingest = new EventIngestService(db, fanOutStore, new EventCatalog(db), deliveries, logger);
+  const batches = new EventBatchIngestService(db, ingest, fanOutStore);
   const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets);
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
@@ -90,7 +93,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       webhooks,
     },
     metrics,
-    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db)), ...portalSessionRoutes(portal), ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors })],
+    routes: [...eventRoutes(ingest, batches, { maxEventBytes: config.ingest.maxEventBytes }), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db)), ...portalSessionRoutes(portal), ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors })],
     readiness: options.readiness ?? (async () => {
       const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
       return { database, redis: redisUp };

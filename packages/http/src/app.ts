@@ -17,7 +17,7 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from '@hookrelay/core';
 import type { ApiKeyService, AuthService, EventTypeService, Metrics, WebhookService } from '@hookrelay/services';
 import { authenticate } from './middleware/authenticate.js';
-import { parseJsonBody, requireJsonContentType } from './middleware/json-body.js';
+import { parseJsonBodyWithLimits, requireJsonContentType } from './middleware/json-body.js';
 import { portalGuard } from './middleware/portal-guard.js';
 import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
@@ -86,7 +86,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(mountRoutes(Router(), publicRoutes, openapi));
   for (const router of deps.publicRouters ?? []) app.use(router);
 
-  app.use('/v1', authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBody);
+  const bodyLimits = new Map(privateRoutes.flatMap((r) => (r.bodyLimitBytes ? [r.path, ...(r.aliases ?? [])].map((p) => [p, r.bodyLimitBytes!] as const) : [])));
+  app.use('/v1', authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits));
   for (const router of deps.routers ?? []) app.use(router);
   app.use(mountRoutes(Router(), privateRoutes, openapi));
 

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import {
+  assertEventSize,
+  DEFAULT_MAX_EVENT_BYTES,
   EVENT_BATCH_JOB_NAME,
   EVENT_JOB_NAME,
   EVENT_JOB_RETENTION,
@@ -24,6 +26,7 @@ import {
 import { assertPrefixFits, connect, redisSettingsOf, whenReady } from './connection.js';
 
 export { ProducerUnavailableError } from './connection.js';
+export { DEFAULT_MAX_EVENT_BYTES, EventTooLargeError } from '@hookrelay/core';
 
 export interface ProducerOptions {
   /**
@@ -46,6 +49,14 @@ export interface ProducerOptions {
    * nothing was sent, so publishing again is safe.
    */
   connectTimeoutMs?: number;
+  /**
+   * The largest event (the UTF-8 length of its JSON, `tenant` included) that
+   * publish/publishBatch send; a larger one makes them throw
+   * EventTooLargeError before anything is sent (publishBatch sends none of
+   * its events). Default 262,144, the API's MAX_EVENT_BYTES default: keep the
+   * two equal.
+   */
+  maxEventBytes?: number;
 }
 
 /** An event as the producer takes it: the queue's job data without `id` (assigned by the SDK) and `traceparent` (taken from the active span). */
@@ -69,17 +80,19 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Events per `event-batch` job sent by publishBatch. */
 export const EVENTS_PER_BATCH_JOB = 500;
 
-function toEvent(event: PublishInput): EventJobData {
+function toEvent(event: PublishInput, maxEventBytes: number): EventJobData {
+  assertEventSize(event, maxEventBytes);
   return { ...validate<Omit<EventJobData, 'id'>>(producerEventSchema, event, 'event'), id: randomUUID() };
 }
 
-function toJob(event: PublishInput) {
-  const data = toEvent(event);
+function toJob(event: PublishInput, maxEventBytes: number) {
+  const data = toEvent(event, maxEventBytes);
   return { name: EVENT_JOB_NAME, data, opts: { jobId: data.id, ...EVENT_JOB_RETENTION } };
 }
 
 export function createProducer(options: ProducerOptions = {}): Producer {
   const prefix = options.queuePrefix ?? 'hookrelay';
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   const ownsConnection = !options.connection;
   let connection: Redis | Cluster;
   if (options.connection) {
@@ -96,7 +109,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
 
   return {
     async publish(event) {
-      const job = toJob(event);
+      const job = toJob(event, maxEventBytes);
       // with OpenTelemetry in the application: a PRODUCER span, whose traceparent the worker's fan-out continues
       return withProducerSpan(SPANS.publish, { [SPAN_ATTRIBUTES.tenant]: job.data.tenant, [SPAN_ATTRIBUTES.eventType]: job.data.type, [SPAN_ATTRIBUTES.eventId]: job.data.id }, async (traceparent) => {
         if (traceparent) job.data.traceparent = traceparent;
@@ -106,7 +119,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       });
     },
     async publishBatch(events) {
-      const all = events.map(toEvent);
+      const all = events.map((event) => toEvent(event, maxEventBytes));
       const jobs: { name: string; data: EventBatchJobData; opts: JobsOptions }[] = [];
       for (let i = 0; i < all.length; i += EVENTS_PER_BATCH_JOB) {
         const data: EventBatchJobData = { events: all.slice(i, i + EVENTS_PER_BATCH_JOB) };

@@ -94,7 +94,8 @@ export class EventIngestService {
     }
   }
 
-  private async newEvent(tenantId: string, input: EventInput, eventId?: string): Promise<NewEvent> {
+  /** Every per-event check that needs the database (a known type), for single, batch and SDK events alike. */
+  async newEvent(tenantId: string, input: EventInput, eventId?: string): Promise<NewEvent> {
     if (!(await this.catalog.isKnown(tenantId, input.type))) {
       throw new ValidationError(`Unknown event type "${input.type}"`, [{ field: 'type', message: `"type" ${input.type} is not a known event type` }]);
     }
@@ -110,7 +111,7 @@ export class EventIngestService {
   }
 
   /** A concurrent publish with the same key (or a redelivered job) won the race: its event is the answer. */
-  private async existing(db: Db, event: NewEvent): Promise<IngestResult> {
+  async existing(db: Db, event: NewEvent): Promise<IngestResult> {
     const found =
       (event.idempotencyKey ? await this.events.findByIdempotencyKey(db, event.tenantId, event.idempotencyKey) : null) ??
       (await this.events.findById(db, event.id));

@@ -26,3 +26,4 @@ export * from './secret-rekey.js';
 export * from './retention-sweeper.js';
 export * from './delivery-tracing.js';
 export * from './publish-tracing.js';
+export * from './event-batch-ingest.js';

@@ -1,6 +1,6 @@
 /**
  * Body handling for the API: bodies must be UTF-8 JSON (415 otherwise), at most
- * 1 MiB (413), and parse (400). A request without a body is left alone; the
+ * 1 MiB (413; a route may set its own limit), and parse (400). A request without a body is left alone; the
  * route's schema decides whether it needed one.
  */
 import express, { type RequestHandler } from 'express';
@@ -24,8 +24,18 @@ export const requireJsonContentType: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export const parseJsonBody: RequestHandler = express.json({
-  limit: MAX_BODY_BYTES,
-  strict: true,
-  type: ['application/json', 'application/*+json'],
-});
+function jsonParser(limit: number): RequestHandler {
+  return express.json({ limit, strict: true, type: ['application/json', 'application/*+json'] });
+}
+
+export const parseJsonBody: RequestHandler = jsonParser(MAX_BODY_BYTES);
+
+/**
+ * The JSON body parser with MAX_BODY_BYTES, except on the paths given
+ * (full literal paths, e.g. `/v1/events:batch`), which get their own limit.
+ */
+export function parseJsonBodyWithLimits(limits: ReadonlyMap<string, number>): RequestHandler {
+  if (!limits.size) return parseJsonBody;
+  const parsers = new Map([...limits].map(([path, limit]) => [path, jsonParser(limit)]));
+  return (req, res, next) => (parsers.get(req.baseUrl + req.path) ?? parseJsonBody)(req, res, next);
+}

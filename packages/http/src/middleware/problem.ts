@@ -43,6 +43,7 @@ interface FrameworkError {
   status?: unknown;
   statusCode?: unknown;
   type?: unknown;
+  limit?: unknown;
 }
 
 export function problemMapper(logger: Logger): ErrorRequestHandler {
@@ -54,7 +55,9 @@ export function problemMapper(logger: Logger): ErrorRequestHandler {
       const fw = (typeof error === 'object' && error !== null ? error : {}) as FrameworkError;
       const status = Number(fw.status ?? fw.statusCode);
       if (Number.isInteger(status) && status >= 400 && status < 500) {
-        const detail = typeof fw.type === 'string' && FRAMEWORK_DETAILS[fw.type] ? FRAMEWORK_DETAILS[fw.type] : (STATUS_CODES[status] ?? 'Bad request');
+        let detail = typeof fw.type === 'string' && FRAMEWORK_DETAILS[fw.type] ? FRAMEWORK_DETAILS[fw.type] : (STATUS_CODES[status] ?? 'Bad request');
+        // a route with a body limit of its own (POST /v1/events:batch: 8 MiB)
+        if (fw.type === 'entity.too.large' && typeof fw.limit === 'number') detail = `The request body is larger than ${fw.limit / (1024 * 1024)} MiB`;
         problem = problemFor(status, detail);
       } else if (error instanceof SecretDecryptionError) {
         // the server's configuration, not the request: say so, so that whoever calls knows whom to ask

@@ -27,6 +27,8 @@ export interface OperationSpec {
   public?: boolean;
   body?: Describable;
   bodyRequired?: boolean;
+  /** the route's own JSON body limit (default 1 MiB) */
+  bodyLimitBytes?: number;
   query?: Describable;
   responses: Record<number, ResponseSpec>;
 }
@@ -62,7 +64,7 @@ export class OpenApiBuilder {
     }
     if (spec.path.includes('{')) responses[404] ??= problem('Not found (or owned by another tenant)');
     if (spec.body) {
-      responses[413] ??= problem('Body larger than 1 MiB');
+      responses[413] ??= problem(`Body larger than ${(spec.bodyLimitBytes ?? 1024 * 1024) / (1024 * 1024)} MiB`);
       responses[415] ??= problem('Body is not application/json');
     }
     if (!spec.public) responses[503] ??= problem('Postgres or Redis unreachable; nothing to fix in the request, retry after `Retry-After` seconds');

@@ -1,6 +1,7 @@
 import { OpenApiBuilder } from './builder.js';
 import {
   ATTEMPT_SCHEMA,
+  EVENT_BATCH_RESULT_SCHEMA,
   EVENT_SCHEMA,
   NOTIFICATION_PAGE_SCHEMA,
   NOTIFICATION_SCHEMA,
@@ -23,6 +24,7 @@ export function createOpenApiBuilder(version = '0.1.0'): OpenApiBuilder {
     .addSchema('ApiKey', API_KEY_SCHEMA)
     .addSchema('ApiKeyList', API_KEY_LIST_SCHEMA)
     .addSchema('Event', EVENT_SCHEMA)
+    .addSchema('EventBatchResult', EVENT_BATCH_RESULT_SCHEMA)
     .addSchema('Attempt', ATTEMPT_SCHEMA)
     .addSchema('Notification', NOTIFICATION_SCHEMA)
     .addSchema('NotificationPage', NOTIFICATION_PAGE_SCHEMA)

@@ -81,3 +81,26 @@ export const PING_RESULT_SCHEMA: JsonSchema = {
     error: { type: ['string', 'null'] },
   },
 };
+
+export const EVENT_BATCH_RESULT_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['results'],
+  properties: {
+    results: {
+      type: 'array',
+      description: 'one per event of the request, in request order',
+      items: {
+        type: 'object',
+        required: ['index', 'status'],
+        properties: {
+          index: { type: 'integer', minimum: 0, description: "the event's position in `events` (0-based)" },
+          status: { type: 'integer', description: 'what POST /v1/events would answer for this event: 202, 200 (duplicate), 400, 403 or 413' },
+          id: { ...uuid, description: 'the event id (202; for 200 the first event with this idempotency key)' },
+          notification_ids: { type: 'array', items: uuid },
+          duplicate: { type: 'boolean' },
+          error: { $ref: '#/components/schemas/Problem', description: 'why the event was refused (4xx)' },
+        },
+      },
+    },
+  },
+};
