@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox, type Config, type Logger } from '@hookrelay/core';
 import { ApiKeysRepository, EventTypesRepository, FanOutStore, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
-import { Deliverer } from '@hookrelay/delivery';
+import { createEndpointRequests, Deliverer } from '@hookrelay/delivery';
 import {
   ApiKeyService,
   AuthService,
@@ -73,7 +73,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
   const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
-  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets);
+  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, createEndpointRequests(secrets, config.delivery));
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
 

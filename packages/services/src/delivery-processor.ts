@@ -5,7 +5,7 @@
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
-import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
+import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
@@ -22,6 +22,8 @@ export interface DeliverySafety {
   rateLimiter?: WebhookRateLimiter;
   /** failure streaks, auto-disable, 410 Gone */
   health?: WebhookHealth;
+  /** the webhook's extra headers and credentials (OAuth2 tokens cached here); default: a cache of its own, guard on */
+  endpoints?: EndpointRequests;
 }
 
 /** Thrown to have BullMQ retry after `delayMs` (read by the custom backoff). */
@@ -60,6 +62,7 @@ export class DeliveryProcessor {
   private readonly postponer: Postponer;
   /** decrypts stored signing secrets */
   private readonly secrets: SecretBox;
+  private readonly endpoints: EndpointRequests;
 
   constructor(
     private readonly db: PrismaClient,
@@ -72,6 +75,7 @@ export class DeliveryProcessor {
     private readonly safety: DeliverySafety = {},
   ) {
     this.secrets = safety.secrets ?? new SecretBox(undefined);
+    this.endpoints = safety.endpoints ?? createEndpointRequests(this.secrets, { timeoutMs: 15_000, allowPrivateDestinations: false });
     this.postponer = new Postponer(logger, 'delivery postponed: infrastructure error');
   }
 
@@ -121,7 +125,7 @@ export class DeliveryProcessor {
 
     const now = new Date();
     const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    const result = await this.deliverer.deliver({ url: ctx.url, body, headers });
+    const result = await this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, body, headers });
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = this.decide(result, cycleAttempt);

@@ -15,7 +15,7 @@ import {
 } from '@hookrelay/core';
 import { attemptRecord, NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient } from '@hookrelay/db';
 import { isUuid } from './ids.js';
-import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
+import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { notificationView, type NotificationView } from './notification-view.js';
 
@@ -56,6 +56,8 @@ export class NotificationService {
     private readonly logger: Logger,
     /** decrypts stored signing secrets (resend); without one only plain secrets can be used */
     private readonly secrets: SecretBox = new SecretBox(undefined),
+    /** the webhook's extra headers and credentials, sent with resend and ping as with every delivery */
+    private readonly endpoints: EndpointRequests = createEndpointRequests(secrets, { timeoutMs: 15_000, allowPrivateDestinations: false }),
   ) {}
 
   async search(tenantId: string | null, input: SearchInput): Promise<{ notifications: NotificationView[]; next_page_token: string | null }> {
@@ -119,7 +121,7 @@ export class NotificationService {
     const ctx = await this.notifications.loadDeliveryContext(this.db, id);
     if (!ctx || ctx.webhookDeleted) throw new NotFoundError(`The webhook of notification ${id} no longer exists`);
     const now = new Date();
-    const result = await this.deliverer.deliver({ url: ctx.url, ...signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now) });
+    const result = await this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, ...signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now) });
     await this.notifications.recordResend(
       this.db,
       attemptRecord(ctx, result, now, 'resend'),
@@ -130,14 +132,14 @@ export class NotificationService {
   }
 
   /** A signed WEBHOOK.PING sent now, whatever the webhook's state; nothing is stored. */
-  async ping(webhook: { id: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }): Promise<PingResult> {
+  async ping(webhook: { id: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null; headers: unknown; auth: unknown }): Promise<PingResult> {
     const now = new Date();
     const messageId = randomUUID();
     const callback = signedCallback(
       { ...webhook, notificationId: messageId, eventId: messageId, type: PING_EVENT_TYPE, eventTime: now, webhookId: webhook.id, resource: '{}', changedFields: null },
       now,
     );
-    const result: DeliveryResult = await this.deliverer.deliver({ url: webhook.url, ...callback });
+    const result: DeliveryResult = await this.endpoints.deliver(this.deliverer, { webhookId: webhook.id, headers: webhook.headers, auth: webhook.auth }, { url: webhook.url, ...callback });
     return {
       success: result.kind === 'delivered',
       status_code: result.statusCode,
