@@ -44,7 +44,7 @@ export function storedHeaderEntries(stored: unknown): [string, string][] {
 }
 
 function storedAuth(stored: unknown): (Record<string, unknown> & { type: AuthType }) | null {
-  if (!isRecord(stored) || typeof stored.type !== 'string' || !(stored.type in SECRET_FIELD)) return null;
+  if (!isRecord(stored) || typeof stored.type !== 'string' || !Object.hasOwn(SECRET_FIELD, stored.type)) return null;
   return stored as Record<string, unknown> & { type: AuthType };
 }
 
