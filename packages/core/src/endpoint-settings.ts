@@ -80,9 +80,11 @@ export function openHeaders(stored: unknown, box: SecretBox): [string, string][]
   return storedHeaderEntries(stored).map(([name, value]) => [name, box.open(value)]);
 }
 
-/** What reads show: every name, every value masked; {} when there are none. */
+/** What reads show: every name (in alphabetical order: jsonb keeps its own), every value masked; {} when there are none. */
 export function maskedHeaders(stored: unknown): EndpointHeaders {
-  return Object.fromEntries(storedHeaderEntries(stored).map(([name]) => [name, HEADER_VALUE_MASK]));
+  const names = storedHeaderEntries(stored).map(([name]) => name);
+  names.sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+  return Object.fromEntries(names.map((name) => [name, HEADER_VALUE_MASK]));
 }
 
 /** What to store for `auth` given on a write: its secret field sealed. */
