@@ -13,3 +13,5 @@ export * from './batcher.js';
 export * from './views.js';
 export * from './endpoint-schemas.js';
 export * from './endpoint-settings.js';
+export * from './notification-status.js';
+export * from './redis-connection.js';

@@ -4,15 +4,13 @@
  * when a cycle ends; BullMQ only carries the schedule.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
+import { SecretBox, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
+import { decideOutcome } from './delivery-decision.js';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
-
-/** A 429/503 Retry-After is honoured up to this long; longer asks are capped (the schedule still applies). */
-export const MAX_RETRY_AFTER_MS = 3600 * 1000;
 
 /** What the processor needs to keep deliveries safe: secrets at rest, throttling, webhook health. */
 export interface DeliverySafety {
@@ -116,7 +114,7 @@ export class DeliveryProcessor {
     if (!ctx) return 'missing';
     if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
     if (ctx.webhookDeleted || !ctx.webhookEnabled) {
-      await this.infra('cancel', () => this.notifications.markCancelled(this.db, id));
+      await this.infra('cancel', () => this.notifications.cancelPending(this.db, { notificationId: id }));
       this.observer?.cancelledOne();
       return 'cancelled';
     }
@@ -128,7 +126,7 @@ export class DeliveryProcessor {
     const result = await this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, body, headers });
 
     const cycleAttempt = ctx.cycleAttempts + 1;
-    const outcome = this.decide(result, cycleAttempt);
+    const outcome = decideOutcome({ result, cycleAttempt, schedule: this.schedule, goneCancels: Boolean(this.safety.health), now: Date.now() });
     const recorded = await this.infra('record', () =>
       this.store.record(attemptRecord(ctx, result, now, ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule'), outcome),
     );
@@ -198,13 +196,5 @@ export class DeliveryProcessor {
     }
   }
 
-  private decide(result: DeliveryResult, cycleAttempt: number): AttemptOutcome {
-    if (result.kind === 'delivered') return { status: 'SUCCEEDED' };
-    if (result.kind === 'gone' && this.safety.health) return { status: 'CANCELLED' };
-    const scheduled = delayAfterAttempt(this.schedule, cycleAttempt);
-    if (scheduled === null || cycleAttempt >= totalAttempts(this.schedule)) return { status: 'EXPIRED' };
-    // 429/503 with Retry-After: wait at least that long (capped), never less than the schedule says
-    const retryAfter = result.kind === 'throttled' && result.retryAfterMs !== null ? Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS) : 0;
-    return { status: 'PENDING', nextAttemptAt: new Date(Date.now() + Math.max(scheduled, retryAfter)) };
-  }
+
 }
