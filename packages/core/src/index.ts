@@ -14,6 +14,8 @@ export * from './secret-box.js';
 export * from './batcher.js';
 export * from './views.js';
 export * from './event-size.js';
+export * from './endpoint-schemas.js';
+export * from './endpoint-settings.js';
 export * from './notification-status.js';
 export * from './redis-connection.js';
 export * from './tracing.js';

@@ -6,6 +6,7 @@
 import Joi from 'joi';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from './event-types.js';
 import { MAX_EVENTS_PER_BATCH_JOB } from './jobs.js';
+import { authSchema, headersSchema } from './endpoint-schemas.js';
 
 import { NOTIFICATION_STATUSES } from './notification-status.js';
 
@@ -44,6 +45,8 @@ const webhookFields = {
   metadata,
   rate_limit: Joi.number().integer().strict().min(1).max(100000).allow(null)
     .description('At most this many deliveries start per second (any 1-s window, across all workers); the rest wait, without using up attempts. null = unlimited.'),
+  headers: headersSchema,
+  auth: authSchema,
 };
 
 /** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */

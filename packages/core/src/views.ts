@@ -1,3 +1,5 @@
+import type { EndpointAuthView } from './endpoint-settings.js';
+
 /**
  * Shapes of the API's answers that more than one package speaks: the
  * services build them, the CLI reads them. Types only.
@@ -14,6 +16,10 @@ export interface WebhookView {
   metadata: unknown;
   rate_limit: number | null;
   disabled_reason: string | null;
+  /** extra request headers: names, values masked ("********") */
+  headers: Record<string, string>;
+  /** endpoint credentials without their secret */
+  auth: EndpointAuthView | null;
   creation_time: string;
   last_updated: string;
   last_updated_time: string;

@@ -20,7 +20,7 @@ const DELIVERY_CONTEXT_COLUMNS = `
   w.id AS "webhookId", w.url, w.metadata, w.secret, w.previous_secret AS "previousSecret",
   w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit",
   w.is_enabled AS "webhookEnabled", (w.deleted_at IS NOT NULL) AS "webhookDeleted",
-  w.failing_since AS "failingSince"`;
+  w.failing_since AS "failingSince", w.headers, w.auth`;
 
 /** One notification's DeliveryContext, with `WHERE n.id = …` appended; shared with NotificationsRepository.loadDeliveryContext. */
 export const DELIVERY_CONTEXT_SELECT = `

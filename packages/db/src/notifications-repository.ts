@@ -35,6 +35,10 @@ export interface DeliveryContext {
   webhookEnabled: boolean;
   webhookDeleted: boolean;
   failingSince: Date | null;
+  /** the webhook's extra headers as stored (values sealed) */
+  headers: unknown;
+  /** the webhook's credentials as stored (secret sealed) */
+  auth: unknown;
 }
 
 export interface AttemptRecord {

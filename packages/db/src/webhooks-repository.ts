@@ -1,5 +1,5 @@
 import { patternsMatching, type Cursor } from '@hookrelay/core';
-import type { Db, Prisma, Webhook } from './client.js';
+import { Prisma, type Db, type Webhook } from './client.js';
 import { NotificationsRepository } from './notifications-repository.js';
 
 export interface NewWebhook {
@@ -11,6 +11,10 @@ export interface NewWebhook {
   metadata: Prisma.InputJsonObject;
   rateLimit: number | null;
   secret: string;
+  /** name → sealed value, null for none */
+  headers?: Record<string, string> | null;
+  /** credentials with their secret field sealed, null for none */
+  auth?: Record<string, string> | null;
 }
 
 export interface WebhookChanges {
@@ -22,6 +26,13 @@ export interface WebhookChanges {
   rateLimit?: number | null;
   disabledReason?: string | null;
   failingSince?: Date | null;
+  headers?: Record<string, string> | null;
+  auth?: Record<string, string> | null;
+}
+
+/** A nullable jsonb column's value for Prisma: SQL NULL is Prisma.DbNull; undefined leaves the column alone. */
+function jsonColumn(value: Record<string, string> | null | undefined): Prisma.InputJsonObject | typeof Prisma.DbNull | undefined {
+  return value === null ? Prisma.DbNull : value;
 }
 
 export interface WebhookListQuery {
@@ -43,7 +54,7 @@ export class WebhooksRepository {
   constructor(private readonly db: Db) {}
 
   create(input: NewWebhook): Promise<Webhook> {
-    return this.db.webhook.create({ data: input });
+    return this.db.webhook.create({ data: { ...input, headers: jsonColumn(input.headers), auth: jsonColumn(input.auth) } });
   }
 
   /** `tenantId` null looks across tenants (admin). */
@@ -66,7 +77,7 @@ export class WebhooksRepository {
   }
 
   update(id: string, changes: WebhookChanges): Promise<Webhook> {
-    return this.db.webhook.update({ where: { id }, data: changes });
+    return this.db.webhook.update({ where: { id }, data: { ...changes, headers: jsonColumn(changes.headers), auth: jsonColumn(changes.auth) } });
   }
 
   rotateSecret(id: string, secret: string, previousSecret: string, previousSecretExpiresAt: Date): Promise<Webhook> {

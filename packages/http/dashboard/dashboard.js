@@ -189,7 +189,8 @@ function webhookRow(w) {
     h('td', {},
       h('div', { class: 'url' }, w.url),
       info?.description ? h('div', { class: 'sub' }, info.description) : null,
-      info ? h('div', { class: 'sub mono' }, info.enabled_events.join(', ')) : null),
+      info ? h('div', { class: 'sub mono' }, info.enabled_events.join(', ')) : null,
+      info ? endpointInfo(info) : null),
     h('td', { class: 'wh-state' },
       w.is_enabled ? h('span', { class: 'badge badge-enabled' }, 'enabled') : h('span', { class: 'badge badge-disabled' }, 'disabled'),
       w.disabled_reason ? h('div', { class: 'reason', dataset: { role: 'disabled-reason' } }, w.disabled_reason) : null),
@@ -205,6 +206,16 @@ function webhookRow(w) {
         h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'show' }, onclick: () => showWebhook(w.webhook_id) }, 'Notifications'),
         editor ? editor.buttons(w) : null),
       ping ? h('div', { class: `ping ${ping.success ? 'ok' : 'bad'}`, dataset: { role: 'ping-result' } }, ping.text) : null));
+}
+
+/** Extra headers (names, values as the API masks them) and the auth type; the API never sends the secrets. */
+function endpointInfo(info) {
+  const names = Object.entries(info.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
+  const auth = info.auth ? [info.auth.type, info.auth.username, info.auth.client_id].filter(Boolean).join(' · ') : null;
+  if (!names.length && !auth) return null;
+  return h('div', { class: 'sub mono', dataset: { role: 'endpoint' } },
+    names.length ? h('div', { dataset: { role: 'headers' } }, `headers: ${names.join(', ')}`) : null,
+    auth ? h('div', { dataset: { role: 'auth' } }, `auth: ${auth}`) : null);
 }
 
 /** What a webhook row shows; a row is rebuilt only when this changes, so a button under the pointer is not swapped mid-click. */

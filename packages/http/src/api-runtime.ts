@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox, type Config, type Logger } from '@hookrelay/core';
 import { ApiKeysRepository, EventTypesRepository, FanOutStore, PortalSessionsRepository, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
-import { Deliverer } from '@hookrelay/delivery';
+import { createEndpointRequests, Deliverer } from '@hookrelay/delivery';
 import {
   ApiKeyService,
   AuthService,
@@ -80,7 +80,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const fanOutStore = new FanOutStore(database.pool);
   const ingest = new EventIngestService(db, fanOutStore, new EventCatalog(db), deliveries, logger);
   const batches = new EventBatchIngestService(db, ingest, fanOutStore);
-  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets);
+  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, createEndpointRequests(secrets, config.delivery));
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
 

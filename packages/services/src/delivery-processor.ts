@@ -5,7 +5,7 @@
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { SecretBox, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
-import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
+import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
 import { decideOutcome } from './delivery-decision.js';
 import { traceAttempt } from './delivery-tracing.js';
@@ -21,6 +21,8 @@ export interface DeliverySafety {
   rateLimiter?: WebhookRateLimiter;
   /** failure streaks, auto-disable, 410 Gone */
   health?: WebhookHealth;
+  /** the webhook's extra headers and credentials (OAuth2 tokens cached here); default: a cache of its own, guard on */
+  endpoints?: EndpointRequests;
 }
 
 /** Thrown to have BullMQ retry after `delayMs` (read by the custom backoff). */
@@ -59,6 +61,7 @@ export class DeliveryProcessor {
   private readonly postponer: Postponer;
   /** decrypts stored signing secrets */
   private readonly secrets: SecretBox;
+  private readonly endpoints: EndpointRequests;
 
   constructor(
     private readonly db: PrismaClient,
@@ -71,6 +74,7 @@ export class DeliveryProcessor {
     private readonly safety: DeliverySafety = {},
   ) {
     this.secrets = safety.secrets ?? new SecretBox(undefined);
+    this.endpoints = safety.endpoints ?? createEndpointRequests(this.secrets, { timeoutMs: 15_000, allowPrivateDestinations: false });
     this.postponer = new Postponer(logger, 'delivery postponed: infrastructure error');
   }
 
@@ -122,7 +126,7 @@ export class DeliveryProcessor {
     const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
     // traced (when on): a span per attempt, and a traceparent header continuing the event's trace
     const trigger = ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule';
-    const result = await traceAttempt(ctx, trigger, job.data.traceparent ?? null, headers, () => this.deliverer.deliver({ url: ctx.url, body, headers }));
+    const result = await traceAttempt(ctx, trigger, job.data.traceparent ?? null, headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, body, headers }));
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = decideOutcome({ result, cycleAttempt, schedule: this.schedule, goneCancels: Boolean(this.safety.health), now: Date.now() });

@@ -15,7 +15,7 @@ import {
 } from '@hookrelay/core';
 import { attemptRecord, NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient, type SearchOrder } from '@hookrelay/db';
 import { isUuid } from './ids.js';
-import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
+import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { traceAttempt } from './delivery-tracing.js';
 import { notificationView, type NotificationView } from './notification-view.js';
@@ -60,6 +60,8 @@ export class NotificationService {
     private readonly logger: Logger,
     /** decrypts stored signing secrets (resend); without one only plain secrets can be used */
     private readonly secrets: SecretBox = new SecretBox(undefined),
+    /** the webhook's extra headers and credentials, sent with resend and ping as with every delivery */
+    private readonly endpoints: EndpointRequests = createEndpointRequests(secrets, { timeoutMs: 15_000, allowPrivateDestinations: false }),
   ) {}
 
   async search(tenantId: string | null, input: SearchInput): Promise<{ notifications: NotificationView[]; next_page_token: string | null }> {
@@ -126,7 +128,7 @@ export class NotificationService {
     const now = new Date();
     const callback = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
     // traced (when on): an attempt span (a trace of its own: the event's trace context is not kept in Postgres)
-    const result = await traceAttempt(ctx, 'resend', undefined, callback.headers, () => this.deliverer.deliver({ url: ctx.url, ...callback }));
+    const result = await traceAttempt(ctx, 'resend', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, ...callback }));
     await this.notifications.recordResend(
       this.db,
       attemptRecord(ctx, result, now, 'resend'),
@@ -137,7 +139,7 @@ export class NotificationService {
   }
 
   /** A signed WEBHOOK.PING sent now, whatever the webhook's state; nothing is stored. */
-  async ping(webhook: { id: string; tenantId?: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }): Promise<PingResult> {
+  async ping(webhook: { id: string; tenantId?: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null; headers: unknown; auth: unknown }): Promise<PingResult> {
     const now = new Date();
     const messageId = randomUUID();
     const callback = signedCallback(
@@ -145,7 +147,7 @@ export class NotificationService {
       now,
     );
     const subject = { tenantId: webhook.tenantId ?? null, webhookId: webhook.id, id: messageId, eventId: messageId, attemptCount: 0, url: webhook.url };
-    const result: DeliveryResult = await traceAttempt(subject, 'ping', undefined, callback.headers, () => this.deliverer.deliver({ url: webhook.url, ...callback }));
+    const result: DeliveryResult = await traceAttempt(subject, 'ping', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, { webhookId: webhook.id, headers: webhook.headers, auth: webhook.auth }, { url: webhook.url, ...callback }));
     return {
       success: result.kind === 'delivered',
       status_code: result.statusCode,

@@ -1,11 +1,12 @@
 /**
- * Re-seals every stored webhook signing secret with the current
+ * Re-seals every stored webhook signing secret, header value and auth
+ * secret (password, token, client_secret) with the current
  * SECRET_ENCRYPTION_KEY after a rotation (or after encryption was turned on
  * for secrets stored in plain text). Values are opened with the current or a
  * previous key; what is sealed with the current key already is left alone,
  * so running it twice, or while the API creates and rotates secrets, is safe.
  */
-import type { SecretBox } from '@hookrelay/core';
+import { resealEndpointSettings, type SecretBox } from '@hookrelay/core';
 import { WebhookSecretsRepository, type Db } from '@hookrelay/db';
 
 const PAGE = 500;
@@ -32,18 +33,16 @@ export async function rekeyWebhookSecrets(db: Db, box: SecretBox): Promise<Rekey
     const page = await secrets.page(after, PAGE);
     for (const row of page) {
       report.webhooks++;
-      let secret: string;
-      let previous: string | null;
+      let next: Omit<typeof row, 'id'>;
       try {
-        secret = reseal(row.secret)!;
-        previous = reseal(row.previousSecret);
+        next = { secret: reseal(row.secret)!, previousSecret: reseal(row.previousSecret), ...resealEndpointSettings(row, (v) => reseal(v)!) };
       } catch {
         report.unreadable.push(row.id);
         continue;
       }
-      // reseal returns a value under the current key as it is
-      if (secret === row.secret && previous === row.previousSecret) report.current++;
-      else if (await secrets.replace(row, secret, previous)) report.resealed++;
+      // reseal returns a value under the current key as it is (and resealEndpointSettings the same objects)
+      if (next.secret === row.secret && next.previousSecret === row.previousSecret && next.headers === row.headers && next.auth === row.auth) report.current++;
+      else if (await secrets.replace(row, next)) report.resealed++;
       else report.changedMeanwhile++;
     }
     if (page.length < PAGE) break;

@@ -9,12 +9,15 @@ import {
   decodePageToken,
   encodePageToken,
   generateSecret,
+  type EndpointAuth,
+  type EndpointHeaders,
   type SecretBox,
 } from '@hookrelay/core';
 import { destinationProblem } from '@hookrelay/delivery';
 import { TenantsRepository, WebhooksRepository, type PrismaClient, type Prisma, type Webhook, type WebhookChanges } from '@hookrelay/db';
 import type { EventTypeService } from './event-type-service.js';
 import { isUuid } from './ids.js';
+import { sealedEndpointSettings } from './endpoint-settings-input.js';
 
 /** How long deliveries keep being signed with the previous secret after a rotation. */
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3600 * 1000;
@@ -26,6 +29,8 @@ export interface CreateWebhookInput {
   description?: string;
   metadata?: Prisma.InputJsonObject;
   rate_limit?: number | null;
+  headers?: EndpointHeaders | null;
+  auth?: EndpointAuth | null;
 }
 
 export type UpdateWebhookInput = Partial<CreateWebhookInput>;
@@ -76,6 +81,7 @@ export class WebhookService {
 
   async create(tenant: string, input: CreateWebhookInput): Promise<Webhook> {
     assertDestinationAllowed(input.url, this.deps.allowPrivateDestinations);
+    const endpoint = sealedEndpointSettings(input, this.deps);
     await this.deps.eventTypes.assertSubscribable(tenant, input.enabled_events);
     await this.tenants.ensure(tenant);
     const secret = generateSecret();
@@ -88,6 +94,7 @@ export class WebhookService {
       metadata: input.metadata ?? {},
       rateLimit: input.rate_limit ?? null,
       secret: this.deps.secrets.seal(secret),
+      ...endpoint,
     });
     return { ...created, secret };
   }
@@ -128,6 +135,7 @@ export class WebhookService {
       description: input.description,
       metadata: input.metadata,
       rateLimit: input.rate_limit,
+      ...sealedEndpointSettings(input, this.deps, current.headers),
     };
     if (input.is_enabled === true) {
       // Re-enabling starts afresh: no stale reason, no inherited failure streak.

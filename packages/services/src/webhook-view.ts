@@ -3,7 +3,7 @@
  * payloads the services build themselves, such as WEBHOOK.DISABLED events.
  * Same shape as the HTTP presenter.
  */
-import type { WebhookView } from '@hookrelay/core';
+import { authView, maskedHeaders, type WebhookView } from '@hookrelay/core';
 import type { Webhook } from '@hookrelay/db';
 
 export type { WebhookView };
@@ -20,6 +20,8 @@ export function webhookView(webhook: Webhook): WebhookView {
     metadata: webhook.metadata ?? {},
     rate_limit: webhook.rateLimit,
     disabled_reason: webhook.disabledReason,
+    headers: maskedHeaders(webhook.headers),
+    auth: authView(webhook.auth),
     creation_time: webhook.createdAt.toISOString(),
     last_updated: updated,
     last_updated_time: updated,

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
 import { createRedisConnection, QUEUES, SecretBox, type Config, type DeliveryJobData, type EventBatchJobData, type EventJobData, type Logger } from '@hookrelay/core';
 import { createDatabase, DeliveryStore, FanOutStore } from '@hookrelay/db';
-import { Deliverer } from '@hookrelay/delivery';
+import { createEndpointRequests, Deliverer } from '@hookrelay/delivery';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { EventCatalog } from './event-catalog.js';
@@ -68,8 +68,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const metrics = new Metrics();
   const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
   metrics.watchQueues([eventsQueue, deliveries.queue]);
+  const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   const deliveryProcessor = new DeliveryProcessor(db, new DeliveryStore(database.pool), deliverer, config.delivery.retrySchedule, logger, metrics, {
-    secrets: new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys),
+    secrets,
+    endpoints: createEndpointRequests(secrets, config.delivery),
     rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
     health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
   });

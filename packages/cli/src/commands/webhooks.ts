@@ -6,6 +6,7 @@ import type { WebhookView } from '@hookrelay/core';
 import { OperationError, UsageError } from '../errors.js';
 import { withExamples } from '../help.js';
 import { collectList, parsePositiveInt, readJsonObject } from '../parse.js';
+import { endpointFields, endpointLines, endpointOptions, type EndpointOptions } from '../endpoint-options.js';
 
 /** A webhook as the API answers; `secret` only when it was just created. */
 export type Webhook = WebhookView & { secret?: string };
@@ -22,7 +23,7 @@ interface PingResult {
   error: string | null;
 }
 
-interface FieldOptions {
+interface FieldOptions extends EndpointOptions {
   url?: string;
   event?: string[];
   description?: string;
@@ -41,6 +42,7 @@ function printWebhook(ctx: Context, w: Webhook): void {
     ['description', w.description],
     ['metadata', w.metadata],
     ['rate limit', w.rate_limit === null ? 'unlimited' : `${w.rate_limit}/s`],
+    ...endpointLines(w),
     ['created', w.creation_time],
     ['updated', w.last_updated],
   ]);
@@ -54,7 +56,7 @@ async function fieldsFrom(ctx: Context, opts: FieldOptions): Promise<Record<stri
   if (opts.description !== undefined) body.description = opts.description;
   if (opts.metadata !== undefined) body.metadata = await readJsonObject(opts.metadata, '--metadata', ctx.io.stdin);
   if (opts.rateLimit !== undefined) body.rate_limit = opts.rateLimit === 'none' ? null : opts.rateLimit;
-  return body;
+  return { ...body, ...endpointFields(opts) };
 }
 
 /** `none` stays a string: commander turns a parser's null into ''. */
@@ -82,12 +84,15 @@ const fieldOptions = (cmd: Command, required: boolean): Command => {
     url.makeOptionMandatory();
     event.makeOptionMandatory();
   }
-  return cmd
-    .addOption(url)
-    .addOption(event)
-    .option('-d, --description <text>', 'a description')
-    .option('--metadata <json>', 'a JSON object stored with the webhook and sent in each callback: inline, @file.json, or - for stdin')
-    .option('--rate-limit <n>', 'at most this many deliveries per second' + (required ? '' : '; "none" removes the limit'), parseRateLimit);
+  return endpointOptions(
+    cmd
+      .addOption(url)
+      .addOption(event)
+      .option('-d, --description <text>', 'a description')
+      .option('--metadata <json>', 'a JSON object stored with the webhook and sent in each callback: inline, @file.json, or - for stdin')
+      .option('--rate-limit <n>', 'at most this many deliveries per second' + (required ? '' : '; "none" removes the limit'), parseRateLimit),
+    !required,
+  );
 };
 
 export function registerWebhooks(program: Command, run: Run): void {
@@ -160,6 +165,7 @@ export function registerWebhooks(program: Command, run: Run): void {
     [
       'hookrelay --tenant acme webhooks create --url https://example.com/hooks -e "CARD.*" -e TRANSACTION.CREATED',
       'hookrelay webhooks create -u https://example.com/hooks -e "*" --description all --metadata \'{"team":"cards"}\' --rate-limit 50',
+      'hookrelay webhooks create -u https://example.com/hooks -e "*" --header X-Api-Key=abc --auth-bearer s3cr3t',
     ],
   );
 
@@ -171,11 +177,11 @@ export function registerWebhooks(program: Command, run: Run): void {
         const ctx = contextOf(cmd, run);
         const body = await fieldsFrom(ctx, opts);
         if (opts.enable || opts.disable) body.is_enabled = Boolean(opts.enable);
-        if (Object.keys(body).length === 0) throw new UsageError('webhooks update: nothing to change; give at least one of --url, --event, --enable/--disable, --description, --metadata, --rate-limit');
+        if (Object.keys(body).length === 0) throw new UsageError('webhooks update: nothing to change; give at least one of --url, --event, --enable/--disable, --description, --metadata, --rate-limit, --header, --auth-*');
         const webhook = await ctx.api().patch<Webhook>(`/v1/webhooks/${seg(id)}`, body);
         ctx.out.result(webhook, () => printWebhook(ctx, webhook));
       }),
-    ['hookrelay webhooks update 3f9c… --url https://example.com/v2 -e CARD_STATUS_CHANGE', 'hookrelay webhooks update 3f9c… --enable', 'hookrelay webhooks update 3f9c… --rate-limit none'],
+    ['hookrelay webhooks update 3f9c… --url https://example.com/v2 -e CARD_STATUS_CHANGE', 'hookrelay webhooks update 3f9c… --enable', 'hookrelay webhooks update 3f9c… --rate-limit none', 'hookrelay webhooks update 3f9c… --no-headers --auth-oauth2-token-url https://auth.example.com/token --auth-oauth2-client-id hookrelay --auth-oauth2-client-secret …'],
   );
 
   withExamples(

@@ -1,5 +1,6 @@
 /** Response schemas (what the API returns); request schemas come from joi. */
 import type { JsonSchema } from './joi-to-json-schema.js';
+import { ENDPOINT_AUTH_VIEW, ENDPOINT_HEADERS_VIEW } from './endpoint-components.js';
 
 const nullable = (type: string, extra: JsonSchema = {}): JsonSchema => ({ type: [type, 'null'], ...extra });
 const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
@@ -33,6 +34,8 @@ export const WEBHOOK_SCHEMA: JsonSchema = {
     metadata: { type: 'object', additionalProperties: true },
     rate_limit: nullable('integer', { description: 'deliveries per second; null = unlimited' }),
     disabled_reason: nullable('string', { description: 'set when Hookrelay disabled the webhook', readOnly: true }),
+    headers: ENDPOINT_HEADERS_VIEW,
+    auth: ENDPOINT_AUTH_VIEW,
     creation_time: { ...dateTime, readOnly: true },
     last_updated: { ...dateTime, readOnly: true },
     last_updated_time: { ...dateTime, readOnly: true },

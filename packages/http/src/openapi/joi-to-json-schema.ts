@@ -12,9 +12,10 @@ export interface JoiDescription {
   rules?: { name: string; args?: Record<string, unknown> }[];
   keys?: Record<string, JoiDescription>;
   items?: JoiDescription[];
-  matches?: { schema?: JoiDescription }[];
+  matches?: { schema?: JoiDescription; switch?: { then?: JoiDescription }[]; then?: JoiDescription }[];
   allow?: unknown[];
   renames?: { from: string; to: string }[];
+  patterns?: { regex?: string; rule?: JoiDescription }[];
 }
 
 /** Anything with joi's `describe()`; keeps joi itself out of this package's dependencies. */
@@ -87,6 +88,10 @@ function objectSchema(d: JoiDescription): JsonSchema {
     s.properties = properties;
     if (required.length) s.required = required;
     s.additionalProperties = d.flags?.unknown === true;
+  } else if (d.patterns?.length && d.patterns.every((p) => p.regex && p.rule)) {
+    // Joi.object().pattern(regex, schema): keys matching the regex, nothing else
+    s.patternProperties = Object.fromEntries(d.patterns.map((p) => [p.regex!.replace(/^\/(.*)\/[a-z]*$/s, '$1'), describedToJsonSchema(p.rule!)]));
+    s.additionalProperties = false;
   } else {
     s.additionalProperties = true;
   }
@@ -95,6 +100,13 @@ function objectSchema(d: JoiDescription): JsonSchema {
   if (min !== undefined) s.minProperties = min;
   if (max !== undefined) s.maxProperties = max;
   return s;
+}
+
+/** A `try` alternative is its schema; a `conditional` one (e.g. on `.type`) is each of its `then` branches. */
+function alternativeSchemas(m: NonNullable<JoiDescription['matches']>[number]): JsonSchema[] {
+  if (m.schema) return [describedToJsonSchema(m.schema)];
+  const branches = [...(m.switch ?? []).map((c) => c.then), m.then];
+  return branches.flatMap((b) => (b ? [describedToJsonSchema(b)] : []));
 }
 
 function baseSchema(d: JoiDescription): JsonSchema {
@@ -112,7 +124,7 @@ function baseSchema(d: JoiDescription): JsonSchema {
     case 'date':
       return { type: 'string', format: 'date-time' };
     case 'alternatives':
-      return { anyOf: (d.matches ?? []).flatMap((m) => (m.schema ? [describedToJsonSchema(m.schema)] : [])) };
+      return { anyOf: (d.matches ?? []).flatMap(alternativeSchemas) };
     default:
       return {};
   }
@@ -125,6 +137,8 @@ export function describedToJsonSchema(d: JoiDescription): JsonSchema {
     s.enum = allowed;
   } else if (allowed.includes(null) && typeof s.type === 'string') {
     s.type = [s.type, 'null'];
+  } else if (allowed.includes(null) && Array.isArray(s.anyOf)) {
+    s.anyOf = [...(s.anyOf as JsonSchema[]), { type: 'null' }];
   }
   if (d.flags?.default !== undefined && typeof d.flags.default !== 'function') s.default = d.flags.default;
   if (d.flags?.description) s.description = d.flags.description;
