@@ -12,7 +12,8 @@
  * the request once more, within the same attempt.
  */
 import { HEADER_NAME, isReservedHeader, openAuth, openHeaders, type EndpointAuth, type SecretBox } from '@hookrelay/core';
-import type { Deliverer, DeliveryRequest, DeliveryResult } from './deliverer.js';
+import type { Deliverer, DeliveryResult } from './deliverer.js';
+import type { DeliveryRequest } from './delivery-client.js';
 import { OAuth2TokenError, OAuth2TokenProvider } from './oauth2-token-provider.js';
 
 /** A webhook's stored endpoint settings (values sealed), as the delivery context or the webhook row holds them. */
