@@ -11,3 +11,4 @@ export * from './page-token.js';
 export * from './secret-box.js';
 export * from './batcher.js';
 export * from './views.js';
+export * from './filter/index.js';

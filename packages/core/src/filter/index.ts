@@ -1,0 +1,2 @@
+export * from './filter-rules.js';
+export * from './filter-match.js';
