@@ -6,6 +6,7 @@
 import Joi from 'joi';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from './event-types.js';
 import { MAX_EVENTS_PER_BATCH_JOB } from './jobs.js';
+import { webhookFilterSchema } from './filter/filter-schema.js';
 
 export const NOTIFICATION_STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'] as const;
 export type NotificationStatusName = (typeof NOTIFICATION_STATUSES)[number];
@@ -45,6 +46,7 @@ const webhookFields = {
   metadata,
   rate_limit: Joi.number().integer().strict().min(1).max(100000).allow(null)
     .description('At most this many deliveries start per second (any 1-s window, across all workers); the rest wait, without using up attempts. null = unlimited.'),
+  filter: webhookFilterSchema,
 };
 
 /** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */
@@ -120,6 +122,9 @@ const eventFields = {
 };
 
 export const publishEventSchema = Joi.object({ tenant: tenantId, ...eventFields });
+
+/** `POST /v1/webhooks/{id}:test-filter`: an event as for POST /v1/events. */
+export const testFilterSchema = Joi.object({ tenant: tenantId, event: Joi.object(eventFields).required() });
 
 /** What the producer SDK accepts: the same event, with the tenant required. */
 export const producerEventSchema = Joi.object({ tenant: tenantId.required(), ...eventFields });

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { Batcher, patternsMatching } from '@hookrelay/core';
 import { isDataError } from './events-repository.js';
+import { FILTER_DOCS_CTE, FILTER_JOIN } from './fan-out-filter.js';
 import type { Db, Event } from './client.js';
 
 export interface NewEvent {
@@ -28,7 +29,8 @@ export type FanOutResult = { event: Event; notificationIds: string[] } | null;
  * CONFLICT DO NOTHING) and so are its notifications: the caller looks the
  * existing one up. A webhook receives the event when its enabled_events hold
  * the type itself, `*`, or a `PREFIX.*` above it (the patterns are computed
- * in patternsMatching, the same rule as everywhere else).
+ * in patternsMatching, the same rule as everywhere else) and its `filter`,
+ * if any, matches the event (fan-out-filter.ts).
  */
 const FAN_OUT = `
   WITH input AS (
@@ -42,12 +44,14 @@ const FAN_OUT = `
     ON CONFLICT DO NOTHING
     RETURNING id, created_at
   ),
+  ${FILTER_DOCS_CTE},
   n AS (
     INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
     SELECT gen_random_uuid(), i.tenant_id, i.id, w.id, i.type, now()
     FROM e
     JOIN input i ON i.id = e.id
     JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
+    ${FILTER_JOIN}
     RETURNING id, event_id
   )
   SELECT e.id, e.created_at AS "createdAt",

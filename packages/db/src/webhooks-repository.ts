@@ -1,5 +1,6 @@
 import { patternsMatching, type Cursor } from '@hookrelay/core';
-import type { Db, Prisma, Webhook } from './client.js';
+import type { Db, Webhook } from './client.js';
+import { Prisma } from './client.js';
 
 export interface NewWebhook {
   tenantId: string;
@@ -10,6 +11,8 @@ export interface NewWebhook {
   metadata: Prisma.InputJsonObject;
   rateLimit: number | null;
   secret: string;
+  /** a validated filter, or Prisma.DbNull for none */
+  filter?: Prisma.InputJsonObject | typeof Prisma.DbNull;
 }
 
 export interface WebhookChanges {
@@ -19,6 +22,7 @@ export interface WebhookChanges {
   description?: string | null;
   metadata?: Prisma.InputJsonObject;
   rateLimit?: number | null;
+  filter?: Prisma.InputJsonObject | typeof Prisma.DbNull;
   disabledReason?: string | null;
   failingSince?: Date | null;
 }
