@@ -93,10 +93,27 @@ export const createApiKeySchema = Joi.object({
   name: Joi.string().max(200),
 });
 
+const eventTypeSchemaField = Joi.object().unknown(true)
+  .description("JSON Schema 2020-12 (at most 64 KiB; local `$ref`s only; `format` is an annotation) that every event's `resource` (parsed if a JSON string) must satisfy; events that do not are refused (HTTP 400 listing the failures; SDK jobs rejected).");
+
 export const createEventTypeSchema = Joi.object({
   tenant: tenantId,
   name: eventTypeName.required(),
   description: Joi.string().max(1000).allow(''),
+  schema: eventTypeSchemaField,
+});
+
+/** `PUT /v1/event-types/{name}`: partial; `schema: null` removes the schema. */
+export const updateEventTypeSchema = Joi.object({
+  tenant: tenantId,
+  description: Joi.string().max(1000).allow('').allow(null),
+  schema: eventTypeSchemaField.allow(null),
+}).or('description', 'schema');
+
+export const listEventTypesQuery = Joi.object({
+  tenant: tenantId,
+  limit: Joi.number().integer().min(1).max(100).default(20),
+  page_token: Joi.string().max(512),
 });
 
 /** `resource` and `changed_fields` come as objects or as JSON strings. */

@@ -15,6 +15,7 @@ import {
   DeliveryQueue,
   EventCatalog,
   EventIngestService,
+  EventSchemaValidator,
   EventTypeService,
   isRedisReachable,
   Metrics,
@@ -66,13 +67,14 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
 
   const tenants = new TenantsRepository(db);
   const apiKeys = new ApiKeysRepository(db);
-  const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants });
+  const schemas = new EventSchemaValidator(new EventTypesRepository(db));
+  const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants, schemas });
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   if (!secrets.encrypts) logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
   const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
-  const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
+  const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger, schemas);
   const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets);
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);

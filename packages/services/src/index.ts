@@ -22,3 +22,4 @@ export * from './webhook-view.js';
 export * from './stats-service.js';
 export * from './postponer.js';
 export * from './secret-rekey.js';
+export * from './event-schema-validator.js';
