@@ -89,9 +89,10 @@ export class EventTypeService {
       for (const name of names.slice(0, input.limit)) out.push({ name, description: shared.get(name) ?? null, tenant: null, builtin: true, schema: null });
       more = names.length > input.limit;
     }
-    if (!more && out.length < input.limit) {
+    if (!more) {
       const afterName = after?.section === 'c' ? after.name : undefined;
-      const wanted = input.limit - out.length;
+      const wanted = input.limit - out.length; // 0 when the built-ins filled the page: then only "is there more?"
+
       const rows = (await this.deps.eventTypes.listCustom(tenant, wanted + 1, afterName, BUILTIN_EVENT_TYPES)).map(customView);
       out.push(...rows.slice(0, wanted));
       more = rows.length > wanted;
