@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { Batcher, patternsMatching } from '@hookrelay/core';
 import { isDataError } from './events-repository.js';
-import { FILTER_DOCS_CTE, FILTER_JOIN } from './fan-out-filter.js';
+import { FilterCache, FILTER_JOIN, KNOWN_FILTERS_CTE, type FilterPlan } from './fan-out-filter.js';
 import type { Db, Event } from './client.js';
 
 export interface NewEvent {
@@ -30,13 +30,15 @@ export type FanOutResult = { event: Event; notificationIds: string[] } | null;
  * existing one up. A webhook receives the event when its enabled_events hold
  * the type itself, `*`, or a `PREFIX.*` above it (the patterns are computed
  * in patternsMatching, the same rule as everywhere else) and its `filter`,
- * if any, matches the event (fan-out-filter.ts).
+ * if any, matches the event (evaluated in this process from a cache, or in
+ * SQL when the cache does not know the webhook's current version: see
+ * fan-out-filter.ts).
  */
 const FAN_OUT = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
       id uuid, tenant_id text, type text, resource text, changed_fields text,
-      event_time timestamptz, idempotency_key text, patterns text[])
+      event_time timestamptz, idempotency_key text, patterns text[], allowed int[])
   ),
   e AS (
     INSERT INTO events (id, tenant_id, type, resource, changed_fields, event_time, idempotency_key)
@@ -44,7 +46,7 @@ const FAN_OUT = `
     ON CONFLICT DO NOTHING
     RETURNING id, created_at
   ),
-  ${FILTER_DOCS_CTE},
+  ${KNOWN_FILTERS_CTE},
   n AS (
     INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
     SELECT gen_random_uuid(), i.tenant_id, i.id, w.id, i.type, now()
@@ -68,8 +70,11 @@ export interface FanOutStoreOptions {
 
 export class FanOutStore {
   private readonly batcher: Batcher<NewEvent, FanOutResult>;
+  /** compiled webhook filters of this process (fan-out-filter.ts) */
+  readonly filters: FilterCache;
 
   constructor(private readonly pool: pg.Pool, options: FanOutStoreOptions = {}) {
+    this.filters = new FilterCache(pool);
     this.batcher = new Batcher((events) => this.fanOutMany(events), {
       maxBatch: options.maxBatch ?? 100,
       maxInFlight: options.maxInFlight ?? 2,
@@ -87,7 +92,8 @@ export class FanOutStore {
    * own writes.
    */
   static async fanOutWithin(tx: Db, event: NewEvent): Promise<FanOutResult> {
-    const rows = await tx.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, toInputJson([event]));
+    // no filter cache here: any filter is evaluated in SQL
+    const rows = await tx.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, toInputJson([event], { ids: [], versions: [], allowed: [[]] }), [], []);
     return resultsFor([event], rows)[0]!;
   }
 
@@ -95,10 +101,11 @@ export class FanOutStore {
     // the same id twice in one statement would fan out twice: the later ones wait for the next batch's answer (null)
     const seen = new Set<string>();
     const events = batch.filter((e) => !seen.has(e.id) && seen.add(e.id));
+    const plan = this.filters.plan(events);
     const { rows } = await this.pool.query<FanOutRow>({
       name: 'hookrelay_fan_out',
       text: FAN_OUT,
-      values: [toInputJson(events)],
+      values: [toInputJson(events, plan), plan.ids, plan.versions],
     });
     return resultsFor(batch, rows);
   }
@@ -110,9 +117,9 @@ interface FanOutRow {
   notificationIds: string[];
 }
 
-function toInputJson(events: NewEvent[]): string {
+function toInputJson(events: NewEvent[], plan: FilterPlan): string {
   return JSON.stringify(
-    events.map((e) => ({
+    events.map((e, i) => ({
       id: e.id,
       tenant_id: e.tenantId,
       type: e.type,
@@ -121,6 +128,7 @@ function toInputJson(events: NewEvent[]): string {
       event_time: e.eventTime,
       idempotency_key: e.idempotencyKey,
       patterns: patternsMatching(e.type),
+      allowed: plan.allowed[i],
     })),
   );
 }
