@@ -73,7 +73,7 @@ export class FilterCache {
       const doc = filterDocument({ type: e.type, resource: e.resource, changed_fields: e.changedFields });
       const out: number[] = [];
       cached.webhooks.forEach((w, i) => {
-        if (w.filter.test(doc).matches) out.push(base + i + 1);
+        if (w.filter.matches(doc)) out.push(base + i + 1);
       });
       return out;
     });

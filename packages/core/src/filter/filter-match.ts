@@ -20,7 +20,10 @@ export interface FilterOutcome {
 
 export interface CompiledFilter {
   readonly source: { [key: string]: Json };
+  /** whether the event matches, and why (:test-filter) */
   test(doc: FilterDocument): FilterOutcome;
+  /** the same answer without building the explanation (fan-out) */
+  matches(doc: FilterDocument): boolean;
 }
 
 type Node = (doc: FilterDocument) => FilterOutcome;
@@ -168,11 +171,35 @@ function build(filter: { [key: string]: Json }): Node {
   return allOf(nodes, '');
 }
 
+type Predicate = (doc: FilterDocument) => boolean;
+
+function buildPredicate(filter: { [key: string]: Json }): Predicate {
+  const parts: Predicate[] = Object.entries(filter).map(([key, value]): Predicate => {
+    if (key === '$and') {
+      const all = (value as { [key: string]: Json }[]).map(buildPredicate);
+      return (doc) => all.every((p) => p(doc));
+    }
+    if (key === '$or') {
+      const any = (value as { [key: string]: Json }[]).map(buildPredicate);
+      return (doc) => any.some((p) => p(doc));
+    }
+    if (key === '$not') {
+      const inner = buildPredicate(value as { [key: string]: Json });
+      return (doc) => !inner(doc);
+    }
+    const ops: [FieldOperator, Json][] = isOperatorObject(value) ? (Object.entries(value) as [FieldOperator, Json][]) : [['$eq', value]];
+    return (doc) => {
+      const v = resolvePath(doc, key);
+      return ops.every(([op, operand]) => applyOperator(op, operand, v));
+    };
+  });
+  return (doc) => parts.every((p) => p(doc));
+}
+
 /** Validates (FilterError, a 400, when invalid) and compiles once. */
 export function compileFilter(filter: unknown, field = 'filter'): CompiledFilter {
   const source = assertValidFilter(filter, field);
-  const root = build(source);
-  return { source, test: root };
+  return { source, test: build(source), matches: buildPredicate(source) };
 }
 
 /** The filter's view of an event as stored (resource and changed_fields as JSON text). */

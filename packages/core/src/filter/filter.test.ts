@@ -7,6 +7,7 @@ describe('filter matching', () => {
   it.each(FILTER_CASES)('$name', ({ filter, matches }) => {
     const outcome = compileFilter(filter).test(doc);
     expect(outcome.matches).toBe(matches);
+    expect(compileFilter(filter).matches(doc)).toBe(matches);
     expect(outcome.reason.length).toBeGreaterThan(0);
   });
 
