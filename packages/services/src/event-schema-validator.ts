@@ -8,7 +8,7 @@
  * Changing a schema never touches events already accepted.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { ValidationError, type FieldError } from '@hookrelay/core';
+import { BUILTIN_EVENT_TYPES, ValidationError, type FieldError } from '@hookrelay/core';
 import type { EventTypesRepository } from '@hookrelay/db';
 
 export const MAX_SCHEMA_BYTES = 64 * 1024;
@@ -16,6 +16,8 @@ export const MAX_SCHEMA_BYTES = 64 * 1024;
 export const CURRENT_VERSION_TTL_MS = 1000;
 const MAX_REPORTED_ERRORS = 20;
 const MAX_CACHED_TYPES = 5000;
+/** built-in types never have a schema (they cannot be created or changed by a tenant): no lookup */
+const BUILTIN = new Set(BUILTIN_EVENT_TYPES);
 /** A quantified group that itself holds a quantifier, e.g. (a+)+: catastrophic backtracking on hostile input. */
 const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/;
 
@@ -115,6 +117,7 @@ export class EventSchemaValidator {
   }
 
   private async validatorFor(tenant: string, type: string): Promise<ValidateFunction | null> {
+    if (BUILTIN.has(type)) return null;
     const key = `${tenant}\n${type}`;
     const cached = this.current.get(key);
     if (cached && this.now() - cached.checkedAt < CURRENT_VERSION_TTL_MS) return cached.validate;
