@@ -1,4 +1,4 @@
-import { FILTER_CASES, FILTER_EVENT } from '../../../../test/support/filter-cases.js';
+import { FILTER_CASES, FILTER_EVENT } from './filter-cases.fixture.js';
 import { compileFilter, filterDocument, FilterError, MAX_FILTER_BYTES } from './index.js';
 
 const doc = filterDocument({ ...FILTER_EVENT, resource: JSON.stringify(FILTER_EVENT.resource) });
