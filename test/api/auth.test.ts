@@ -121,18 +121,18 @@ describe('event types', () => {
     const keyB = await createTenantKey(api, uniqueTenant('b'));
     const created = await api.request('POST', '/v1/event-types', { key: keyA, body: { name: 'INVOICE.PAID', description: 'An invoice was paid' } });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ name: 'INVOICE.PAID', description: 'An invoice was paid', tenant: a, builtin: false });
+    expect(created.body).toEqual({ name: 'INVOICE.PAID', description: 'An invoice was paid', tenant: a, builtin: false, schema: null });
     expect((await api.request('POST', '/v1/event-types', { key: keyA, body: { name: 'INVOICE.PAID' } })).status).toBe(409);
     expect((await api.request('POST', '/v1/event-types', { key: keyA, body: { name: 'CARD.CREATED' } })).status).toBe(409);
     expect((await api.request('POST', '/v1/event-types', { key: keyA, body: { name: 'BAD.*' } })).status).toBe(400);
     expect((await api.request('POST', '/v1/event-types', { key: keyA, body: {} })).status).toBe(400);
 
-    const listA = await api.request('GET', '/v1/event-types', { key: keyA });
+    const listA = await api.request('GET', '/v1/event-types?limit=100', { key: keyA });
     expect(listA.status).toBe(200);
     const names = listA.body.event_types.map((t: { name: string }) => t.name);
     expect(names).toEqual(expect.arrayContaining(['CARD.CREATED', 'CARD_STATUS_CHANGE', 'WEBHOOK.PING', 'TRANSACTION.UPDATED', 'INVOICE.PAID']));
-    expect(listA.body.event_types.find((t: { name: string }) => t.name === 'CARD.CREATED')).toEqual({ name: 'CARD.CREATED', description: null, tenant: null, builtin: true });
-    const listB = await api.request('GET', '/v1/event-types', { key: keyB });
+    expect(listA.body.event_types.find((t: { name: string }) => t.name === 'CARD.CREATED')).toEqual({ name: 'CARD.CREATED', description: null, tenant: null, builtin: true, schema: null });
+    const listB = await api.request('GET', '/v1/event-types?limit=100', { key: keyB });
     expect(listB.body.event_types.map((t: { name: string }) => t.name)).not.toContain('INVOICE.PAID');
     // the same name is free for another tenant
     expect((await api.request('POST', '/v1/event-types', { key: keyB, body: { name: 'INVOICE.PAID' } })).status).toBe(201);

@@ -48,7 +48,7 @@ describe('create and read', () => {
     expect(got.body.secret).toBeUndefined();
     expect(got.body.id).toBe(w.id);
     expect(Object.keys(got.body).sort()).toEqual(
-      ['auth', 'creation_time', 'description', 'disabled_reason', 'enabled_events', 'headers', 'id', 'is_enabled', 'last_updated', 'last_updated_time', 'metadata', 'rate_limit', 'tenant', 'url'].sort(),
+      ['auth', 'creation_time', 'description', 'disabled_reason', 'enabled_events', 'filter', 'headers', 'id', 'is_enabled', 'last_updated', 'last_updated_time', 'metadata', 'rate_limit', 'tenant', 'url'].sort(),
     );
   });
 

@@ -298,7 +298,7 @@ test('event-types: a tenant\'s own type is listed and can be published', async (
   const listed = await cliJson(['--tenant', tenant, 'event-types', 'list']);
   expect(listed.event_types).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'CARD.CREATED', builtin: true }), expect.objectContaining({ name: 'INVOICE.PAID', builtin: false })]));
   const table = await cli(['--tenant', tenant, 'event-types', 'list']);
-  expect(table.stdout).toMatch(/^INVOICE\.PAID +tenant +an invoice was paid$/m);
+  expect(table.stdout).toMatch(/^INVOICE\.PAID +tenant +- +an invoice was paid$/m);
   const elsewhere = await cliJson(['--tenant', uniqueTenant(), 'event-types', 'list']);
   expect(elsewhere.event_types.map((e: { name: string }) => e.name)).not.toContain('INVOICE.PAID');
 

@@ -20,6 +20,7 @@ import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolat
 import { answerClientErrorsWithProblems } from '../../packages/http/src/middleware/client-error.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { testRedisUrl, uniqueTenant } from '../support/env.js';
+import { addFilterAndSchemaCases } from './filter-schema-cases.js';
 
 const MiB = 1024 * 1024;
 const TABLES = ['tenants', 'api_keys', 'webhooks', 'event_types', 'events', 'notifications', 'attempts', 'portal_sessions'];
@@ -153,6 +154,7 @@ function concrete(path: string): string {
   if (path.startsWith('/v1/webhooks/{id}')) return path.replace('{id}', seed.webhookId);
   if (path.startsWith('/v1/notifications/{id}')) return path.replace('{id}', seed.notificationId);
   if (path.startsWith('/v1/api-keys/{id}')) return path.replace('{id}', seed.apiKeyId);
+  if (path.startsWith('/v1/event-types/{name}')) return path.replace('{name}', 'HOSTILE.SCHEMA');
   return path;
 }
 
@@ -180,6 +182,14 @@ function bodyRoutes(): BodyRoute[] {
     {
       method: 'POST', path: '/v1/events', base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
       strField: 'idempotency_key', numField: 'event_time', objField: 'resource', idField: 'type',
+    },
+    {
+      method: 'POST', path: '/v1/webhooks/{id}:test-filter', base: () => ({ tenant: TENANT, event: { type: seed.eventType, resource: { id: 1 } } }),
+      strField: 'tenant', numField: 'event', objField: 'event', idField: 'tenant',
+    },
+    {
+      method: 'PUT', path: '/v1/event-types/{name}', base: () => ({ tenant: TENANT, description: 'changed by a hostile request' }),
+      strField: 'description', numField: 'description', objField: 'schema', idField: 'tenant',
     },
     ...['/v1/webhooks:search', '/v1/webhooks/search'].map((path): BodyRoute => ({
       method: 'POST', path, base: () => ({ tenant: TENANT }),
@@ -278,7 +288,10 @@ function buildCases(): void {
       ...SQL_IDS.map((id): [string, string, number[]] => [`SQL id ${JSON.stringify(id)}`, encodeURIComponent(id), [404]]),
     ];
     for (const [name, id, expect] of ids) {
-      const body = method === 'PUT' || method === 'PATCH' ? JSON.stringify({ description: 'x' }) : undefined;
+      // a valid body where the route needs one, so that only the id is wrong
+      const body = method === 'PUT' || method === 'PATCH'
+        ? JSON.stringify({ description: 'x' })
+        : path.endsWith('test-filter') ? JSON.stringify({ event: { type: seed.eventType, resource: {} } }) : undefined;
       add(op, `path id: ${name}`, { method, path: path.replace('{id}', id), headers: body ? json : admin, body }, expect);
     }
   }
@@ -385,6 +398,8 @@ function buildCases(): void {
   ] as const) {
     add(list, `query: ${name}`, { method: 'GET', path: `/v1/webhooks?${query}`, headers: admin }, [400]);
   }
+
+  addFilterAndSchemaCases(add, { tenant: TENANT, webhookId: seed.webhookId, adminKey: stack.config.api.adminApiKey, schemaType: 'HOSTILE.SCHEMA', eventType: seed.eventType });
 }
 
 // -------------------------------------------------------------- setup/teardown
@@ -414,6 +429,8 @@ beforeAll(async () => {
   seed.apiKeyId = key.body.id;
   seed.tenantKey = key.body.key;
   expect((await stack.call('POST', '/v1/event-types', { tenant: TENANT, name: 'HOSTILE.SEEDED' })).status).toBe(201);
+  const schema = { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } };
+  expect((await stack.call('POST', '/v1/event-types', { tenant: TENANT, name: 'HOSTILE.SCHEMA', schema })).status).toBe(201);
 
   const doc = JSON.parse((await send({ method: 'GET', path: '/openapi.json' })).text) as { paths: Record<string, Record<string, unknown>> };
   operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));

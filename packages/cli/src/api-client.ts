@@ -118,6 +118,10 @@ export class ApiClient {
     return this.request<T>('PATCH', path, { body }).then((r) => r.body);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, { body }).then((r) => r.body);
+  }
+
   async delete(path: string): Promise<void> {
     await this.request<unknown>('DELETE', path);
   }

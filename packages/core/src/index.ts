@@ -21,3 +21,4 @@ export * from './redis-connection.js';
 export * from './tracing.js';
 export * from './tracing-config.js';
 export * from './tracing-setup.js';
+export * from './filter/index.js';

@@ -7,6 +7,7 @@ import Joi from 'joi';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from './event-types.js';
 import { MAX_EVENTS_PER_BATCH_JOB } from './jobs.js';
 import { authSchema, headersSchema } from './endpoint-schemas.js';
+import { webhookFilterSchema } from './filter/filter-schema.js';
 
 import { NOTIFICATION_STATUSES } from './notification-status.js';
 
@@ -47,6 +48,7 @@ const webhookFields = {
     .description('At most this many deliveries start per second (any 1-s window, across all workers); the rest wait, without using up attempts. null = unlimited.'),
   headers: headersSchema,
   auth: authSchema,
+  filter: webhookFilterSchema,
 };
 
 /** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */
@@ -93,10 +95,27 @@ export const createApiKeySchema = Joi.object({
   name: Joi.string().max(200),
 });
 
+const eventTypeSchemaField = Joi.object().unknown(true)
+  .description("JSON Schema 2020-12 (at most 64 KiB; local `$ref`s only; `format` is an annotation) that every event's `resource` (parsed if a JSON string) must satisfy; events that do not are refused (HTTP 400 listing the failures; SDK jobs rejected).");
+
 export const createEventTypeSchema = Joi.object({
   tenant: tenantId,
   name: eventTypeName.required(),
   description: Joi.string().max(1000).allow(''),
+  schema: eventTypeSchemaField,
+});
+
+/** `PUT /v1/event-types/{name}`: partial; `schema: null` removes the schema. */
+export const updateEventTypeSchema = Joi.object({
+  tenant: tenantId,
+  description: Joi.string().max(1000).allow('').allow(null),
+  schema: eventTypeSchemaField.allow(null),
+}).or('description', 'schema');
+
+export const listEventTypesQuery = Joi.object({
+  tenant: tenantId,
+  limit: Joi.number().integer().min(1).max(100).default(20),
+  page_token: Joi.string().max(512),
 });
 
 /** `resource` and `changed_fields` come as objects or as JSON strings. */
@@ -143,6 +162,8 @@ export const publishEventBatchEnvelopeSchema = Joi.object({
   tenant: tenantId,
   events: Joi.array().min(1).max(MAX_EVENTS_PER_BATCH_REQUEST).required(),
 });
+/** `POST /v1/webhooks/{id}:test-filter`: an event as for POST /v1/events. */
+export const testFilterSchema = Joi.object({ tenant: tenantId, event: Joi.object(eventFields).required() });
 
 /** What the producer SDK accepts: the same event, with the tenant required. */
 export const producerEventSchema = Joi.object({ tenant: tenantId.required(), ...eventFields });

@@ -15,6 +15,8 @@ export interface WebhookView {
   description: string | null;
   metadata: unknown;
   rate_limit: number | null;
+  /** payload filter applied at fan-out; null = every event of its enabled_events */
+  filter: unknown;
   disabled_reason: string | null;
   /** extra request headers: names, values masked ("********") */
   headers: Record<string, string>;

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { Batcher, patternsMatching } from '@hookrelay/core';
 import { isDataError } from './events-repository.js';
+import { FilterCache, FILTER_JOIN, KNOWN_FILTERS_CTE, type FilterPlan } from './fan-out-filter.js';
 import type { Db, Event } from './client.js';
 
 export interface NewEvent {
@@ -28,13 +29,16 @@ export type FanOutResult = { event: Event; notificationIds: string[] } | null;
  * CONFLICT DO NOTHING) and so are its notifications: the caller looks the
  * existing one up. A webhook receives the event when its enabled_events hold
  * the type itself, `*`, or a `PREFIX.*` above it (the patterns are computed
- * in patternsMatching, the same rule as everywhere else).
+ * in patternsMatching, the same rule as everywhere else) and its `filter`,
+ * if any, matches the event (evaluated in this process from a cache, or in
+ * SQL when the cache does not know the webhook's current version: see
+ * fan-out-filter.ts).
  */
 const FAN_OUT = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
       id uuid, tenant_id text, type text, resource text, changed_fields text,
-      event_time timestamptz, idempotency_key text, patterns text[])
+      event_time timestamptz, idempotency_key text, patterns text[], allowed int[])
   ),
   e AS (
     INSERT INTO events (id, tenant_id, type, resource, changed_fields, event_time, idempotency_key)
@@ -42,12 +46,14 @@ const FAN_OUT = `
     ON CONFLICT DO NOTHING
     RETURNING id, created_at
   ),
+  ${KNOWN_FILTERS_CTE},
   n AS (
     INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
     SELECT gen_random_uuid(), i.tenant_id, i.id, w.id, i.type, now()
     FROM e
     JOIN input i ON i.id = e.id
     JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
+    ${FILTER_JOIN}
     RETURNING id, event_id
   )
   SELECT e.id, e.created_at AS "createdAt",
@@ -64,8 +70,11 @@ export interface FanOutStoreOptions {
 
 export class FanOutStore {
   private readonly batcher: Batcher<NewEvent, FanOutResult>;
+  /** compiled webhook filters of this process (fan-out-filter.ts) */
+  readonly filters: FilterCache;
 
   constructor(private readonly pool: pg.Pool, options: FanOutStoreOptions = {}) {
+    this.filters = new FilterCache(pool);
     this.batcher = new Batcher((events) => this.fanOutMany(events), {
       maxBatch: options.maxBatch ?? 100,
       maxInFlight: options.maxInFlight ?? 2,
@@ -93,7 +102,8 @@ export class FanOutStore {
    * own writes.
    */
   static async fanOutWithin(tx: Db, event: NewEvent): Promise<FanOutResult> {
-    const rows = await tx.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, toInputJson([event]));
+    // no filter cache here: any filter is evaluated in SQL
+    const rows = await tx.$queryRawUnsafe<FanOutRow[]>(FAN_OUT, toInputJson([event], { ids: [], versions: [], allowed: [[]] }), [], []);
     return resultsFor([event], rows)[0]!;
   }
 
@@ -101,10 +111,11 @@ export class FanOutStore {
     // the same id twice in one statement would fan out twice: the later ones wait for the next batch's answer (null)
     const seen = new Set<string>();
     const events = batch.filter((e) => !seen.has(e.id) && seen.add(e.id));
+    const plan = this.filters.plan(events);
     const { rows } = await this.pool.query<FanOutRow>({
       name: 'hookrelay_fan_out',
       text: FAN_OUT,
-      values: [toInputJson(events)],
+      values: [toInputJson(events, plan), plan.ids, plan.versions],
     });
     return resultsFor(batch, rows);
   }
@@ -116,9 +127,9 @@ interface FanOutRow {
   notificationIds: string[];
 }
 
-function toInputJson(events: NewEvent[]): string {
+function toInputJson(events: NewEvent[], plan: FilterPlan): string {
   return JSON.stringify(
-    events.map((e) => ({
+    events.map((e, i) => ({
       id: e.id,
       tenant_id: e.tenantId,
       type: e.type,
@@ -127,6 +138,7 @@ function toInputJson(events: NewEvent[]): string {
       event_time: e.eventTime,
       idempotency_key: e.idempotencyKey,
       patterns: patternsMatching(e.type),
+      allowed: plan.allowed[i],
     })),
   );
 }

@@ -12,3 +12,4 @@ export * from './webhook-secrets-repository.js';
 export * from './notification-state.js';
 export * from './retention-store.js';
 export * from './portal-sessions-repository.js';
+export * from './fan-out-filter.js';

@@ -15,6 +15,8 @@ export interface NewWebhook {
   headers?: Record<string, string> | null;
   /** credentials with their secret field sealed, null for none */
   auth?: Record<string, string> | null;
+  /** a validated filter, or Prisma.DbNull for none */
+  filter?: Prisma.InputJsonObject | typeof Prisma.DbNull;
 }
 
 export interface WebhookChanges {
@@ -24,6 +26,7 @@ export interface WebhookChanges {
   description?: string | null;
   metadata?: Prisma.InputJsonObject;
   rateLimit?: number | null;
+  filter?: Prisma.InputJsonObject | typeof Prisma.DbNull;
   disabledReason?: string | null;
   failingSince?: Date | null;
   headers?: Record<string, string> | null;

@@ -16,6 +16,7 @@ import {
   EventCatalog,
   EventBatchIngestService,
   EventIngestService,
+  EventSchemaValidator,
   EventTypeService,
   isRedisReachable,
   Metrics,
@@ -71,14 +72,15 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const apiKeys = new ApiKeysRepository(db);
   const portalSessions = new PortalSessionsRepository(db);
   const portal = new PortalSessionService({ portalSessions, tenants, publicBaseUrl: config.portal.publicBaseUrl });
-  const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants });
+  const schemas = new EventSchemaValidator(new EventTypesRepository(db));
+  const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants, schemas });
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   if (!secrets.encrypts) logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
   const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
   const fanOutStore = new FanOutStore(database.pool);
-  const ingest = new EventIngestService(db, fanOutStore, new EventCatalog(db), deliveries, logger);
+  const ingest = new EventIngestService(db, fanOutStore, new EventCatalog(db), deliveries, logger, schemas);
   const batches = new EventBatchIngestService(db, ingest, fanOutStore);
   const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, createEndpointRequests(secrets, config.delivery));
   const metrics = new Metrics();

@@ -10,6 +10,7 @@ import { ConflictError, currentTraceparent, inSpan, SPAN_ATTRIBUTES, SPANS, trac
 import { EventsRepository, FanOutStore, NotificationsRepository, type Db, type Event, type NewEvent, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { EventCatalog } from './event-catalog.js';
+import type { EventSchemaValidator } from './event-schema-validator.js';
 
 export interface EventInput {
   type: string;
@@ -42,6 +43,8 @@ export class EventIngestService {
     private readonly catalog: EventCatalog,
     private readonly deliveries: DeliveryQueue,
     private readonly logger: Logger,
+    /** the event types' JSON Schemas (none checked when absent) */
+    private readonly schemas?: EventSchemaValidator,
   ) {}
 
   /**
@@ -99,6 +102,8 @@ export class EventIngestService {
     if (!(await this.catalog.isKnown(tenantId, input.type))) {
       throw new ValidationError(`Unknown event type "${input.type}"`, [{ field: 'type', message: `"type" ${input.type} is not a known event type` }]);
     }
+    // the event type's schema (SchemaValidationError, a 400 listing the failures); see event-schema-validator.ts
+    await this.schemas?.assertValid(tenantId, input.type, input.resource);
     return {
       id: eventId ?? randomUUID(),
       tenantId,

@@ -22,6 +22,14 @@ import {
 } from '@hookrelay/core';
 import type { EventIngestService } from './event-ingest-service.js';
 import { Postponer } from './postponer.js';
+import { SchemaValidationError } from './event-schema-validator.js';
+
+/** Told of every rejected event (hookrelay_events_rejected_total). */
+export type RejectionObserver = (reason: 'schema' | 'invalid') => void;
+
+function rejectionReason(error: unknown): 'schema' | 'invalid' {
+  return error instanceof SchemaValidationError ? 'schema' : 'invalid';
+}
 
 export interface EventJobResult {
   event_id: string;
@@ -45,6 +53,7 @@ export class EventJobProcessor {
   constructor(
     private readonly ingest: EventIngestService,
     private readonly logger: Logger,
+    private readonly onRejected: RejectionObserver = () => {},
   ) {
     this.postponer = new Postponer(logger, 'event job postponed: infrastructure error');
   }
@@ -102,6 +111,7 @@ export class EventJobProcessor {
       else if (isRejection(outcome.reason)) {
         const id = (batch.events[index] as Partial<EventJobData>)?.id;
         rejected.push({ index, id: typeof id === 'string' ? id : null, reason: (outcome.reason as Error).message });
+        this.onRejected(rejectionReason(outcome.reason));
       } else failure ??= outcome.reason;
     });
     if (rejected.length) {
@@ -126,7 +136,8 @@ export class EventJobProcessor {
 
   private reject(job: Job<EventJobData | EventBatchJobData>, error: unknown): never {
     const message = error instanceof Error ? error.message : String(error);
-    this.logger.warn({ job_id: job.id, tenant: (job.data as Partial<EventJobData>)?.tenant, reason: message }, 'event job rejected');
+    this.onRejected(rejectionReason(error));
+    this.logger.warn({ job_id: job.id, tenant: (job.data as Partial<EventJobData>)?.tenant, reason: message, rejected_by: rejectionReason(error) }, 'event job rejected');
     throw new UnrecoverableError(`rejected: ${message}`);
   }
 }

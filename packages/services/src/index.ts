@@ -27,3 +27,4 @@ export * from './retention-sweeper.js';
 export * from './delivery-tracing.js';
 export * from './publish-tracing.js';
 export * from './event-batch-ingest.js';
+export * from './event-schema-validator.js';

@@ -22,6 +22,7 @@ export class Metrics implements DeliveryObserver {
   readonly attemptDuration = new Histogram({ name: 'hookrelay_delivery_attempt_duration_seconds', help: 'HTTP attempt latency', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly lag = new Histogram({ name: 'hookrelay_delivery_lag_seconds', help: 'Delay between when an attempt was due and when it started', buckets: LAG_BUCKETS, registers: [this.registry] });
   readonly expired = new Counter({ name: 'hookrelay_notifications_expired_total', help: 'Notifications that exhausted their retry schedule', registers: [this.registry] });
+  readonly eventsRejected = new Counter({ name: 'hookrelay_events_rejected_total', help: 'Events from the events queue (SDK) rejected, by reason (schema = refused by its event type\'s JSON Schema, invalid = malformed or unknown type)', labelNames: ['reason'], registers: [this.registry] });
   readonly cancelled = new Counter({ name: 'hookrelay_notifications_cancelled_total', help: 'Notifications cancelled because their webhook was deleted or disabled', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

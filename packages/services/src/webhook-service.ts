@@ -6,15 +6,18 @@
 import {
   NotFoundError,
   ValidationError,
+  compileFilter,
+  filterDocument,
   decodePageToken,
   encodePageToken,
   generateSecret,
   type EndpointAuth,
   type EndpointHeaders,
+  type FilterOutcome,
   type SecretBox,
 } from '@hookrelay/core';
 import { destinationProblem } from '@hookrelay/delivery';
-import { TenantsRepository, WebhooksRepository, type PrismaClient, type Prisma, type Webhook, type WebhookChanges } from '@hookrelay/db';
+import { Prisma, TenantsRepository, WebhooksRepository, type PrismaClient, type Webhook, type WebhookChanges } from '@hookrelay/db';
 import type { EventTypeService } from './event-type-service.js';
 import { isUuid } from './ids.js';
 import { sealedEndpointSettings } from './endpoint-settings-input.js';
@@ -31,9 +34,18 @@ export interface CreateWebhookInput {
   rate_limit?: number | null;
   headers?: EndpointHeaders | null;
   auth?: EndpointAuth | null;
+  /** validated by the request schema; null removes it */
+  filter?: Record<string, unknown> | null;
 }
 
 export type UpdateWebhookInput = Partial<CreateWebhookInput>;
+
+/** The event of a `:test-filter` request (validated as for POST /v1/events). */
+export interface TestFilterEvent {
+  type: string;
+  resource: unknown;
+  changed_fields?: unknown;
+}
 
 export interface ListWebhooksInput {
   limit: number;
@@ -68,6 +80,13 @@ export function assertDestinationAllowed(url: string, allowPrivateDestinations: 
   }
 }
 
+/** A filter as stored: compiled once here (a FilterError is a 400), Prisma.DbNull for `null`, undefined when not given. */
+function storedFilter(filter: Record<string, unknown> | null | undefined): Prisma.InputJsonObject | typeof Prisma.DbNull | undefined {
+  if (filter === undefined) return undefined;
+  if (filter === null) return Prisma.DbNull;
+  return compileFilter(filter).source as Prisma.InputJsonObject;
+}
+
 export class WebhookService {
   private readonly webhooks: WebhooksRepository;
   private readonly tenants: TenantsRepository;
@@ -95,6 +114,7 @@ export class WebhookService {
       rateLimit: input.rate_limit ?? null,
       secret: this.deps.secrets.seal(secret),
       ...endpoint,
+      filter: storedFilter(input.filter) ?? Prisma.DbNull,
     });
     return { ...created, secret };
   }
@@ -136,6 +156,7 @@ export class WebhookService {
       metadata: input.metadata,
       rateLimit: input.rate_limit,
       ...sealedEndpointSettings(input, this.deps, current.headers),
+      filter: storedFilter(input.filter),
     };
     if (input.is_enabled === true) {
       // Re-enabling starts afresh: no stale reason, no inherited failure streak.
@@ -148,6 +169,16 @@ export class WebhookService {
       if (input.is_enabled === false) await webhooks.cancelPendingNotifications(current.id);
       return this.deps.secrets.reveal(updated);
     });
+  }
+
+  /** `:test-filter`: the webhook's filter against one event (enabled_events are not considered). */
+  async testFilter(tenant: string | null, id: string, event: TestFilterEvent): Promise<FilterOutcome> {
+    const webhook = await this.get(tenant, id);
+    if (!(await this.deps.eventTypes.catalog(webhook.tenantId)).includes(event.type)) {
+      throw new ValidationError(`Unknown event type "${event.type}"`, [{ field: 'event.type', message: `"event.type" ${event.type} is not a known event type` }]);
+    }
+    if (webhook.filter === null) return { matches: true, reason: 'the webhook has no filter: every event of its enabled_events matches' };
+    return compileFilter(webhook.filter).test(filterDocument(event));
   }
 
   async delete(tenant: string | null, id: string): Promise<void> {

@@ -19,6 +19,7 @@ export function webhookView(webhook: Webhook): WebhookView {
     description: webhook.description,
     metadata: webhook.metadata ?? {},
     rate_limit: webhook.rateLimit,
+    filter: webhook.filter ?? null,
     disabled_reason: webhook.disabledReason,
     headers: maskedHeaders(webhook.headers),
     auth: authView(webhook.auth),

@@ -6,11 +6,12 @@
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
 import { createRedisConnection, QUEUES, SecretBox, type Config, type DeliveryJobData, type EventBatchJobData, type EventJobData, type Logger } from '@hookrelay/core';
-import { createDatabase, DeliveryStore, FanOutStore } from '@hookrelay/db';
+import { createDatabase, DeliveryStore, EventTypesRepository, FanOutStore } from '@hookrelay/db';
 import { createEndpointRequests, Deliverer } from '@hookrelay/delivery';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { EventCatalog } from './event-catalog.js';
+import { EventSchemaValidator } from './event-schema-validator.js';
 import { EventIngestService } from './event-ingest-service.js';
 import { EventJobProcessor } from './event-job-processor.js';
 import { Metrics } from './metrics.js';
@@ -63,9 +64,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const connection = createRedisConnection(config.redis);
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(connection, config.queuePrefix, config.delivery.retrySchedule);
-  const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
-  const eventProcessor = new EventJobProcessor(ingest, logger);
   const metrics = new Metrics();
+  const schemas = new EventSchemaValidator(new EventTypesRepository(db));
+  const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger, schemas);
+  const eventProcessor = new EventJobProcessor(ingest, logger, (reason) => metrics.eventsRejected.inc({ reason }));
   const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
   metrics.watchQueues([eventsQueue, deliveries.queue]);
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);

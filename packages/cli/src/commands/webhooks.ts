@@ -29,6 +29,7 @@ interface FieldOptions extends EndpointOptions {
   description?: string;
   metadata?: string;
   rateLimit?: number | 'none';
+  filter?: string;
 }
 
 function printWebhook(ctx: Context, w: Webhook): void {
@@ -43,6 +44,7 @@ function printWebhook(ctx: Context, w: Webhook): void {
     ['metadata', w.metadata],
     ['rate limit', w.rate_limit === null ? 'unlimited' : `${w.rate_limit}/s`],
     ...endpointLines(w),
+    ['filter', w.filter === null || w.filter === undefined ? 'none (every event)' : JSON.stringify(w.filter)],
     ['created', w.creation_time],
     ['updated', w.last_updated],
   ]);
@@ -56,6 +58,7 @@ async function fieldsFrom(ctx: Context, opts: FieldOptions): Promise<Record<stri
   if (opts.description !== undefined) body.description = opts.description;
   if (opts.metadata !== undefined) body.metadata = await readJsonObject(opts.metadata, '--metadata', ctx.io.stdin);
   if (opts.rateLimit !== undefined) body.rate_limit = opts.rateLimit === 'none' ? null : opts.rateLimit;
+  if (opts.filter !== undefined) body.filter = opts.filter === 'none' ? null : await readJsonObject(opts.filter, '--filter', ctx.io.stdin);
   return { ...body, ...endpointFields(opts) };
 }
 
@@ -90,7 +93,8 @@ const fieldOptions = (cmd: Command, required: boolean): Command => {
       .addOption(event)
       .option('-d, --description <text>', 'a description')
       .option('--metadata <json>', 'a JSON object stored with the webhook and sent in each callback: inline, @file.json, or - for stdin')
-      .option('--rate-limit <n>', 'at most this many deliveries per second' + (required ? '' : '; "none" removes the limit'), parseRateLimit),
+      .option('--rate-limit <n>', 'at most this many deliveries per second' + (required ? '' : '; "none" removes the limit'), parseRateLimit)
+      .option('--filter <json>', 'only events matching this filter, e.g. \'{"resource.status":{"$in":["paid"]}}\': inline, @file.json, or - for stdin' + (required ? '' : '; "none" removes it')),
     !required,
   );
 };
@@ -177,11 +181,27 @@ export function registerWebhooks(program: Command, run: Run): void {
         const ctx = contextOf(cmd, run);
         const body = await fieldsFrom(ctx, opts);
         if (opts.enable || opts.disable) body.is_enabled = Boolean(opts.enable);
-        if (Object.keys(body).length === 0) throw new UsageError('webhooks update: nothing to change; give at least one of --url, --event, --enable/--disable, --description, --metadata, --rate-limit, --header, --auth-*');
+        if (Object.keys(body).length === 0) throw new UsageError('webhooks update: nothing to change; give at least one of --url, --event, --enable/--disable, --description, --metadata, --rate-limit, --filter, --header, --auth-*');
         const webhook = await ctx.api().patch<Webhook>(`/v1/webhooks/${seg(id)}`, body);
         ctx.out.result(webhook, () => printWebhook(ctx, webhook));
       }),
-    ['hookrelay webhooks update 3f9c… --url https://example.com/v2 -e CARD_STATUS_CHANGE', 'hookrelay webhooks update 3f9c… --enable', 'hookrelay webhooks update 3f9c… --rate-limit none', 'hookrelay webhooks update 3f9c… --no-headers --auth-oauth2-token-url https://auth.example.com/token --auth-oauth2-client-id hookrelay --auth-oauth2-client-secret …'],
+    ['hookrelay webhooks update 3f9c… --url https://example.com/v2 -e CARD_STATUS_CHANGE', 'hookrelay webhooks update 3f9c… --enable', 'hookrelay webhooks update 3f9c… --rate-limit none', 'hookrelay webhooks update 3f9c… --filter none', 'hookrelay webhooks update 3f9c… --no-headers --auth-oauth2-token-url https://auth.example.com/token --auth-oauth2-client-id hookrelay --auth-oauth2-client-secret …'],
+  );
+
+  withExamples(
+    group
+      .command('test-filter')
+      .description("say whether an event would pass the webhook's filter, and why (exit 1 if it would not)")
+      .argument('<id>', 'webhook id')
+      .requiredOption('--event <json>', 'the event {type, resource, changed_fields?}: inline, @file.json, or - for stdin')
+      .action(async (id: string, opts: { event: string }, cmd: Command) => {
+        const ctx = contextOf(cmd, run);
+        const event = await readJsonObject(opts.event, '--event', ctx.io.stdin);
+        const result = await ctx.api().post<{ matches: boolean; reason: string }>(`/v1/webhooks/${seg(id)}:test-filter`, { event });
+        ctx.out.result(result, () => ctx.out.line(`${result.matches ? 'matches' : 'does not match'}: ${result.reason}`));
+        if (!result.matches) throw new OperationError(`the event does not match: ${result.reason}`);
+      }),
+    ['hookrelay webhooks test-filter 3f9c… --event \'{"type":"CARD.CREATED","resource":{"status":"paid"}}\''],
   );
 
   withExamples(

@@ -33,6 +33,7 @@ export const WEBHOOK_SCHEMA: JsonSchema = {
     description: nullable('string'),
     metadata: { type: 'object', additionalProperties: true },
     rate_limit: nullable('integer', { description: 'deliveries per second; null = unlimited' }),
+    filter: nullable('object', { additionalProperties: true, description: 'payload filter applied at fan-out (see docs/filters-and-schemas.md); null = none' }),
     disabled_reason: nullable('string', { description: 'set when Hookrelay disabled the webhook', readOnly: true }),
     headers: ENDPOINT_HEADERS_VIEW,
     auth: ENDPOINT_AUTH_VIEW,
@@ -54,7 +55,22 @@ export const SECRET_SCHEMA: JsonSchema = { type: 'object', required: ['secret'],
 export const EVENT_TYPE_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['name', 'description', 'tenant', 'builtin'],
-  properties: { name: { type: 'string' }, description: nullable('string'), tenant: nullable('string'), builtin: { type: 'boolean' } },
+  properties: {
+    name: { type: 'string' },
+    description: nullable('string'),
+    tenant: nullable('string'),
+    builtin: { type: 'boolean' },
+    schema: nullable('object', { additionalProperties: true, description: "JSON Schema 2020-12 every event's `resource` must satisfy; null = none" }),
+  },
+};
+
+export const TEST_FILTER_RESULT_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['matches', 'reason'],
+  properties: {
+    matches: { type: 'boolean', description: "whether the webhook's filter matches the event (enabled_events are not considered)" },
+    reason: { type: 'string', description: 'which clause failed, or why it matched' },
+  },
 };
 
 export const API_KEY_LIST_SCHEMA: JsonSchema = {

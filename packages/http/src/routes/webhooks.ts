@@ -1,7 +1,15 @@
 /** Webhook subscriptions: CRUD and secrets (reference vocabulary accepted: `endpoint`, `events`). */
 import type { Request } from 'express';
-import { createWebhookSchema, listWebhooksQuery, tenantQuery, updateWebhookSchema, validate } from '@hookrelay/core';
-import { actingTenant, lookupTenant, type CreateWebhookInput, type ListWebhooksInput, type UpdateWebhookInput, type WebhookService } from '@hookrelay/services';
+import { createWebhookSchema, listWebhooksQuery, tenantQuery, testFilterSchema, updateWebhookSchema, validate } from '@hookrelay/core';
+import {
+  actingTenant,
+  lookupTenant,
+  type CreateWebhookInput,
+  type ListWebhooksInput,
+  type TestFilterEvent,
+  type UpdateWebhookInput,
+  type WebhookService,
+} from '@hookrelay/services';
 import { noteTenant, principalOf } from '../context.js';
 import type { RouteDefinition } from '../route-definition.js';
 import { presentWebhook } from '../presenters/webhook.js';
@@ -37,7 +45,9 @@ export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
       method: 'get',
       path: '/v1/webhooks',
       summary: 'List webhooks',
-      description: 'Ordered by creation; `event_type` keeps the webhooks that would receive that type, wildcards included.',
+      description:
+        'Ordered by creation; `event_type` keeps the webhooks that would receive that type, wildcards included. ' +
+        "Webhook `filter`s are not applied here: a listed webhook may still skip an event of that type whose payload its filter does not match (try one with `POST /v1/webhooks/{id}:test-filter`).",
       tags,
       query: listWebhooksQuery,
       responses: {
@@ -102,6 +112,25 @@ export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
         noteTenant(res, tenant);
         await webhooks.delete(tenant, idOf(req));
         res.status(204).end();
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/webhooks/{id}:test-filter',
+      aliases: ['/v1/webhooks/{id}/test-filter'],
+      summary: "Test an event against a webhook's filter",
+      description:
+        'Evaluates the webhook `filter` against `event` (fields as for `POST /v1/events`; nothing is published) and explains the outcome. ' +
+        'A webhook without a filter matches every event. `enabled_events` are not considered.',
+      tags,
+      body: testFilterSchema,
+      query: tenantQuery,
+      responses: { 200: { description: 'Whether the filter matches, and why', schema: 'TestFilterResult' } },
+      handler: async (req, res) => {
+        const { tenant: bodyTenant, event } = validate<{ tenant?: string; event: TestFilterEvent }>(testFilterSchema, req.body ?? {});
+        const tenant = lookupTenant(principalOf(res), requestedTenant(req, bodyTenant));
+        noteTenant(res, tenant);
+        res.json(await webhooks.testFilter(tenant, idOf(req), event));
       },
     },
     {
