@@ -197,6 +197,9 @@ describe('a read-only portal token', () => {
     expect(search.status).toBe(200);
     expect(search.body.notifications.map((n: { id: string }) => n.id)).toEqual([notification]);
     expect((await api.request('POST', '/v1/webhooks/search', { key: token, body: {} })).status).toBe(200);
+    // :test-filter evaluates, it changes nothing
+    const tried = await api.request('POST', `/v1/webhooks/${id}:test-filter`, { key: token, body: { event: { type: 'CARD.CREATED', resource: { id: 'c1' } } } });
+    expect([tried.status, tried.body.matches]).toEqual([200, true]);
     expect((await api.request('GET', '/v1/portal-sessions/current', { key: token })).body.read_only).toBe(true);
   });
 
@@ -219,6 +222,8 @@ describe('a read-only portal token', () => {
       ['POST', '/v1/webhooks/sendexpired', {}],
       ['POST', `/v1/notifications/${notification}:resend`, undefined],
       ['POST', '/v1/events', { type: 'CARD.CREATED', resource: { id: 'c2' } }],
+      ['POST', '/v1/events:batch', { events: [{ type: 'CARD.CREATED', resource: { id: 'c3' } }] }],
+      ['PUT', '/v1/event-types/PORTAL.TRY', { description: 'x' }],
       ['POST', '/v1/event-types', { name: 'PORTAL.TRY' }],
       ['POST', '/v1/portal-sessions', {}],
       ['POST', '/v1/api-keys', { tenant }],

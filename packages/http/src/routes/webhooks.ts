@@ -118,6 +118,8 @@ export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
       method: 'post',
       path: '/v1/webhooks/{id}:test-filter',
       aliases: ['/v1/webhooks/{id}/test-filter'],
+      // evaluates a filter against an event; changes nothing, so a read-only portal session may call it
+      readsOnly: true,
       summary: "Test an event against a webhook's filter",
       description:
         'Evaluates the webhook `filter` against `event` (fields as for `POST /v1/events`; nothing is published) and explains the outcome. ' +
