@@ -552,7 +552,8 @@ async function start() {
     else setLive(false, `offline: ${error.message}`);
   }));
   every(NOTIFICATIONS_EVERY_MS, async () => {
-    if ($('#auto-refresh').checked && state.notifications.length <= 100) await pollChanges();
+    // a failed poll (an expired session's 401 included) is reported like a failed load, never left unhandled
+    if ($('#auto-refresh').checked && state.notifications.length <= 100) await pollChanges().catch((error) => report(error, 'Loading notifications'));
   });
   every(WEBHOOK_LIST_EVERY_MS, () => loadWebhookList().catch(() => {}));
 }
