@@ -28,6 +28,8 @@ export interface Config {
     /** consecutive failure span after which a webhook is disabled */
     autoDisableAfterMs: number;
     reconcileIntervalMs: number;
+    /** ENDPOINT_MAX_IN_FLIGHT: deliveries in flight to one webhook, fleet-wide, unless the webhook sets max_in_flight */
+    endpointMaxInFlight: number;
   };
   worker: { metricsPort: number };
   /** webhook secrets are encrypted at rest with a key derived from it; required in production */
@@ -51,6 +53,7 @@ const envSchema = Joi.object({
   RETRY_SCHEDULE: retrySchedule.default(DEFAULT_RETRY_SCHEDULE.join(',')),
   DELIVERY_TIMEOUT_MS: Joi.number().integer().min(100).max(300000).default(15000),
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(10000).default(50),
+  ENDPOINT_MAX_IN_FLIGHT: Joi.number().integer().min(1).max(100).default(10),
   ALLOW_PRIVATE_DESTINATIONS: Joi.boolean().truthy('1').falsy('0').default(false),
   AUTO_DISABLE_AFTER_SECONDS: Joi.number().integer().min(1).default(5 * 24 * 3600),
   RECONCILE_INTERVAL_MS: Joi.number().integer().min(1000).default(30000),
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       allowPrivateDestinations: value.ALLOW_PRIVATE_DESTINATIONS,
       autoDisableAfterMs: value.AUTO_DISABLE_AFTER_SECONDS * 1000,
       reconcileIntervalMs: value.RECONCILE_INTERVAL_MS,
+      endpointMaxInFlight: value.ENDPOINT_MAX_IN_FLIGHT,
     },
     worker: { metricsPort: value.WORKER_METRICS_PORT },
     secretEncryptionKey: value.SECRET_ENCRYPTION_KEY,

@@ -37,6 +37,8 @@ export interface EventBatchJobData {
 /** A delivery job carries ids only; the worker reloads the rest from Postgres. */
 export interface DeliveryJobData {
   notificationId: string;
+  /** a first attempt's scheduling flow (its webhook id), whose backlog count it holds until the attempt is made */
+  flow?: string;
 }
 
 /**

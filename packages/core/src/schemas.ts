@@ -45,6 +45,8 @@ const webhookFields = {
   metadata,
   rate_limit: Joi.number().integer().strict().min(1).max(100000).allow(null)
     .description('At most this many deliveries start per second (any 1-s window, across all workers); the rest wait, without using up attempts. null = unlimited.'),
+  max_in_flight: Joi.number().integer().strict().min(1).max(100).allow(null)
+    .description('At most this many deliveries to this webhook are in flight at once, across all workers; the rest wait without holding a worker slot or using up attempts. null = ENDPOINT_MAX_IN_FLIGHT (default 10).'),
 };
 
 /** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */

@@ -13,6 +13,8 @@ export interface WebhookView {
   description: string | null;
   metadata: unknown;
   rate_limit: number | null;
+  /** null: ENDPOINT_MAX_IN_FLIGHT applies */
+  max_in_flight: number | null;
   disabled_reason: string | null;
   creation_time: string;
   last_updated: string;

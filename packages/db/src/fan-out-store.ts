@@ -21,7 +21,7 @@ export interface NewEvent {
 }
 
 /** null: an event with that id, or that tenant's idempotency key, exists already; nothing was written. */
-export type FanOutResult = { event: Event; notificationIds: string[] } | null;
+export type FanOutResult = { event: Event; notificationIds: string[]; /** aligned with notificationIds */ webhookIds?: string[] } | null;
 
 /**
  * An event whose id or (tenant, idempotency key) exists is skipped (ON
@@ -48,10 +48,11 @@ const FAN_OUT = `
     FROM e
     JOIN input i ON i.id = e.id
     JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
-    RETURNING id, event_id
+    RETURNING id, event_id, webhook_id
   )
   SELECT e.id, e.created_at AS "createdAt",
-         COALESCE(array_agg(n.id::text ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL), '{}') AS "notificationIds"
+         COALESCE(array_agg(n.id::text ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL), '{}') AS "notificationIds",
+         COALESCE(array_agg(n.webhook_id::text ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL), '{}') AS "webhookIds"
   FROM e LEFT JOIN n ON n.event_id = e.id
   GROUP BY e.id, e.created_at`;
 
@@ -104,6 +105,7 @@ interface FanOutRow {
   id: string;
   createdAt: Date;
   notificationIds: string[];
+  webhookIds: string[];
 }
 
 function toInputJson(events: NewEvent[]): string {
@@ -128,6 +130,6 @@ function resultsFor(batch: NewEvent[], rows: FanOutRow[]): FanOutResult[] {
   return batch.map((e) => {
     const row = taken.has(e.id) ? undefined : byId.get(e.id);
     taken.add(e.id);
-    return row ? { event: { ...e, createdAt: row.createdAt }, notificationIds: row.notificationIds } : null;
+    return row ? { event: { ...e, createdAt: row.createdAt }, notificationIds: row.notificationIds, webhookIds: row.webhookIds } : null;
   });
 }

@@ -9,6 +9,7 @@ export interface NewWebhook {
   description: string | null;
   metadata: Prisma.InputJsonObject;
   rateLimit: number | null;
+  maxInFlight: number | null;
   secret: string;
 }
 
@@ -19,6 +20,7 @@ export interface WebhookChanges {
   description?: string | null;
   metadata?: Prisma.InputJsonObject;
   rateLimit?: number | null;
+  maxInFlight?: number | null;
   disabledReason?: string | null;
   failingSince?: Date | null;
 }

@@ -16,6 +16,8 @@ import {
   EventCatalog,
   EventIngestService,
   EventTypeService,
+  FairGates,
+  FairScheduler,
   isRedisReachable,
   Metrics,
   NotificationService,
@@ -73,7 +75,9 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
   const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
-  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets);
+  // ping and resend are never held back by the caps, but their HTTP exchange counts while in flight
+  const fair = new FairScheduler(new FairGates(redis, config.queuePrefix), deliveries.queue, deliveries.flows, null, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
+  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, fair);
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
 

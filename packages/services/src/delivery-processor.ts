@@ -7,6 +7,8 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
+import type { FairScheduler } from './fair-scheduler.js';
+import { RETRY_PRIORITY, isFirstAttempt } from './flow-priority.js';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
@@ -22,6 +24,8 @@ export interface DeliverySafety {
   rateLimiter?: WebhookRateLimiter;
   /** failure streaks, auto-disable, 410 Gone */
   health?: WebhookHealth;
+  /** in-flight caps and fair order (docs/scheduling.md); without one nothing is capped */
+  fair?: FairScheduler;
 }
 
 /** Thrown to have BullMQ retry after `delayMs` (read by the custom backoff). */
@@ -44,7 +48,7 @@ export function deliveryBackoff(attemptsMade: number, _type?: string, err?: Erro
  * notification's scheduled attempts.
  */
 export class InfrastructureError extends Error {
-  constructor(readonly stage: 'load' | 'cancel' | 'record', cause: unknown) {
+  constructor(readonly stage: 'load' | 'cancel' | 'record' | 'schedule', cause: unknown) {
     super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'InfrastructureError';
   }
@@ -109,19 +113,31 @@ export class DeliveryProcessor {
   private async attempt(job: Job<DeliveryJobData>): Promise<string> {
     const id = job.data.notificationId;
     const ctx = await this.infra('load', () => this.store.load(id));
-    if (!ctx) return 'missing';
-    if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
-    if (ctx.webhookDeleted || !ctx.webhookEnabled) {
+    const fair = this.safety.fair;
+    if (!ctx) {
+      await fair?.flowDone(job.data?.flow);
+      return 'missing';
+    }
+    if (ctx.status !== 'PENDING' || ctx.webhookDeleted || !ctx.webhookEnabled) {
+      await Promise.all([fair?.flowDone(job.data?.flow), fair?.forget(job, ctx)]);
+      if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
       await this.infra('cancel', () => this.notifications.markCancelled(this.db, id));
       this.observer?.cancelledOne();
       return 'cancelled';
     }
 
     if (ctx.rateLimit) await this.throttle(job, ctx.webhookId, ctx.rateLimit);
+    const lease = fair ? await this.admit(fair, job, ctx) : null;
 
     const now = new Date();
     const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    const result = await this.deliverer.deliver({ url: ctx.url, body, headers });
+    let result: DeliveryResult;
+    try {
+      result = await this.deliverer.deliver({ url: ctx.url, body, headers });
+    } finally {
+      // only the HTTP exchange holds the lease; released in the background (it expires if that fails)
+      if (fair && lease) void fair.release(lease).then(() => (ctx.cycleAttempts === 0 ? fair.flowDone(job.data?.flow) : undefined));
+    }
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = this.decide(result, cycleAttempt);
@@ -149,12 +165,24 @@ export class DeliveryProcessor {
     if (disabled && outcome.status === 'PENDING') return 'cancelled';
 
     if (outcome.status === 'PENDING') {
+      // its retry queues behind every first attempt (docs/scheduling.md)
+      if (fair && job.token !== undefined && isFirstAttempt(job.priority)) await job.changePriority({ priority: RETRY_PRIORITY }).catch(() => undefined);
       throw new RetryLaterError(Math.max(0, outcome.nextAttemptAt.getTime() - Date.now()), `attempt ${cycleAttempt} failed: ${result.error ?? `HTTP ${result.statusCode}`}`);
     }
     if (outcome.status === 'EXPIRED') {
       throw new UnrecoverableError(`expired after ${cycleAttempt} attempts: ${result.error ?? `HTTP ${result.statusCode}`}`);
     }
     return outcome.status === 'CANCELLED' ? 'gone' : 'delivered';
+  }
+
+  /** A lease for the HTTP exchange; over a cap the job is parked (DelayedError). Redis failing is an infrastructure error. */
+  private async admit(fair: FairScheduler, job: Job<DeliveryJobData>, ctx: DeliveryContext) {
+    try {
+      return await fair.admit(job, ctx);
+    } catch (error) {
+      if (error instanceof DelayedError) throw error;
+      throw new InfrastructureError('schedule', error);
+    }
   }
 
   /**

@@ -22,6 +22,8 @@ export interface EventInput {
 export interface IngestResult {
   event: Event;
   notificationIds: string[];
+  /** each notification's webhook, aligned with notificationIds (when known) */
+  webhookIds?: string[];
   /** true when the idempotency key (or event id) was seen before: nothing new was created */
   duplicate: boolean;
 }
@@ -53,7 +55,7 @@ export class EventIngestService {
     const event = await this.newEvent(tenantId, input, eventId);
     const saved = await this.store.fanOut(event);
     if (!saved) return this.existing(this.db, event);
-    await this.enqueue(saved.notificationIds, event.id);
+    await this.enqueue(saved.notificationIds, event.id, saved.webhookIds);
     return { ...saved, duplicate: false };
   }
 
@@ -70,9 +72,9 @@ export class EventIngestService {
   }
 
   /** Hands saved notifications to the workers; when Redis is down the reconciler finds them instead. */
-  async enqueue(notificationIds: string[], eventId: string): Promise<void> {
+  async enqueue(notificationIds: string[], eventId: string, webhookIds?: string[]): Promise<void> {
     try {
-      await this.deliveries.enqueue(notificationIds.map((notificationId) => ({ notificationId })));
+      await this.deliveries.enqueue(notificationIds.map((notificationId, i) => ({ notificationId, webhookId: webhookIds?.[i] })));
     } catch (error) {
       this.logger.warn({ err: error, event_id: eventId }, 'enqueue failed; the reconciler will deliver these notifications');
     }

@@ -22,3 +22,7 @@ export * from './webhook-view.js';
 export * from './stats-service.js';
 export * from './postponer.js';
 export * from './secret-rekey.js';
+export * from './fair-gate.js';
+export * from './fair-scheduler.js';
+export * from './flow-priority.js';
+export * from './fleet-capacity.js';

@@ -17,6 +17,7 @@ import { attemptRecord, NotificationsRepository, type NotificationFilter, type N
 import { isUuid } from './ids.js';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
+import type { FairScheduler } from './fair-scheduler.js';
 import { notificationView, type NotificationView } from './notification-view.js';
 
 export interface SearchInput {
@@ -56,7 +57,19 @@ export class NotificationService {
     private readonly logger: Logger,
     /** decrypts stored signing secrets (resend); without one only plain secrets can be used */
     private readonly secrets: SecretBox = new SecretBox(undefined),
+    /** counts ping and resend in the webhook's in-flight cap (never holds them back) */
+    private readonly fair?: FairScheduler,
   ) {}
+
+  /** `send` with a forced lease in the webhook's gate: counted while in flight, never held back. */
+  private async counted<T>(webhook: { id: string; maxInFlight?: number | null }, send: () => Promise<T>): Promise<T> {
+    const lease = await this.fair?.forced(webhook.id, webhook.maxInFlight ?? null, `now:${randomUUID()}`).catch(() => null);
+    try {
+      return await send();
+    } finally {
+      if (lease) void this.fair?.release(lease);
+    }
+  }
 
   async search(tenantId: string | null, input: SearchInput): Promise<{ notifications: NotificationView[]; next_page_token: string | null }> {
     const after = decodePageToken(input.page_token);
@@ -119,7 +132,9 @@ export class NotificationService {
     const ctx = await this.notifications.loadDeliveryContext(this.db, id);
     if (!ctx || ctx.webhookDeleted) throw new NotFoundError(`The webhook of notification ${id} no longer exists`);
     const now = new Date();
-    const result = await this.deliverer.deliver({ url: ctx.url, ...signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now) });
+    const result = await this.counted({ id: ctx.webhookId, maxInFlight: ctx.maxInFlight }, () =>
+      this.deliverer.deliver({ url: ctx.url, ...signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now) }),
+    );
     await this.notifications.recordResend(
       this.db,
       attemptRecord(ctx, result, now, 'resend'),
@@ -130,14 +145,14 @@ export class NotificationService {
   }
 
   /** A signed WEBHOOK.PING sent now, whatever the webhook's state; nothing is stored. */
-  async ping(webhook: { id: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }): Promise<PingResult> {
+  async ping(webhook: { id: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null; maxInFlight?: number | null }): Promise<PingResult> {
     const now = new Date();
     const messageId = randomUUID();
     const callback = signedCallback(
       { ...webhook, notificationId: messageId, eventId: messageId, type: PING_EVENT_TYPE, eventTime: now, webhookId: webhook.id, resource: '{}', changedFields: null },
       now,
     );
-    const result: DeliveryResult = await this.deliverer.deliver({ url: webhook.url, ...callback });
+    const result: DeliveryResult = await this.counted(webhook, () => this.deliverer.deliver({ url: webhook.url, ...callback }));
     return {
       success: result.kind === 'delivered',
       status_code: result.statusCode,

@@ -26,6 +26,7 @@ export interface CreateWebhookInput {
   description?: string;
   metadata?: Prisma.InputJsonObject;
   rate_limit?: number | null;
+  max_in_flight?: number | null;
 }
 
 export type UpdateWebhookInput = Partial<CreateWebhookInput>;
@@ -87,6 +88,7 @@ export class WebhookService {
       description: input.description ?? null,
       metadata: input.metadata ?? {},
       rateLimit: input.rate_limit ?? null,
+      maxInFlight: input.max_in_flight ?? null,
       secret: this.deps.secrets.seal(secret),
     });
     return { ...created, secret };
@@ -128,6 +130,7 @@ export class WebhookService {
       description: input.description,
       metadata: input.metadata,
       rateLimit: input.rate_limit,
+      maxInFlight: input.max_in_flight,
     };
     if (input.is_enabled === true) {
       // Re-enabling starts afresh: no stale reason, no inherited failure streak.

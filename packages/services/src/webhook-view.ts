@@ -19,6 +19,7 @@ export function webhookView(webhook: Webhook): WebhookView {
     description: webhook.description,
     metadata: webhook.metadata ?? {},
     rate_limit: webhook.rateLimit,
+    max_in_flight: webhook.maxInFlight,
     disabled_reason: webhook.disabledReason,
     creation_time: webhook.createdAt.toISOString(),
     last_updated: updated,

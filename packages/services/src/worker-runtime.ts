@@ -16,6 +16,9 @@ import { EventJobProcessor } from './event-job-processor.js';
 import { Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
+import { FairGates } from './fair-gate.js';
+import { FairScheduler } from './fair-scheduler.js';
+import { FleetCapacity } from './fleet-capacity.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
 import { WebhookHealth } from './webhook-health.js';
 import { createRedisConnection } from './redis.js';
@@ -67,10 +70,16 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const metrics = new Metrics();
   const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
   metrics.watchQueues([eventsQueue, deliveries.queue]);
+  const fleet = new FleetCapacity(connection, config.queuePrefix, concurrency);
+  await fleet.start();
+  const gates = new FairGates(connection, config.queuePrefix);
+  const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, fleet, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
+  metrics.watchFairness(deliveries.queue, connection, config.queuePrefix);
   const deliveryProcessor = new DeliveryProcessor(db, new DeliveryStore(database.pool), deliverer, config.delivery.retrySchedule, logger, metrics, {
     secrets: new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys),
     rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
     health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
+    fair,
   });
   const reconciler = new Reconciler(db, deliveries, logger);
 
@@ -102,6 +111,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     async stop() {
       await Promise.all([eventWorker.close(), deliveryWorker.close()]);
       await reconciler.stop();
+      await fleet.stop();
       metricsServer?.close();
       await Promise.all([deliveries.close(), eventsQueue.close()]);
       deliverer.close();

@@ -32,6 +32,7 @@ export const WEBHOOK_SCHEMA: JsonSchema = {
     description: nullable('string'),
     metadata: { type: 'object', additionalProperties: true },
     rate_limit: nullable('integer', { description: 'deliveries per second; null = unlimited' }),
+    max_in_flight: nullable('integer', { description: 'deliveries in flight at once, fleet-wide (1-100); null = ENDPOINT_MAX_IN_FLIGHT' }),
     disabled_reason: nullable('string', { description: 'set when Hookrelay disabled the webhook', readOnly: true }),
     creation_time: { ...dateTime, readOnly: true },
     last_updated: { ...dateTime, readOnly: true },

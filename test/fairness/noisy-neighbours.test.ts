@@ -1,0 +1,127 @@
+/**
+ * Fair delivery end to end (real API, worker, Postgres, Redis, receivers):
+ * a slow endpoint with a backlog, a tenant whose hanging webhooks together
+ * exceed WORKER_CONCURRENCY, and a retry storm must not delay another
+ * tenant's healthy endpoint. Latency = arrival at the receiver - the moment
+ * the test sent the event; margins are for a busy 2-core machine.
+ */
+import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
+import { startCountingReceiver, type CountingReceiver } from '../support/counting-receiver.js';
+import { startStack, until, type Stack } from '../support/stack.js';
+import { uniqueTenant } from '../support/env.js';
+import { publishMany, statusCounts } from '../support/faults.js';
+
+const HEALTHY_BOUND_MS = 2000;
+
+let stack: Stack;
+let db: PrismaClient;
+const receivers: CountingReceiver[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ WORKER_CONCURRENCY: '50', DELIVERY_TIMEOUT_MS: '3000', RETRY_SCHEDULE: '1,1' });
+  db = createPrismaClient({ url: stack.config.databaseUrl, poolSize: 2 });
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  await Promise.all(receivers.map((r) => r.close()));
+  await db?.$disconnect();
+}, 60_000);
+
+async function receiver(behaviour: { delayMs?: number; status?: number; hang?: boolean } = {}): Promise<CountingReceiver> {
+  const r = await startCountingReceiver(behaviour);
+  receivers.push(r);
+  return r;
+}
+
+async function webhook(tenant: string, url: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await stack.call('POST', '/v1/webhooks', { tenant, url, enabled_events: ['CARD.*'], is_enabled: true, ...extra });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+/** Publishes `count` events to `tenant` one after the other, `gapMs` apart; returns notification id -> send time, in order. */
+async function publishTimed(tenant: string, count: number, gapMs = 50): Promise<Map<string, number>> {
+  const sent = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const at = Date.now();
+    const res = await stack.call('POST', '/v1/events', { tenant, type: 'CARD.CREATED', resource: { i } });
+    expect(res.status).toBe(202);
+    for (const id of res.body.notification_ids as string[]) sent.set(id, at);
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  return sent;
+}
+
+/** The healthy tenant: every delivery arrives within the bound (an unordered webhook: two events 50 ms apart may swap). */
+async function expectHealthy(fast: CountingReceiver, sent: Map<string, number>): Promise<number[]> {
+  await until(async () => [...sent.keys()].every((id) => fast.arrivals.some((a) => a.notificationId === id)), { timeoutMs: 30_000, intervalMs: 50 });
+  const latencies = [...sent].map(([id, at]) => fast.arrivals.find((a) => a.notificationId === id)!.receivedAt - at);
+  console.log(`[fairness] healthy latencies ms: p50 ${[...latencies].sort((a, b) => a - b)[latencies.length >> 1]} max ${Math.max(...latencies)}`);
+  expect(Math.max(...latencies)).toBeLessThan(HEALTHY_BOUND_MS);
+  expect(fast.arrivals.filter((a) => sent.has(a.notificationId))).toHaveLength(sent.size);
+  const counts = await statusCounts(db, [...sent.keys()]);
+  expect(counts).toEqual({ SUCCEEDED: sent.size });
+  return latencies;
+}
+
+test('a slow endpoint with a backlog: another tenant is not delayed, the slow one stays at its cap', async () => {
+  const slow = await receiver({ delayMs: 2000 });
+  const fast = await receiver();
+  const slowTenant = uniqueTenant('slow');
+  const slowHook = await webhook(slowTenant, slow.url);
+  const healthy = uniqueTenant('healthy');
+  await webhook(healthy, fast.url);
+
+  const backlog = await publishMany(stack.call, slowTenant, 120, 16);
+  await until(async () => slow.arrivals.length >= 10, { timeoutMs: 10_000, intervalMs: 20 });
+  await expectHealthy(fast, await publishTimed(healthy, 20));
+
+  // the slow webhook's backlog drains at its cap (10 at a time, 2 s each), nothing lost
+  await until(async () => (await statusCounts(db, backlog)).SUCCEEDED === backlog.length, { timeoutMs: 60_000, intervalMs: 250 });
+  expect(slow.maxConcurrent()).toBeLessThanOrEqual(10);
+  expect(slow.maxConcurrent()).toBeGreaterThanOrEqual(8);
+  expect(new Set(slow.arrivals.map((a) => a.notificationId)).size).toBe(backlog.length);
+  const view = await stack.call('GET', `/v1/webhooks/${slowHook}`);
+  expect(view.body.max_in_flight).toBeNull();
+}, 120_000);
+
+test('one tenant’s hanging webhooks together exceed WORKER_CONCURRENCY: another tenant is not delayed', async () => {
+  const hanging = await receiver({ hang: true });
+  const fast = await receiver();
+  const noisy = uniqueTenant('noisy');
+  const hooks: string[] = [];
+  // 8 webhooks x cap 10 = 80 deliveries that would hang for 3 s each, with 50 worker slots
+  for (let i = 0; i < 8; i++) hooks.push(await webhook(noisy, `${hanging.url}/${i}`));
+  const backlog = await publishMany(stack.call, noisy, 60, 16);
+  expect(backlog).toHaveLength(480);
+  await until(async () => hanging.arrivals.length >= 30, { timeoutMs: 10_000, intervalMs: 20 });
+
+  const healthy = uniqueTenant('healthy');
+  await webhook(healthy, fast.url);
+  await expectHealthy(fast, await publishTimed(healthy, 20));
+  // the noisy tenant never held more than its share of the fleet (0.8 x 50 slots)
+  expect(hanging.maxConcurrent()).toBeLessThanOrEqual(40);
+
+  // deleting the noisy webhooks cancels what is left: every notification ends CANCELLED or EXPIRED, none PENDING
+  for (const id of hooks) expect((await stack.call('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
+  const counts = await statusCounts(db, backlog);
+  expect(counts.PENDING ?? 0).toBe(0);
+  expect((counts.CANCELLED ?? 0) + (counts.EXPIRED ?? 0)).toBe(backlog.length);
+}, 120_000);
+
+test('a retry storm does not delay first attempts to a healthy endpoint', async () => {
+  // every attempt fails after 1 s: 300 notifications come due for their retry at about the same time
+  const failing = await receiver({ delayMs: 1000, status: 500 });
+  const fast = await receiver();
+  const stormy = uniqueTenant('stormy');
+  for (let i = 0; i < 3; i++) await webhook(stormy, `${failing.url}/${i}`, { max_in_flight: 40 });
+  const backlog = await publishMany(stack.call, stormy, 100, 16);
+  await until(async () => failing.arrivals.length >= 150, { timeoutMs: 30_000, intervalMs: 20 });
+  const healthy = uniqueTenant('healthy');
+  await webhook(healthy, fast.url);
+  await expectHealthy(fast, await publishTimed(healthy, 30));
+  // the storm ends as the schedule says: 3 attempts each, then EXPIRED
+  await until(async () => (await statusCounts(db, backlog)).EXPIRED === backlog.length, { timeoutMs: 90_000, intervalMs: 500 });
+  const attempts = await db.attempt.count({ where: { notificationId: { in: backlog } } });
+  expect(attempts).toBe(backlog.length * 3);
+}, 150_000);
