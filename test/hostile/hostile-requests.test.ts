@@ -168,6 +168,7 @@ function bodyRoutes(): BodyRoute[] {
     },
     webhookUpdate('PUT'),
     webhookUpdate('PATCH'),
+    { ...webhookUpdate('PATCH'), numField: 'max_in_flight' },
     {
       method: 'POST', path: '/v1/api-keys', base: () => ({ tenant: TENANT, name: 'hostile' }),
       strField: 'name', numField: 'name', objField: 'name', idField: 'tenant',

@@ -27,6 +27,8 @@ export interface EventJobData {
   changed_fields?: unknown;
   event_time?: string;
   idempotency_key?: string;
+  /** on ordered webhooks, notifications sharing it are attempted in publish order */
+  ordering_key?: string;
 }
 
 /** A batch job: each event is ingested as if it came in its own job (its own id, same checks). */

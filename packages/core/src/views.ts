@@ -15,6 +15,7 @@ export interface WebhookView {
   rate_limit: number | null;
   /** null: ENDPOINT_MAX_IN_FLIGHT applies */
   max_in_flight: number | null;
+  ordered: boolean;
   disabled_reason: string | null;
   creation_time: string;
   last_updated: string;

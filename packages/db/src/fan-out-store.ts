@@ -18,6 +18,8 @@ export interface NewEvent {
   changedFields: string | null;
   eventTime: Date;
   idempotencyKey: string | null;
+  /** notifications of ordered webhooks carry it, with a publish sequence */
+  orderingKey: string | null;
 }
 
 /** null: an event with that id, or that tenant's idempotency key, exists already; nothing was written. */
@@ -34,20 +36,26 @@ const FAN_OUT = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
       id uuid, tenant_id text, type text, resource text, changed_fields text,
-      event_time timestamptz, idempotency_key text, patterns text[])
+      event_time timestamptz, idempotency_key text, patterns text[], ordering_key text, ord int)
   ),
   e AS (
-    INSERT INTO events (id, tenant_id, type, resource, changed_fields, event_time, idempotency_key)
-    SELECT id, tenant_id, type, resource, changed_fields, event_time, idempotency_key FROM input
+    INSERT INTO events (id, tenant_id, type, resource, changed_fields, event_time, idempotency_key, ordering_key)
+    SELECT id, tenant_id, type, resource, changed_fields, event_time, idempotency_key, ordering_key FROM input
     ON CONFLICT DO NOTHING
     RETURNING id, created_at
   ),
   n AS (
-    INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
-    SELECT gen_random_uuid(), i.tenant_id, i.id, w.id, i.type, now()
-    FROM e
-    JOIN input i ON i.id = e.id
-    JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
+    INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at, ordering_key, order_seq)
+    SELECT gen_random_uuid(), m.tenant_id, m.id, m.webhook_id, m.type, now(), m.ordering_key,
+           -- ordered delivery: the publish sequence, drawn in input (publish) order
+           CASE WHEN m.ordering_key IS NOT NULL THEN nextval('notifications_order_seq') END
+    FROM (
+      SELECT i.tenant_id, i.id, w.id AS webhook_id, i.type, CASE WHEN w.ordered THEN i.ordering_key END AS ordering_key
+      FROM e
+      JOIN input i ON i.id = e.id
+      JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
+      ORDER BY i.ord, w.id
+    ) m
     RETURNING id, event_id, webhook_id
   )
   SELECT e.id, e.created_at AS "createdAt",
@@ -110,7 +118,7 @@ interface FanOutRow {
 
 function toInputJson(events: NewEvent[]): string {
   return JSON.stringify(
-    events.map((e) => ({
+    events.map((e, i) => ({
       id: e.id,
       tenant_id: e.tenantId,
       type: e.type,
@@ -119,6 +127,8 @@ function toInputJson(events: NewEvent[]): string {
       event_time: e.eventTime,
       idempotency_key: e.idempotencyKey,
       patterns: patternsMatching(e.type),
+      ordering_key: e.orderingKey ?? null,
+      ord: i,
     })),
   );
 }

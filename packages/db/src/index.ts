@@ -9,3 +9,4 @@ export * from './delivery-store.js';
 export * from './fan-out-store.js';
 export * from './stats-repository.js';
 export * from './webhook-secrets-repository.js';
+export * from './ordering-repository.js';

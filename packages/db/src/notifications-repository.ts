@@ -30,6 +30,10 @@ export interface DeliveryContext {
   rateLimit: number | null;
   /** null: ENDPOINT_MAX_IN_FLIGHT */
   maxInFlight: number | null;
+  /** set on notifications of ordered webhooks whose event had an ordering_key */
+  orderingKey: string | null;
+  /** publish sequence (bigint as text) */
+  orderSeq: string | null;
   webhookEnabled: boolean;
   webhookDeleted: boolean;
   failingSince: Date | null;

@@ -10,6 +10,7 @@ export interface NewWebhook {
   metadata: Prisma.InputJsonObject;
   rateLimit: number | null;
   maxInFlight: number | null;
+  ordered: boolean;
   secret: string;
 }
 
@@ -21,6 +22,7 @@ export interface WebhookChanges {
   metadata?: Prisma.InputJsonObject;
   rateLimit?: number | null;
   maxInFlight?: number | null;
+  ordered?: boolean;
   disabledReason?: string | null;
   failingSince?: Date | null;
 }

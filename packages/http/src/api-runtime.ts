@@ -76,7 +76,8 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
   const ingest = new EventIngestService(db, new FanOutStore(database.pool), new EventCatalog(db), deliveries, logger);
   // ping and resend are never held back by the caps, but their HTTP exchange counts while in flight
-  const fair = new FairScheduler(new FairGates(redis, config.queuePrefix), deliveries.queue, deliveries.flows, null, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
+  const gates = new FairGates(redis, config.queuePrefix);
+  const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, null, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
   const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, fair);
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
@@ -90,7 +91,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       webhooks,
     },
     metrics,
-    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db)), ...dashboardRoutes()],
+    routes: [...eventRoutes(ingest), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db, { inFlightMany: (ids) => gates.inFlightMany(ids), defaultCap: config.delivery.endpointMaxInFlight })), ...dashboardRoutes()],
     readiness: options.readiness ?? (async () => {
       const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
       return { database, redis: redisUp };

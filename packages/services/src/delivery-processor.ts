@@ -8,6 +8,7 @@ import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
 import type { FairScheduler } from './fair-scheduler.js';
+import type { OrderingGate } from './ordering-gate.js';
 import { RETRY_PRIORITY, isFirstAttempt } from './flow-priority.js';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
@@ -26,6 +27,8 @@ export interface DeliverySafety {
   health?: WebhookHealth;
   /** in-flight caps and fair order (docs/scheduling.md); without one nothing is capped */
   fair?: FairScheduler;
+  /** ordered webhooks: one notification per ordering key at a time (docs/scheduling.md) */
+  ordering?: OrderingGate;
 }
 
 /** Thrown to have BullMQ retry after `delayMs` (read by the custom backoff). */
@@ -120,14 +123,20 @@ export class DeliveryProcessor {
     }
     if (ctx.status !== 'PENDING' || ctx.webhookDeleted || !ctx.webhookEnabled) {
       await Promise.all([fair?.flowDone(job.data?.flow), fair?.forget(job, ctx)]);
-      if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
+      if (ctx.status !== 'PENDING') {
+        if (ctx.orderingKey) await this.safety.ordering?.released(id);
+        return `skipped:${ctx.status}`;
+      }
       await this.infra('cancel', () => this.notifications.markCancelled(this.db, id));
       this.observer?.cancelledOne();
+      if (ctx.orderingKey) await this.safety.ordering?.released(id);
       return 'cancelled';
     }
 
+    const ordering = this.safety.ordering;
+    if (ordering && ctx.orderingKey) await this.scheduling(() => ordering.admit(job, ctx));
     if (ctx.rateLimit) await this.throttle(job, ctx.webhookId, ctx.rateLimit);
-    const lease = fair ? await this.admit(fair, job, ctx) : null;
+    const lease = fair ? await this.scheduling(() => fair.admit(job, ctx)) : null;
 
     const now = new Date();
     const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
@@ -159,6 +168,8 @@ export class DeliveryProcessor {
       'delivery attempt',
     );
     this.observer?.attempted(ctx, result, outcome.status, now);
+    // an ordered notification that ended lets the next one of its key go
+    if (ctx.orderingKey && outcome.status !== 'PENDING') await this.safety.ordering?.released(id);
     if (!recorded) return 'superseded';
     const disabled = await this.updateHealth(ctx, result, now);
     // the webhook was just disabled: this notification was cancelled with the others
@@ -175,10 +186,10 @@ export class DeliveryProcessor {
     return outcome.status === 'CANCELLED' ? 'gone' : 'delivered';
   }
 
-  /** A lease for the HTTP exchange; over a cap the job is parked (DelayedError). Redis failing is an infrastructure error. */
-  private async admit(fair: FairScheduler, job: Job<DeliveryJobData>, ctx: DeliveryContext) {
+  /** Ordering and in-flight caps: parked jobs throw DelayedError; Redis or Postgres failing is an infrastructure error. */
+  private async scheduling<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await fair.admit(job, ctx);
+      return await call();
     } catch (error) {
       if (error instanceof DelayedError) throw error;
       throw new InfrastructureError('schedule', error);

@@ -17,6 +17,7 @@ export interface EventInput {
   changed_fields?: unknown;
   event_time?: string;
   idempotency_key?: string;
+  ordering_key?: string;
 }
 
 export interface IngestResult {
@@ -92,6 +93,7 @@ export class EventIngestService {
       changedFields: asJsonText(input.changed_fields),
       eventTime: input.event_time ? new Date(input.event_time) : new Date(),
       idempotencyKey: input.idempotency_key ?? null,
+      orderingKey: input.ordering_key ?? null,
     };
   }
 

@@ -152,6 +152,13 @@ export class FairGates {
     await this.commands.hookrelayFairUnpark(gates.length, ...gates.map((g) => this.parkedKey(g.name)), jobId);
   }
 
+  /** Leases held now per webhook id (the dashboard's "at its cap"). */
+  async inFlightMany(webhookIds: readonly string[]): Promise<Map<string, number>> {
+    const now = Date.now();
+    const counts = await Promise.all(webhookIds.map((id) => this.redis.zcount(this.leasesKey(`w:${id}`), now, '+inf')));
+    return new Map(webhookIds.map((id, i) => [id, counts[i] ?? 0]));
+  }
+
   /** Leases held now in one gate (metrics, tests). */
   async inFlight(gate: string): Promise<number> {
     return this.redis.zcount(this.leasesKey(gate), Date.now(), '+inf');

@@ -134,6 +134,11 @@ export class FairScheduler {
     throw new DelayedError(`parked: ${full.name} at its cap of ${full.cap}`);
   }
 
+  /** Promotes delayed jobs by id (a job not delayed, or gone, is left alone). */
+  async promoteJobs(ids: string[]): Promise<void> {
+    await this.promote([], ids);
+  }
+
   private async promote(gates: Gate[], ids: string[]): Promise<void> {
     await Promise.all(
       ids.map(async (id) => {
@@ -142,7 +147,7 @@ export class FairScheduler {
         } catch {
           // not delayed: waiting or running already (fine), or gone/finished (a stale entry to drop)
           const state = await this.queue.getJobState(id).catch(() => 'unknown');
-          if (state === 'unknown' || state === 'completed' || state === 'failed') await this.gates.unpark(gates, id);
+          if (gates.length && (state === 'unknown' || state === 'completed' || state === 'failed')) await this.gates.unpark(gates, id);
         }
       }),
     );

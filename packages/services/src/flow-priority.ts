@@ -16,8 +16,8 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 
-/** BullMQ's highest priority value (2^21): retries, behind every first attempt. */
-export const RETRY_PRIORITY = 2_097_152;
+/** BullMQ's highest priority value (2^21 - 1): retries, behind every first attempt. */
+export const RETRY_PRIORITY = 2_097_151;
 /** First attempts use 1..MAX_FIRST_PRIORITY. */
 export const MAX_FIRST_PRIORITY = 1_048_576;
 /** Notifications enqueued without their webhook id (sendexpired, a few internal paths) share this flow. */

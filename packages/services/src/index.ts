@@ -26,3 +26,4 @@ export * from './fair-gate.js';
 export * from './fair-scheduler.js';
 export * from './flow-priority.js';
 export * from './fleet-capacity.js';
+export * from './ordering-gate.js';

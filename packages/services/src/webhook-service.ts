@@ -27,6 +27,7 @@ export interface CreateWebhookInput {
   metadata?: Prisma.InputJsonObject;
   rate_limit?: number | null;
   max_in_flight?: number | null;
+  ordered?: boolean;
 }
 
 export type UpdateWebhookInput = Partial<CreateWebhookInput>;
@@ -89,6 +90,7 @@ export class WebhookService {
       metadata: input.metadata ?? {},
       rateLimit: input.rate_limit ?? null,
       maxInFlight: input.max_in_flight ?? null,
+      ordered: input.ordered ?? false,
       secret: this.deps.secrets.seal(secret),
     });
     return { ...created, secret };
@@ -131,6 +133,7 @@ export class WebhookService {
       metadata: input.metadata,
       rateLimit: input.rate_limit,
       maxInFlight: input.max_in_flight,
+      ordered: input.ordered,
     };
     if (input.is_enabled === true) {
       // Re-enabling starts afresh: no stale reason, no inherited failure streak.

@@ -20,6 +20,7 @@ export function webhookView(webhook: Webhook): WebhookView {
     metadata: webhook.metadata ?? {},
     rate_limit: webhook.rateLimit,
     max_in_flight: webhook.maxInFlight,
+    ordered: webhook.ordered,
     disabled_reason: webhook.disabledReason,
     creation_time: webhook.createdAt.toISOString(),
     last_updated: updated,

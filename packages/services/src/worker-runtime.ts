@@ -19,6 +19,7 @@ import { Reconciler } from './reconciler.js';
 import { FairGates } from './fair-gate.js';
 import { FairScheduler } from './fair-scheduler.js';
 import { FleetCapacity } from './fleet-capacity.js';
+import { OrderingGate } from './ordering-gate.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
 import { WebhookHealth } from './webhook-health.js';
 import { createRedisConnection } from './redis.js';
@@ -80,6 +81,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
     rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
     health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
     fair,
+    ordering: new OrderingGate(db, connection, config.queuePrefix, fair, logger),
   });
   const reconciler = new Reconciler(db, deliveries, logger);
 

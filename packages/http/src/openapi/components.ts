@@ -32,6 +32,7 @@ export const WEBHOOK_SCHEMA: JsonSchema = {
     description: nullable('string'),
     metadata: { type: 'object', additionalProperties: true },
     rate_limit: nullable('integer', { description: 'deliveries per second; null = unlimited' }),
+    ordered: { type: 'boolean', description: 'notifications sharing an event ordering_key are attempted strictly in publish order' },
     max_in_flight: nullable('integer', { description: 'deliveries in flight at once, fleet-wide (1-100); null = ENDPOINT_MAX_IN_FLIGHT' }),
     disabled_reason: nullable('string', { description: 'set when Hookrelay disabled the webhook', readOnly: true }),
     creation_time: { ...dateTime, readOnly: true },

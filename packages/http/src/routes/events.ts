@@ -33,6 +33,7 @@ export function eventRoutes(ingest: EventIngestService): RouteDefinition[] {
           type: e.type,
           event_time: e.eventTime.toISOString(),
           idempotency_key: e.idempotencyKey,
+          ordering_key: e.orderingKey ?? null,
           created: e.createdAt.toISOString(),
           duplicate: result.duplicate,
           notification_ids: result.notificationIds,
