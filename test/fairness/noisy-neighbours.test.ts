@@ -11,7 +11,8 @@ import { startStack, until, type Stack } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';
 import { publishMany, statusCounts } from '../support/faults.js';
 
-const HEALTHY_BOUND_MS = 2000;
+/** The target is 1 s with separate processes; here the API, the worker, the receivers and the test share one event loop on a busy 2-core machine (without fair delivery: tens of seconds). */
+const HEALTHY_BOUND_MS = 3000;
 
 let stack: Stack;
 let db: PrismaClient;
@@ -96,6 +97,21 @@ test('one tenant’s hanging webhooks together exceed WORKER_CONCURRENCY: anothe
   expect(backlog).toHaveLength(480);
   await until(async () => hanging.arrivals.length >= 30, { timeoutMs: 10_000, intervalMs: 20 });
 
+  // operators see it: leases per webhook (bounded series), parked jobs, first vs retry depth, the dashboard's at-cap field
+  const text = (await stack.worker!.metrics.render()).body;
+  const value = (prefix: string) => text.split('\n').filter((l) => l.startsWith(prefix)).map((l) => Number(l.split(' ').pop()));
+  expect(value('hookrelay_webhook_in_flight{').length).toBeLessThanOrEqual(11);
+  expect(value('hookrelay_in_flight_total')[0]).toBeGreaterThan(0);
+  expect(value('hookrelay_in_flight_total')[0]).toBeLessThanOrEqual(40);
+  expect(value('hookrelay_deferred_jobs{').reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  expect(value('hookrelay_delivery_queue_depth{attempt="first"}')).toHaveLength(1);
+  expect(value('hookrelay_delivery_queue_depth{attempt="retry"}')).toHaveLength(1);
+  const stats = await stack.call('GET', `/v1/stats?tenant=${noisy}`);
+  expect(stats.body.endpoint_max_in_flight).toBe(10);
+  const inFlight = (stats.body.webhooks as { in_flight: number }[]).map((w) => w.in_flight);
+  expect(inFlight.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  expect(Math.max(...inFlight)).toBeLessThanOrEqual(10);
+
   const healthy = uniqueTenant('healthy');
   await webhook(healthy, fast.url);
   await expectHealthy(fast, await publishTimed(healthy, 20));
@@ -121,7 +137,7 @@ test('a retry storm does not delay first attempts to a healthy endpoint', async 
   await webhook(healthy, fast.url);
   await expectHealthy(fast, await publishTimed(healthy, 30));
   // the storm ends as the schedule says: 3 attempts each, then EXPIRED
-  await until(async () => (await statusCounts(db, backlog)).EXPIRED === backlog.length, { timeoutMs: 90_000, intervalMs: 500 });
+  await until(async () => (await statusCounts(db, backlog)).EXPIRED === backlog.length, { timeoutMs: 150_000, intervalMs: 500 });
   const attempts = await db.attempt.count({ where: { notificationId: { in: backlog } } });
   expect(attempts).toBe(backlog.length * 3);
-}, 150_000);
+}, 240_000);

@@ -11,7 +11,7 @@ import { startCountingReceiver, type CountingReceiver } from '../support/countin
 import { startStack, until, type Stack } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
-import { statusCounts } from '../support/faults.js';
+import { statusCounts, wipeRedisPrefix } from '../support/faults.js';
 
 const KEYS = ['k0', 'k1', 'k2'];
 const PER_KEY = 12;
@@ -103,3 +103,22 @@ test('ordering keys: strict publish order per key across 2 workers and a SIGKILL
   const keyless = receiver.arrivals.filter((a) => index.get(a.notificationId)?.key === null);
   expect(new Set(keyless.map((a) => a.notificationId)).size).toBe(PER_KEY);
 }, 200_000);
+
+test('ordering survives a Redis wipe: the reconciler re-enqueues, Postgres keeps the order', async () => {
+  const tenant = uniqueTenant('wiped');
+  const hook = await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.*'], is_enabled: true, ordered: true });
+  expect(hook.status).toBe(201);
+  receiver.behave(() => ({ delayMs: 300 }));
+  const ids: string[] = [];
+  for (let n = 0; n < 10; n++) {
+    const res = await stack.call('POST', '/v1/events', { tenant, type: 'CARD.CREATED', resource: { n }, ordering_key: 'wiped' });
+    ids.push(res.body.notification_ids[0]);
+  }
+  const mine = () => receiver.arrivals.filter((a) => ids.includes(a.notificationId));
+  await until(async () => mine().length >= 3, { timeoutMs: 30_000, intervalMs: 10 });
+  await wipeRedisPrefix(stack.config.redisUrl, stack.config.queuePrefix);
+  await until(async () => (await statusCounts(db, ids)).SUCCEEDED === ids.length, { timeoutMs: 90_000, intervalMs: 250 });
+  const order = mine().map((a) => ids.indexOf(a.notificationId));
+  for (let i = 1; i < order.length; i++) expect([0, 1]).toContain(order[i]! - order[i - 1]!);
+  expect(new Set(order).size).toBe(ids.length);
+}, 120_000);

@@ -71,3 +71,9 @@ test('bad Redis settings name their variable', () => {
     /^Invalid configuration: REDIS_CLUSTER_NODES: set either REDIS_CLUSTER_NODES or REDIS_URL, not both/,
   );
 });
+
+test('ENDPOINT_MAX_IN_FLIGHT: default 10, 1-100, a bad value names the variable', () => {
+  expect(loadConfig({}).delivery.endpointMaxInFlight).toBe(10);
+  expect(loadConfig({ ENDPOINT_MAX_IN_FLIGHT: '3' }).delivery.endpointMaxInFlight).toBe(3);
+  for (const bad of ['0', '101', '2.5', 'ten']) expect(configError({ ENDPOINT_MAX_IN_FLIGHT: bad })).toMatch(/^Invalid configuration: ENDPOINT_MAX_IN_FLIGHT: /);
+});

@@ -145,7 +145,7 @@ export class DeliveryProcessor {
       result = await this.deliverer.deliver({ url: ctx.url, body, headers });
     } finally {
       // only the HTTP exchange holds the lease; released in the background (it expires if that fails)
-      if (fair && lease) void fair.release(lease).then(() => (ctx.cycleAttempts === 0 ? fair.flowDone(job.data?.flow) : undefined));
+      if (fair && lease) void fair.release(lease, ctx.cycleAttempts === 0 ? job.data?.flow : undefined);
     }
 
     const cycleAttempt = ctx.cycleAttempts + 1;

@@ -59,9 +59,13 @@ return {0, 0, 0}
 const RELEASE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local n = #KEYS / 2
+local n = math.floor(#KEYS / 2)
 local member = ARGV[1]
 local out = {}
+-- an odd last key: the flow whose first attempt this was (flow-priority.ts), one fewer pending
+if #KEYS % 2 == 1 then
+  if redis.call('HINCRBY', KEYS[#KEYS], 'pending', -1) <= 0 then redis.call('DEL', KEYS[#KEYS]) end
+end
 for i = 1, n do
   local leases, parked = KEYS[2 * i - 1], KEYS[2 * i]
   if member ~= '' then redis.call('ZREM', leases, member) end
@@ -142,9 +146,14 @@ export class FairGates {
     return { ok: false, gate: gates[Number(index) - 1]!, oldestLeaseAgeMs: Number(age), rank: Number(rank) };
   }
 
-  /** Drops `holder`'s leases (`''`: none) and answers the parked job ids that may run now, without repeats. */
-  async release(gates: readonly Gate[], holder: string): Promise<string[]> {
-    const ids = await this.commands.hookrelayFairRelease(gates.length * 2, ...this.keys(gates), holder, ...gates.map((g) => g.cap));
+  /**
+   * Drops `holder`'s leases (`''`: none) and answers the parked job ids that
+   * may run now, without repeats. `flowKey`: also counts a first attempt of
+   * that flow as made (FlowPriorities.done, in the same round trip).
+   */
+  async release(gates: readonly Gate[], holder: string, flowKey?: string): Promise<string[]> {
+    const keys = flowKey ? [...this.keys(gates), flowKey] : this.keys(gates);
+    const ids = await this.commands.hookrelayFairRelease(keys.length, ...keys, holder, ...gates.map((g) => g.cap));
     return [...new Set(ids.map(String))];
   }
 

@@ -29,7 +29,8 @@ export const LEASE_MARGIN_MS = 5000;
 /** While the full webhook's oldest lease is younger than this, the endpoint answers fast: wait a moment in place instead of parking. */
 const FAST_LEASE_MS = 150;
 const SPIN_DELAYS_MS = [1, 2, 4, 8, 16, 32];
-const MAX_FALLBACK_MS = 10 * 60_000;
+/** A parked job's fallback is at most this many lease lifetimes away. */
+const MAX_FALLBACK_LEASES = 4;
 
 /** What a delivery is, for the gates. */
 export interface FairSubject {
@@ -102,10 +103,14 @@ export class FairScheduler {
     return { holder, gates };
   }
 
-  /** Ends the lease and promotes the parked jobs that may run now. Never throws (a lost lease expires). */
-  async release(lease: Lease): Promise<void> {
+  /**
+   * Ends the lease and promotes the parked jobs that may run now; `flow`: the
+   * job's first attempt was made (its flow's backlog shrinks). Never throws
+   * (a lost lease expires).
+   */
+  async release(lease: Lease, flow?: string): Promise<void> {
     try {
-      const next = await this.gates.release(lease.gates, lease.holder);
+      const next = await this.gates.release(lease.gates, lease.holder, flow ? this.flows.key(flow) : undefined);
       this.wake(lease.gates);
       await this.promote(lease.gates, next);
     } catch (error) {
@@ -126,8 +131,8 @@ export class FairScheduler {
   private async park(job: Job, gates: Gate[], full: Gate, rank: number): Promise<never> {
     // promotion wakes a parked job; the fallback only covers a promotion that never comes (a crashed
     // worker's leases expire after leaseTtlMs): the deeper in the parked set, the later it needs to look
-    const depth = Math.floor(Math.max(0, rank) / Math.max(1, full.cap));
-    const fallbackMs = Math.min(MAX_FALLBACK_MS, this.leaseTtlMs * (1 + depth)) + Math.floor(Math.random() * 1000);
+    const depth = Math.min(MAX_FALLBACK_LEASES - 1, Math.floor(Math.max(0, rank) / Math.max(1, full.cap)));
+    const fallbackMs = this.leaseTtlMs * (1 + depth) + Math.floor(Math.random() * 1000);
     await job.moveToDelayed(Date.now() + fallbackMs, job.token);
     // a lease released between the refusal and the move could not promote this job: look again
     await this.promote(gates, await this.gates.release(gates, ''));
