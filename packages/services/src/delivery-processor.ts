@@ -16,6 +16,8 @@ import type { WebhookHealth } from './webhook-health.js';
 
 /** A 429/503 Retry-After is honoured up to this long; longer asks are capped (the schedule still applies). */
 export const MAX_RETRY_AFTER_MS = 3600 * 1000;
+/** A retry that runs more than this before its next_attempt_at goes back to waiting. */
+const EARLY_SLACK_MS = 1000;
 
 /** What the processor needs to keep deliveries safe: secrets at rest, throttling, webhook health. */
 export interface DeliverySafety {
@@ -133,6 +135,11 @@ export class DeliveryProcessor {
       return 'cancelled';
     }
 
+    // a retry woken early (a parked-job promotion reached a job that was waiting for its retry): back to its schedule
+    if (fair && job.token !== undefined && ctx.cycleAttempts > 0 && ctx.nextAttemptAt && ctx.nextAttemptAt.getTime() > Date.now() + EARLY_SLACK_MS) {
+      await job.moveToDelayed(ctx.nextAttemptAt.getTime(), job.token);
+      throw new DelayedError(`retry not due before ${ctx.nextAttemptAt.toISOString()}`);
+    }
     const ordering = this.safety.ordering;
     if (ordering && ctx.orderingKey) await this.scheduling(() => ordering.admit(job, ctx));
     if (ctx.rateLimit) await this.throttle(job, ctx.webhookId, ctx.rateLimit);
