@@ -5,6 +5,11 @@
 //   child  -> {ready:true, port} | {id, stats} | {id, latencies}
 // Latency = arrival time here - `sent_at` (ms epoch) found in the delivery's
 // `resource` (Hookrelay sends resource as a JSON string) or top-level body.
+//
+// Noisy endpoints (the noisy phase), whatever the current prefix:
+//   /slow/<ms>/...  answers 200 after <ms> (the socket stays open meanwhile)
+//   /hang/...       never answers: the request is held until the client gives up
+// They never count as deliveries; stats.noise counts them (not reset by reset).
 import http from 'node:http';
 
 const MAX_LATENCY_SAMPLES = 200_000;
@@ -41,10 +46,38 @@ function sentAtOf(body) {
   return r && typeof r === 'object' && r.sent_at ? Number(r.sent_at) : 0;
 }
 
+const noise = { slow: 0, slow_answered: 0, hung: 0, open: 0 };
+
+/** `/slow/<ms>/…` → {slowMs}, `/hang/…` → {hang: true}, else null. */
+function noiseOf(url) {
+  if (url.startsWith('/hang/')) return { hang: true };
+  const m = /^\/slow\/(\d+)\//.exec(url);
+  return m ? { slowMs: Number(m[1]) } : null;
+}
+
+function answerNoise(res, kind) {
+  noise.open++;
+  res.on('close', () => noise.open--);
+  if (kind.hang) {
+    noise.hung++;
+    return; // held: the client's timeout ends it
+  }
+  noise.slow++;
+  const t = setTimeout(() => {
+    if (res.destroyed || res.writableEnded) return;
+    noise.slow_answered++;
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '0' });
+    res.end();
+  }, kind.slowMs);
+  res.on('close', () => clearTimeout(t));
+}
+
 const server = http.createServer((req, res) => {
   const chunks = [];
+  const kind = noiseOf(req.url);
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
+    if (kind) return answerNoise(res, kind);
     const now = Date.now();
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '0' });
     res.end();
@@ -88,6 +121,7 @@ function stats() {
     bad_bodies: state.badBodies,
     missing_headers: state.missingHeaders,
     latency_samples: state.latencies.length,
+    noise: { ...noise },
   };
 }
 

@@ -36,15 +36,31 @@ test('failed attempts are retried after the schedule delays, then delivered', as
   const tenant = uniqueTenant();
   receiver.respondWith((req) => ({ status: receiver.requests.filter((r) => r.headers['webhook-id'] === req.headers['webhook-id']).length < 2 ? 500 : 200 }));
   const { notificationId } = await publishTo(tenant);
+  // while PENDING, each failed attempt's record names its next attempt: the schedule entry after it
+  const scheduled: number[] = [];
+  for (const count of [1, 2]) {
+    const pending = await until(async () => {
+      const current = await notification(notificationId);
+      return current.attempts.length === count && current.next_attempt_at ? current : null;
+    }, { timeoutMs: 20000, intervalMs: 50 });
+    const last = pending.attempts[count - 1];
+    const gap = Date.parse(pending.next_attempt_at) - Date.parse(last.attempted_at);
+    // RETRY_SCHEDULE=1,2: 1 s after the first failure, 2 s after the second (counted from the response)
+    expect(gap).toBeGreaterThanOrEqual(count * 1000);
+    expect(gap).toBeLessThanOrEqual(count * 1000 + last.duration_ms + 250);
+    scheduled.push(Date.parse(pending.next_attempt_at));
+  }
   const requests = await receiver.waitFor(3, { filter: forId(notificationId), timeoutMs: 20000 });
-  expect(requests[1].receivedAt - requests[0].receivedAt).toBeGreaterThanOrEqual(900);
-  expect(requests[2].receivedAt - requests[1].receivedAt).toBeGreaterThanOrEqual(1900);
   expect(new Set(requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([notificationId]));
 
   const n = await until(async () => {
     const current = await notification(notificationId);
     return current.status === 'SUCCEEDED' ? current : null;
   });
+  // no attempt started before the time its predecessor recorded for it
+  expect(Date.parse(n.attempts[1].attempted_at)).toBeGreaterThanOrEqual(scheduled[0]);
+  expect(Date.parse(n.attempts[2].attempted_at)).toBeGreaterThanOrEqual(scheduled[1]);
+  expect(n.next_attempt_at).toBeNull();
   expect(n.attempt_count).toBe(3);
   expect(n.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 200]);
   expect(n.attempts.map((a: { trigger: string }) => a.trigger)).toEqual(['schedule', 'schedule', 'schedule']);

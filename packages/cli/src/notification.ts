@@ -1,17 +1,7 @@
 /** Notifications as the API returns them, and how the CLI shows one. */
-import type { NotificationStatusName } from '@hookrelay/core';
+import { NOTIFICATION_STATUSES } from '@hookrelay/core/light';
 
-/**
- * Spelled out rather than imported: loading @hookrelay/core at run time
- * costs every command ~300 ms (joi, pino). The check below fails the build
- * if the API gains a status this list lacks.
- */
-export const STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'] as const satisfies readonly NotificationStatusName[];
-type Missing = Exclude<NotificationStatusName, (typeof STATUSES)[number]>;
-const complete: [Missing] extends [never] ? true : Missing = true;
-void complete;
-
-export const FINAL_STATUSES: readonly string[] = ['SUCCEEDED', 'EXPIRED', 'CANCELLED'];
+export const STATUSES = NOTIFICATION_STATUSES;
 
 export interface Attempt {
   attempt_number: number;

@@ -4,23 +4,24 @@
  * CLI asks this first to fail fast (exit 3) with a clear reason.
  */
 import { connect } from 'node:net';
+import { parseRedisUrl, type RedisSettings } from '@hookrelay/core/light';
 import { UsageError } from './errors.js';
 
 export type ProbeResult = true | { where: string; reason: string };
 
-/** The host:port pairs a Redis URL names: one for redis:// and rediss://, the seed list of a redis+cluster:// URL. */
+/** The host:port pairs a Redis URL names: one for redis:// and rediss://, the seed list of a redis+cluster:// URL (read as the service reads it). */
 export function redisEndpoints(redisUrl: string): { host: string; port: number }[] {
-  const match = /^(redis|rediss|redis\+cluster|rediss\+cluster):\/\/(?:[^@/]*@)?([^/?#]*)/i.exec(redisUrl);
-  if (!match) throw new UsageError(`--redis-url must start with redis://, rediss://, redis+cluster:// or rediss+cluster://: ${redisUrl}`);
-  const cluster = match[1]!.toLowerCase().endsWith('+cluster');
-  const hosts = match[2]!.split(',').filter(Boolean);
-  if (!hosts.length) return [{ host: '127.0.0.1', port: 6379 }];
-  if (!cluster && hosts.length > 1) throw new UsageError(`--redis-url names several hosts; use redis+cluster:// for a Redis Cluster: ${redisUrl}`);
-  return hosts.map((h) => {
-    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(h);
-    if (!m) throw new UsageError(`--redis-url has a bad host: ${h}`);
-    return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2] ?? 6379) };
-  });
+  let settings: RedisSettings;
+  try {
+    settings = parseRedisUrl(redisUrl);
+  } catch (error) {
+    const several = /^rediss?:\/\/(?:[^@/]*@)?[^/?#]*,/i.test(redisUrl);
+    if (several) throw new UsageError(`--redis-url names several hosts; use redis+cluster:// for a Redis Cluster: ${redisUrl}`);
+    throw new UsageError(`--redis-url ${(error as Error).message}: ${redisUrl}`);
+  }
+  if (settings.kind === 'cluster') return settings.nodes;
+  const url = new URL(settings.url);
+  return [{ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : 6379 }];
 }
 
 /** True when the first reachable endpoint of the URL accepts a TCP connection (a cluster needs one seed). */

@@ -11,3 +11,5 @@ export * from './page-token.js';
 export * from './secret-box.js';
 export * from './batcher.js';
 export * from './views.js';
+export * from './notification-status.js';
+export * from './redis-connection.js';

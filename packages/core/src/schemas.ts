@@ -7,8 +7,7 @@ import Joi from 'joi';
 import { EVENT_TYPE_NAME, EVENT_TYPE_PATTERN } from './event-types.js';
 import { MAX_EVENTS_PER_BATCH_JOB } from './jobs.js';
 
-export const NOTIFICATION_STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'] as const;
-export type NotificationStatusName = (typeof NOTIFICATION_STATUSES)[number];
+import { NOTIFICATION_STATUSES } from './notification-status.js';
 
 export const MAX_METADATA_JSON = 1024;
 export const MAX_URL_LENGTH = 1000;

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { Batcher } from '@hookrelay/core';
 import { isDataError } from './events-repository.js';
 import type { AttemptOutcome, AttemptRecord, DeliveryContext } from './notifications-repository.js';
+import { enterStatus, fromGuard } from './notification-state.js';
 
 /** The columns of a DeliveryContext, from notifications n, events e and webhooks w. */
 const DELIVERY_CONTEXT_COLUMNS = `
@@ -71,21 +72,16 @@ const RECORD_MANY = `
     ON CONFLICT (notification_id, attempt_number) DO NOTHING
   )
   UPDATE notifications n SET
-    status = i.status,
+    ${enterStatus({ status: { sql: 'i.status' }, at: 'i.attempted_at', next: 'i.next_attempt_at', row: 'n' })},
     attempt_count = n.attempt_count + 1,
     cycle_attempts = n.cycle_attempts + 1,
-    next_attempt_at = i.next_attempt_at,
-    last_status_code = i.status_code,
-    delivered_at = CASE WHEN i.status = 'SUCCEEDED' THEN i.attempted_at ELSE n.delivered_at END,
-    expired_at = CASE WHEN i.status = 'EXPIRED' THEN i.attempted_at END,
-    cancelled_at = CASE WHEN i.status = 'CANCELLED' THEN i.attempted_at ELSE n.cancelled_at END,
-    updated_at = now()
+    last_status_code = i.status_code
   FROM input i, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
   -- Rows are found by primary key from the id list. The status test is on a
   -- cast so that it cannot use the (status, next_attempt_at) index: with
   -- stale statistics (a burst of new notifications) the planner would
   -- otherwise read every PENDING entry of that index for each batch.
-  WHERE n.id = ANY($2::uuid[]) AND n.id = i.notification_id AND n.status::text = 'PENDING'
+  WHERE n.id = ANY($2::uuid[]) AND n.id = i.notification_id AND ${fromGuard('attempt', { alias: 'n', asText: true })}
   RETURNING n.id`;
 
 interface RecordItem {

@@ -10,3 +10,4 @@ export * from './fan-out-store.js';
 export * from './stats-repository.js';
 export * from './webhook-secrets-repository.js';
 export * from './ordering-repository.js';
+export * from './notification-state.js';

@@ -7,6 +7,10 @@
 import { Prisma, type Db, type Notification, type Attempt } from './client.js';
 import type { AttemptTrigger, NotificationStatus } from './generated/prisma/enums.js';
 import { DELIVERY_CONTEXT_SELECT } from './delivery-store.js';
+import { enterStatus, fromGuard } from './notification-state.js';
+
+const RESEND_SUCCEEDED = enterStatus({ status: 'SUCCEEDED', at: 'input.at', when: `input.ok AND ${fromGuard('resend')}` });
+const CANCEL = enterStatus({ status: 'CANCELLED', at: 'now()' });
 
 export interface DeliveryContext {
   id: string;
@@ -136,29 +140,32 @@ export class NotificationsRepository {
     return rows[0] ?? null;
   }
 
-  /** Records an attempt made outside the schedule (resend) without touching the retry cycle. */
+  /**
+   * Records an attempt made outside the schedule (resend) without touching
+   * the retry cycle: counted whatever its outcome; a success moves the
+   * notification to SUCCEEDED (state machine: resend).
+   */
   async recordResend(db: Db, attempt: AttemptRecord, succeeded: boolean): Promise<void> {
     await db.$executeRaw`
-      WITH a AS (
+      WITH input AS (SELECT ${attempt.attemptedAt}::timestamptz AS at, ${succeeded}::boolean AS ok),
+      a AS (
         INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
         VALUES (gen_random_uuid(), ${attempt.notificationId}::uuid, ${attempt.attemptNumber}, ${attempt.attemptedAt},
                 ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
                 ${attempt.trigger}::"AttemptTrigger")
       )
       UPDATE notifications SET
+        ${Prisma.raw(RESEND_SUCCEEDED)},
         attempt_count = attempt_count + 1,
-        last_status_code = ${attempt.statusCode},
-        status = CASE WHEN ${succeeded} THEN 'SUCCEEDED'::"NotificationStatus" ELSE status END,
-        delivered_at = CASE WHEN ${succeeded} THEN ${attempt.attemptedAt}::timestamptz ELSE delivered_at END,
-        updated_at = now()
+        last_status_code = ${attempt.statusCode}
+      FROM input
       WHERE id = ${attempt.notificationId}::uuid`;
   }
 
-  async markCancelled(db: Db, id: string): Promise<void> {
-    await db.notification.updateMany({
-      where: { id, status: 'PENDING' },
-      data: { status: 'CANCELLED', cancelledAt: new Date(), nextAttemptAt: null },
-    });
+  /** PENDING notifications of one notification id or of one webhook become CANCELLED (state machine: cancel). Returns how many. */
+  async cancelPending(db: Db, where: { notificationId: string } | { webhookId: string }): Promise<number> {
+    const match = 'notificationId' in where ? Prisma.sql`id = ${where.notificationId}::uuid` : Prisma.sql`webhook_id = ${where.webhookId}::uuid`;
+    return db.$executeRaw`UPDATE notifications SET ${Prisma.raw(CANCEL)} WHERE ${match} AND ${Prisma.raw(fromGuard('cancel'))}`;
   }
 
   /**
@@ -167,15 +174,16 @@ export class NotificationsRepository {
    * callers can never both claim the same row.
    */
   async requeueExpired(db: Db, filter: NotificationFilter, now: Date): Promise<string[]> {
-    const conditions: Prisma.Sql[] = [Prisma.sql`status = 'EXPIRED'`];
+    const conditions: Prisma.Sql[] = [Prisma.raw(fromGuard('sendexpired'))];
     if (filter.tenantId !== null) conditions.push(Prisma.sql`tenant_id = ${filter.tenantId}`);
     if (filter.webhookId) conditions.push(Prisma.sql`webhook_id = ${filter.webhookId}::uuid`);
     if (filter.ids) conditions.push(Prisma.sql`id = ANY(${filter.ids}::uuid[])`);
     if (filter.since) conditions.push(Prisma.sql`created_at >= ${filter.since}`);
     if (filter.until) conditions.push(Prisma.sql`created_at <= ${filter.until}`);
     const rows = await db.$queryRaw<{ id: string }[]>`
-      UPDATE notifications SET status = 'PENDING', cycle_attempts = 0, cycle_trigger = 'sendexpired',
-        next_attempt_at = ${now}, expired_at = NULL, updated_at = now()
+      UPDATE notifications SET ${Prisma.raw(enterStatus({ status: 'PENDING', at: 'now()', next: 'input.now' }))},
+        cycle_attempts = 0, cycle_trigger = 'sendexpired'
+      FROM (SELECT ${now}::timestamptz AS now) AS input
       WHERE ${Prisma.join(conditions, ' AND ')}
       RETURNING id`;
     return rows.map((r) => r.id);

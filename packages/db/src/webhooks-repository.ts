@@ -1,5 +1,6 @@
 import { patternsMatching, type Cursor } from '@hookrelay/core';
 import type { Db, Prisma, Webhook } from './client.js';
+import { NotificationsRepository } from './notifications-repository.js';
 
 export interface NewWebhook {
   tenantId: string;
@@ -103,10 +104,6 @@ export class WebhooksRepository {
    * Redis find the CANCELLED row when the worker reloads it.
    */
   async cancelPendingNotifications(webhookId: string): Promise<number> {
-    const { count } = await this.db.notification.updateMany({
-      where: { webhookId, status: 'PENDING' },
-      data: { status: 'CANCELLED', cancelledAt: new Date() },
-    });
-    return count;
+    return new NotificationsRepository().cancelPending(this.db, { webhookId });
   }
 }

@@ -4,8 +4,8 @@
  * a publish waits a bounded time for a connection, so that `publish` rejects
  * when Redis is gone instead of hanging.
  */
-import { Cluster, Redis } from 'ioredis';
-import { ConfigError, clusterPrefixProblem, parseClusterNodes, parseRedisUrl, type RedisNode, type RedisSettings } from '@hookrelay/core';
+import type { Cluster, Redis } from 'ioredis';
+import { ConfigError, clusterPrefixProblem, createRedisConnection, parseClusterNodes, parseRedisUrl, type RedisNode, type RedisSettings } from '@hookrelay/core';
 
 const MAX_RETRIES_PER_REQUEST = 3;
 
@@ -39,18 +39,9 @@ export function assertPrefixFits(isCluster: boolean, queuePrefix: string): void 
   if (problem) throw new ConfigError(`createProducer: queuePrefix "${queuePrefix}" ${problem}`);
 }
 
+/** Commands give up after a few retries, so that a publish rejects instead of waiting for Redis forever. */
 export function connect(settings: RedisSettings): Redis | Cluster {
-  if (settings.kind === 'single') return new Redis(settings.url, { maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST });
-  return new Cluster(settings.nodes, {
-    redisOptions: {
-      maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
-      ...(settings.username ? { username: settings.username } : {}),
-      ...(settings.password ? { password: settings.password } : {}),
-      ...(settings.tls ? { tls: {} } : {}),
-    },
-    // managed TLS clusters announce the host names their certificates carry: keep them unresolved
-    ...(settings.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
-  });
+  return createRedisConnection(settings, { maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST });
 }
 
 /** Redis could not be reached in time; nothing was sent. */

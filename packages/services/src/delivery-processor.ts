@@ -4,9 +4,10 @@
  * when a cycle ends; BullMQ only carries the schedule.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { delayAfterAttempt, SecretBox, totalAttempts, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
+import { SecretBox, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
 import { signedCallback, type Deliverer, type DeliveryResult } from '@hookrelay/delivery';
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
+import { decideOutcome } from './delivery-decision.js';
 import type { FairScheduler } from './fair-scheduler.js';
 import type { OrderingGate } from './ordering-gate.js';
 import { RETRY_PRIORITY, isFirstAttempt } from './flow-priority.js';
@@ -14,8 +15,6 @@ import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
 
-/** A 429/503 Retry-After is honoured up to this long; longer asks are capped (the schedule still applies). */
-export const MAX_RETRY_AFTER_MS = 3600 * 1000;
 /** A retry that runs more than this before its next_attempt_at goes back to waiting. */
 const EARLY_SLACK_MS = 1000;
 
@@ -129,7 +128,7 @@ export class DeliveryProcessor {
         if (ctx.orderingKey) await this.safety.ordering?.released(id);
         return `skipped:${ctx.status}`;
       }
-      await this.infra('cancel', () => this.notifications.markCancelled(this.db, id));
+      await this.infra('cancel', () => this.notifications.cancelPending(this.db, { notificationId: id }));
       this.observer?.cancelledOne();
       if (ctx.orderingKey) await this.safety.ordering?.released(id);
       return 'cancelled';
@@ -156,7 +155,7 @@ export class DeliveryProcessor {
     }
 
     const cycleAttempt = ctx.cycleAttempts + 1;
-    const outcome = this.decide(result, cycleAttempt);
+    const outcome = decideOutcome({ result, cycleAttempt, schedule: this.schedule, goneCancels: Boolean(this.safety.health), now: Date.now() });
     const recorded = await this.infra('record', () =>
       this.store.record(attemptRecord(ctx, result, now, ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule'), outcome),
     );
@@ -240,13 +239,5 @@ export class DeliveryProcessor {
     }
   }
 
-  private decide(result: DeliveryResult, cycleAttempt: number): AttemptOutcome {
-    if (result.kind === 'delivered') return { status: 'SUCCEEDED' };
-    if (result.kind === 'gone' && this.safety.health) return { status: 'CANCELLED' };
-    const scheduled = delayAfterAttempt(this.schedule, cycleAttempt);
-    if (scheduled === null || cycleAttempt >= totalAttempts(this.schedule)) return { status: 'EXPIRED' };
-    // 429/503 with Retry-After: wait at least that long (capped), never less than the schedule says
-    const retryAfter = result.kind === 'throttled' && result.retryAfterMs !== null ? Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS) : 0;
-    return { status: 'PENDING', nextAttemptAt: new Date(Date.now() + Math.max(scheduled, retryAfter)) };
-  }
+
 }

@@ -3,7 +3,7 @@ export * from './ids.js';
 export * from './api-key-service.js';
 export * from './event-type-service.js';
 export * from './webhook-service.js';
-export * from './redis.js';
+export { createRedisConnection, isRedisReachable, type RedisConnection } from '@hookrelay/core';
 export * from './delivery-queue.js';
 export * from './event-catalog.js';
 export * from './event-ingest-service.js';

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
-import { QUEUES, SecretBox, type Config, type DeliveryJobData, type EventBatchJobData, type EventJobData, type Logger } from '@hookrelay/core';
+import { createRedisConnection, QUEUES, SecretBox, type Config, type DeliveryJobData, type EventBatchJobData, type EventJobData, type Logger } from '@hookrelay/core';
 import { createDatabase, DeliveryStore, FanOutStore } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
@@ -22,7 +22,6 @@ import { FleetCapacity } from './fleet-capacity.js';
 import { OrderingGate } from './ordering-gate.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
 import { WebhookHealth } from './webhook-health.js';
-import { createRedisConnection } from './redis.js';
 
 export interface WorkerRuntime {
   reconciler: Reconciler;

@@ -1,11 +1,14 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { parseRedisUrl, type RedisSettings } from '@hookrelay/core';
+import { parseRedisUrl, type RedisSettings } from './redis-settings.js';
 
 /** What the service talks to: one Redis server or a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
 /**
- * A Redis connection as BullMQ wants it: `maxRetriesPerRequest: null` so a
+ * The one place a Redis connection is made, for the API, the workers and the
+ * producer SDK alike, from a REDIS_URL or cluster settings.
+ *
+ * By default a connection as BullMQ wants it: `maxRetriesPerRequest: null` so a
  * blocked worker waits for Redis to come back instead of failing commands.
  * For a cluster BullMQ reads that from `redisOptions` (the options of each
  * node connection), so it goes there; the queue prefix must carry a hash tag
