@@ -48,7 +48,7 @@ describe('create and read', () => {
     expect(got.body.secret).toBeUndefined();
     expect(got.body.id).toBe(w.id);
     expect(Object.keys(got.body).sort()).toEqual(
-      ['creation_time', 'description', 'disabled_reason', 'enabled_events', 'id', 'is_enabled', 'last_updated', 'last_updated_time', 'max_in_flight', 'metadata', 'rate_limit', 'tenant', 'url'].sort(),
+      ['creation_time', 'description', 'disabled_reason', 'enabled_events', 'id', 'is_enabled', 'last_updated', 'last_updated_time', 'max_in_flight', 'metadata', 'ordered', 'rate_limit', 'tenant', 'url'].sort(),
     );
   });
 
@@ -85,6 +85,7 @@ describe('create and read', () => {
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, max_in_flight: 101 }, 'max_in_flight'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, max_in_flight: 2.5 }, 'max_in_flight'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, max_in_flight: '5' }, 'max_in_flight'],
+    [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, ordered: 'yes' }, 'ordered'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, description: 'a\u0000b' }, 'description'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, metadata: { k: 'a\u0000' } }, 'metadata.k'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, constructor: { x: 1 } }, 'constructor'],

@@ -168,7 +168,7 @@ function bodyRoutes(): BodyRoute[] {
     },
     webhookUpdate('PUT'),
     webhookUpdate('PATCH'),
-    { ...webhookUpdate('PATCH'), numField: 'max_in_flight' },
+    { ...webhookUpdate('PATCH'), numField: 'max_in_flight', objField: 'ordered' },
     {
       method: 'POST', path: '/v1/api-keys', base: () => ({ tenant: TENANT, name: 'hostile' }),
       strField: 'name', numField: 'name', objField: 'name', idField: 'tenant',
@@ -180,6 +180,10 @@ function bodyRoutes(): BodyRoute[] {
     {
       method: 'POST', path: '/v1/events', base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
       strField: 'idempotency_key', numField: 'event_time', objField: 'resource', idField: 'type',
+    },
+    {
+      method: 'POST', path: '/v1/events', base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
+      strField: 'ordering_key', numField: 'ordering_key', objField: 'ordering_key', idField: 'type',
     },
     ...['/v1/webhooks:search', '/v1/webhooks/search'].map((path): BodyRoute => ({
       method: 'POST', path, base: () => ({ tenant: TENANT }),
