@@ -134,8 +134,11 @@ export class FairScheduler {
     const depth = Math.min(MAX_FALLBACK_LEASES - 1, Math.floor(Math.max(0, rank) / Math.max(1, full.cap)));
     const fallbackMs = this.leaseTtlMs * (1 + depth) + Math.floor(Math.random() * 1000);
     await job.moveToDelayed(Date.now() + fallbackMs, job.token);
-    // a lease released between the refusal and the move could not promote this job: look again
-    await this.promote(gates, await this.gates.release(gates, ''));
+    // A lease released between the refusal and the move could not promote this job: look again, but only
+    // once BullMQ has finished with this run (a macrotask later): a promotion before that lets another slot of
+    // this worker take the job while BullMQ still tracks it for this run, and ending this run would stop
+    // renewing the new run's lock.
+    setTimeout(() => void this.gates.release(gates, '').then((ids) => this.promote(gates, ids)).catch(() => undefined), 0);
     throw new DelayedError(`parked: ${full.name} at its cap of ${full.cap}`);
   }
 

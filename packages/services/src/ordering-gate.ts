@@ -47,7 +47,13 @@ export class OrderingGate {
     await this.redis.pexpire(key, MAX_FALLBACK_MS * 2);
     await job.moveToDelayed(Date.now() + fallbackMs, job.token);
     // the predecessor may have ended between the check and the park: then nobody promotes this job
-    if (!(await this.ordering.isPending(this.db, before.id))) await this.released(before.id);
+    // (looked at once BullMQ has finished with this run: see FairScheduler.park)
+    setTimeout(() => {
+      this.ordering
+        .isPending(this.db, before.id)
+        .then((pending) => (pending ? undefined : this.released(before.id)))
+        .catch(() => undefined);
+    }, 0);
     throw new DelayedError(`ordered: waits for ${before.id}`);
   }
 
