@@ -48,7 +48,7 @@ describe('create and read', () => {
     expect(got.body.secret).toBeUndefined();
     expect(got.body.id).toBe(w.id);
     expect(Object.keys(got.body).sort()).toEqual(
-      ['auth', 'creation_time', 'description', 'disabled_reason', 'enabled_events', 'filter', 'headers', 'id', 'is_enabled', 'last_updated', 'last_updated_time', 'metadata', 'rate_limit', 'tenant', 'url'].sort(),
+      ['auth', 'creation_time', 'description', 'disabled_reason', 'enabled_events', 'filter', 'headers', 'id', 'is_enabled', 'last_updated', 'last_updated_time', 'max_in_flight', 'metadata', 'ordered', 'rate_limit', 'tenant', 'url'].sort(),
     );
   });
 
@@ -81,6 +81,11 @@ describe('create and read', () => {
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, color: 'red' }, 'color'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, metadata: { x: 'y'.repeat(1100) } }, 'metadata'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, rate_limit: 1e300 }, 'rate_limit'],
+    [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, max_in_flight: 0 }, 'max_in_flight'],
+    [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, max_in_flight: 101 }, 'max_in_flight'],
+    [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, max_in_flight: 2.5 }, 'max_in_flight'],
+    [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, max_in_flight: '5' }, 'max_in_flight'],
+    [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, ordered: 'yes' }, 'ordered'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, description: 'a\u0000b' }, 'description'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, metadata: { k: 'a\u0000' } }, 'metadata.k'],
     [{ url: 'https://e.com', enabled_events: ['CARD.*'], is_enabled: true, constructor: { x: 1 } }, 'constructor'],
@@ -170,6 +175,8 @@ describe('update', () => {
     const patch = await api.request('PATCH', `/v1/webhooks/${w.id}`, { body: { rate_limit: 10, description: 'second' } });
     expect(patch.body).toMatchObject({ url: 'https://example.com/new', rate_limit: 10, description: 'second' });
     expect((await api.request('PATCH', `/v1/webhooks/${w.id}`, { body: { rate_limit: null } })).body.rate_limit).toBeNull();
+    expect((await api.request('PATCH', `/v1/webhooks/${w.id}`, { body: { max_in_flight: 7 } })).body.max_in_flight).toBe(7);
+    expect((await api.request('PUT', `/v1/webhooks/${w.id}`, { body: { max_in_flight: null } })).body.max_in_flight).toBeNull();
   });
 
   test('empty body, unknown event type, bad field → 400', async () => {

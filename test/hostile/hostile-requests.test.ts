@@ -171,6 +171,7 @@ function bodyRoutes(): BodyRoute[] {
     },
     webhookUpdate('PUT'),
     webhookUpdate('PATCH'),
+    { ...webhookUpdate('PATCH'), numField: 'max_in_flight', objField: 'ordered' },
     {
       method: 'POST', path: '/v1/api-keys', base: () => ({ tenant: TENANT, name: 'hostile' }),
       strField: 'name', numField: 'name', objField: 'name', idField: 'tenant',
@@ -190,6 +191,10 @@ function bodyRoutes(): BodyRoute[] {
     {
       method: 'PUT', path: '/v1/event-types/{name}', base: () => ({ tenant: TENANT, description: 'changed by a hostile request' }),
       strField: 'description', numField: 'description', objField: 'schema', idField: 'tenant',
+    },
+    {
+      method: 'POST', path: '/v1/events', base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
+      strField: 'ordering_key', numField: 'ordering_key', objField: 'ordering_key', idField: 'type',
     },
     ...['/v1/webhooks:search', '/v1/webhooks/search'].map((path): BodyRoute => ({
       method: 'POST', path, base: () => ({ tenant: TENANT }),

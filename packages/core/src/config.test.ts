@@ -89,3 +89,9 @@ test('MAX_EVENT_BYTES defaults to 262144 and is checked', () => {
   expect(configError({ MAX_EVENT_BYTES: '100' })).toMatch(/MAX_EVENT_BYTES/);
   expect(configError({ MAX_EVENT_BYTES: String(2 * 1024 * 1024) })).toMatch(/MAX_EVENT_BYTES/);
 });
+
+test('ENDPOINT_MAX_IN_FLIGHT: default 10, 1-100, a bad value names the variable', () => {
+  expect(loadConfig({}).delivery.endpointMaxInFlight).toBe(10);
+  expect(loadConfig({ ENDPOINT_MAX_IN_FLIGHT: '3' }).delivery.endpointMaxInFlight).toBe(3);
+  for (const bad of ['0', '101', '2.5', 'ten']) expect(configError({ ENDPOINT_MAX_IN_FLIGHT: bad })).toMatch(/^Invalid configuration: ENDPOINT_MAX_IN_FLIGHT: /);
+});

@@ -31,6 +31,8 @@ export interface Config {
     /** consecutive failure span after which a webhook is disabled */
     autoDisableAfterMs: number;
     reconcileIntervalMs: number;
+    /** ENDPOINT_MAX_IN_FLIGHT: deliveries in flight to one webhook, fleet-wide, unless the webhook sets max_in_flight */
+    endpointMaxInFlight: number;
   };
   worker: { metricsPort: number };
   /** RETENTION_DAYS, RETENTION_SWEEP_INTERVAL_MS: final history older than maxAgeMs is deleted by the workers' sweep */
@@ -62,6 +64,7 @@ const envSchema = Joi.object({
   RETRY_SCHEDULE: retrySchedule.default(DEFAULT_RETRY_SCHEDULE.join(',')),
   DELIVERY_TIMEOUT_MS: Joi.number().integer().min(100).max(300000).default(15000),
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(10000).default(50),
+  ENDPOINT_MAX_IN_FLIGHT: Joi.number().integer().min(1).max(100).default(10),
   ALLOW_PRIVATE_DESTINATIONS: Joi.boolean().truthy('1').falsy('0').default(false),
   AUTO_DISABLE_AFTER_SECONDS: Joi.number().integer().min(1).default(5 * 24 * 3600),
   RECONCILE_INTERVAL_MS: Joi.number().integer().min(1000).default(30000),
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
       allowPrivateDestinations: value.ALLOW_PRIVATE_DESTINATIONS,
       autoDisableAfterMs: value.AUTO_DISABLE_AFTER_SECONDS * 1000,
       reconcileIntervalMs: value.RECONCILE_INTERVAL_MS,
+      endpointMaxInFlight: value.ENDPOINT_MAX_IN_FLIGHT,
     },
     worker: { metricsPort: value.WORKER_METRICS_PORT },
     retention: { maxAgeMs: Math.round(value.RETENTION_DAYS * 24 * 3600 * 1000), sweepIntervalMs: value.RETENTION_SWEEP_INTERVAL_MS },

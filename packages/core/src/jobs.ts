@@ -29,6 +29,8 @@ export interface EventJobData {
   idempotency_key?: string;
   /** W3C trace context of the publish, set by the SDK when the publisher traces (see docs/tracing.md) */
   traceparent?: string;
+  /** on ordered webhooks, notifications sharing it are attempted in publish order */
+  ordering_key?: string;
 }
 
 /** A batch job: each event is ingested as if it came in its own job (its own id, same checks). */
@@ -41,6 +43,8 @@ export interface DeliveryJobData {
   notificationId: string;
   /** W3C trace context of the event's fan-out, only while tracing is on; absent = the attempt starts a new trace */
   traceparent?: string;
+  /** a first attempt's scheduling flow (its webhook id), whose backlog count it holds until the attempt is made */
+  flow?: string;
 }
 
 /**

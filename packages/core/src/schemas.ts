@@ -49,6 +49,9 @@ const webhookFields = {
   headers: headersSchema,
   auth: authSchema,
   filter: webhookFilterSchema,
+  ordered: bool.description('Notifications sharing an event `ordering_key` are attempted strictly in publish order (the next waits while the previous is PENDING). Default false.'),
+  max_in_flight: Joi.number().integer().strict().min(1).max(100).allow(null)
+    .description('At most this many deliveries to this webhook are in flight at once, across all workers; the rest wait without holding a worker slot or using up attempts. null = ENDPOINT_MAX_IN_FLIGHT (default 10).'),
 };
 
 /** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */
@@ -138,6 +141,7 @@ const eventFields = {
   changed_fields: jsonValue,
   event_time: timestamp,
   idempotency_key: Joi.string().min(1).max(255),
+  ordering_key: Joi.string().min(1).max(256).description('On ordered webhooks, notifications sharing this key are attempted strictly in publish order.'),
 };
 
 export const publishEventSchema = Joi.object({ tenant: tenantId, ...eventFields });

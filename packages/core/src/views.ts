@@ -17,6 +17,9 @@ export interface WebhookView {
   rate_limit: number | null;
   /** payload filter applied at fan-out; null = every event of its enabled_events */
   filter: unknown;
+  /** null: ENDPOINT_MAX_IN_FLIGHT applies */
+  max_in_flight: number | null;
+  ordered: boolean;
   disabled_reason: string | null;
   /** extra request headers: names, values masked ("********") */
   headers: Record<string, string>;

@@ -18,7 +18,7 @@ const DELIVERY_CONTEXT_COLUMNS = `
   n.cycle_attempts AS "cycleAttempts", n.cycle_trigger AS "cycleTrigger", n.next_attempt_at AS "nextAttemptAt", n.type,
   e.id AS "eventId", e.event_time AS "eventTime", e.resource, e.changed_fields AS "changedFields",
   w.id AS "webhookId", w.url, w.metadata, w.secret, w.previous_secret AS "previousSecret",
-  w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit",
+  w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit", w.max_in_flight AS "maxInFlight", n.ordering_key AS "orderingKey", n.order_seq::text AS "orderSeq",
   w.is_enabled AS "webhookEnabled", (w.deleted_at IS NOT NULL) AS "webhookDeleted",
   w.failing_since AS "failingSince", w.headers, w.auth`;
 

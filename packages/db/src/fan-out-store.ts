@@ -19,10 +19,12 @@ export interface NewEvent {
   changedFields: string | null;
   eventTime: Date;
   idempotencyKey: string | null;
+  /** notifications of ordered webhooks carry it, with a publish sequence */
+  orderingKey: string | null;
 }
 
 /** null: an event with that id, or that tenant's idempotency key, exists already; nothing was written. */
-export type FanOutResult = { event: Event; notificationIds: string[] } | null;
+export type FanOutResult = { event: Event; notificationIds: string[]; /** aligned with notificationIds */ webhookIds?: string[] } | null;
 
 /**
  * An event whose id or (tenant, idempotency key) exists is skipped (ON
@@ -38,26 +40,33 @@ const FAN_OUT = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
       id uuid, tenant_id text, type text, resource text, changed_fields text,
-      event_time timestamptz, idempotency_key text, patterns text[], allowed int[])
+      event_time timestamptz, idempotency_key text, patterns text[], allowed int[], ordering_key text, ord int)
   ),
   e AS (
-    INSERT INTO events (id, tenant_id, type, resource, changed_fields, event_time, idempotency_key)
-    SELECT id, tenant_id, type, resource, changed_fields, event_time, idempotency_key FROM input
+    INSERT INTO events (id, tenant_id, type, resource, changed_fields, event_time, idempotency_key, ordering_key)
+    SELECT id, tenant_id, type, resource, changed_fields, event_time, idempotency_key, ordering_key FROM input
     ON CONFLICT DO NOTHING
     RETURNING id, created_at
   ),
   ${KNOWN_FILTERS_CTE},
   n AS (
-    INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
-    SELECT gen_random_uuid(), i.tenant_id, i.id, w.id, i.type, now()
-    FROM e
-    JOIN input i ON i.id = e.id
-    JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
-    ${FILTER_JOIN}
-    RETURNING id, event_id
+    INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at, ordering_key, order_seq)
+    SELECT gen_random_uuid(), m.tenant_id, m.id, m.webhook_id, m.type, now(), m.ordering_key,
+           -- ordered delivery: the publish sequence, drawn in input (publish) order
+           CASE WHEN m.ordering_key IS NOT NULL THEN nextval('notifications_order_seq') END
+    FROM (
+      SELECT i.tenant_id, i.id, w.id AS webhook_id, i.type, CASE WHEN w.ordered THEN i.ordering_key END AS ordering_key
+      FROM e
+      JOIN input i ON i.id = e.id
+      JOIN webhooks w ON w.tenant_id = i.tenant_id AND w.is_enabled AND w.deleted_at IS NULL AND w.enabled_events && i.patterns
+      ${FILTER_JOIN}
+      ORDER BY i.ord, w.id
+    ) m
+    RETURNING id, event_id, webhook_id
   )
   SELECT e.id, e.created_at AS "createdAt",
-         COALESCE(array_agg(n.id::text ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL), '{}') AS "notificationIds"
+         COALESCE(array_agg(n.id::text ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL), '{}') AS "notificationIds",
+         COALESCE(array_agg(n.webhook_id::text ORDER BY n.id) FILTER (WHERE n.id IS NOT NULL), '{}') AS "webhookIds"
   FROM e LEFT JOIN n ON n.event_id = e.id
   GROUP BY e.id, e.created_at`;
 
@@ -125,6 +134,7 @@ interface FanOutRow {
   id: string;
   createdAt: Date;
   notificationIds: string[];
+  webhookIds: string[];
 }
 
 function toInputJson(events: NewEvent[], plan: FilterPlan): string {
@@ -139,6 +149,8 @@ function toInputJson(events: NewEvent[], plan: FilterPlan): string {
       idempotency_key: e.idempotencyKey,
       patterns: patternsMatching(e.type),
       allowed: plan.allowed[i],
+      ordering_key: e.orderingKey ?? null,
+      ord: i,
     })),
   );
 }
@@ -150,6 +162,6 @@ function resultsFor(batch: NewEvent[], rows: FanOutRow[]): FanOutResult[] {
   return batch.map((e) => {
     const row = taken.has(e.id) ? undefined : byId.get(e.id);
     taken.add(e.id);
-    return row ? { event: { ...e, createdAt: row.createdAt }, notificationIds: row.notificationIds } : null;
+    return row ? { event: { ...e, createdAt: row.createdAt }, notificationIds: row.notificationIds, webhookIds: row.webhookIds } : null;
   });
 }

@@ -9,6 +9,7 @@ export * from './delivery-store.js';
 export * from './fan-out-store.js';
 export * from './stats-repository.js';
 export * from './webhook-secrets-repository.js';
+export * from './ordering-repository.js';
 export * from './notification-state.js';
 export * from './retention-store.js';
 export * from './portal-sessions-repository.js';

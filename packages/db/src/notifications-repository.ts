@@ -32,6 +32,12 @@ export interface DeliveryContext {
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
   rateLimit: number | null;
+  /** null: ENDPOINT_MAX_IN_FLIGHT */
+  maxInFlight: number | null;
+  /** set on notifications of ordered webhooks whose event had an ordering_key */
+  orderingKey: string | null;
+  /** publish sequence (bigint as text) */
+  orderSeq: string | null;
   webhookEnabled: boolean;
   webhookDeleted: boolean;
   failingSince: Date | null;
@@ -219,7 +225,7 @@ export class NotificationsRepository {
   async pendingDueBefore(
     db: Db,
     page: { dueBefore: Date; settledBefore: Date; limit: number; afterId?: string },
-  ): Promise<{ id: string; cycleAttempts: number; nextAttemptAt: Date | null }[]> {
+  ): Promise<{ id: string; webhookId: string; cycleAttempts: number; nextAttemptAt: Date | null }[]> {
     return db.notification.findMany({
       where: {
         status: 'PENDING',
@@ -227,7 +233,7 @@ export class NotificationsRepository {
         updatedAt: { lte: page.settledBefore },
         ...(page.afterId ? { id: { gt: page.afterId } } : {}),
       },
-      select: { id: true, cycleAttempts: true, nextAttemptAt: true },
+      select: { id: true, webhookId: true, cycleAttempts: true, nextAttemptAt: true },
       orderBy: { id: 'asc' },
       take: page.limit,
     });

@@ -10,6 +10,8 @@ export interface NewWebhook {
   description: string | null;
   metadata: Prisma.InputJsonObject;
   rateLimit: number | null;
+  maxInFlight: number | null;
+  ordered: boolean;
   secret: string;
   /** name → sealed value, null for none */
   headers?: Record<string, string> | null;
@@ -27,6 +29,8 @@ export interface WebhookChanges {
   metadata?: Prisma.InputJsonObject;
   rateLimit?: number | null;
   filter?: Prisma.InputJsonObject | typeof Prisma.DbNull;
+  maxInFlight?: number | null;
+  ordered?: boolean;
   disabledReason?: string | null;
   failingSince?: Date | null;
   headers?: Record<string, string> | null;

@@ -181,6 +181,15 @@ function lastCell(w) {
     w.last_error ? h('div', { class: 'sub', title: w.last_error }, w.last_error.slice(0, 120)) : null);
 }
 
+/** "at cap" when the webhook's deliveries in flight (fleet-wide) reached its max_in_flight: the rest wait (docs/scheduling.md). */
+function inFlightBadge(w, info) {
+  if (w.in_flight === undefined || w.in_flight === 0) return null;
+  const cap = info?.max_in_flight ?? state.stats?.endpoint_max_in_flight;
+  const atCap = cap !== undefined && w.in_flight >= cap;
+  return h('div', { class: atCap ? 'reason small' : 'muted small', dataset: { role: 'in-flight', atCap: String(atCap) }, title: `deliveries in flight now (cap ${cap ?? '?'})` },
+    atCap ? `at cap: ${w.in_flight}/${cap} in flight` : `${w.in_flight}/${cap ?? '?'} in flight`);
+}
+
 function webhookRow(w) {
   const info = state.webhooks.get(w.webhook_id);
   const ping = state.pings.get(w.webhook_id);
@@ -194,6 +203,7 @@ function webhookRow(w) {
       info?.filter ? h('div', { class: 'sub mono', title: 'payload filter: only matching events are delivered', dataset: { role: 'filter' } }, `filter: ${JSON.stringify(info.filter).slice(0, 200)}`) : null),
     h('td', { class: 'wh-state' },
       w.is_enabled ? h('span', { class: 'badge badge-enabled' }, 'enabled') : h('span', { class: 'badge badge-disabled' }, 'disabled'),
+      inFlightBadge(w, info),
       w.disabled_reason ? h('div', { class: 'reason', dataset: { role: 'disabled-reason' } }, w.disabled_reason) : null),
     h('td', { class: 'wh-rate' }, rateCell(w)),
     h('td', { class: 'wh-last nowrap' }, lastCell(w)),

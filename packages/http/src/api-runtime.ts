@@ -18,6 +18,8 @@ import {
   EventIngestService,
   EventSchemaValidator,
   EventTypeService,
+  FairGates,
+  FairScheduler,
   isRedisReachable,
   Metrics,
   NotificationService,
@@ -82,7 +84,10 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const fanOutStore = new FanOutStore(database.pool);
   const ingest = new EventIngestService(db, fanOutStore, new EventCatalog(db), deliveries, logger, schemas);
   const batches = new EventBatchIngestService(db, ingest, fanOutStore);
-  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, createEndpointRequests(secrets, config.delivery));
+  // ping and resend are never held back by the caps, but their HTTP exchange counts while in flight
+  const gates = new FairGates(redis, config.queuePrefix);
+  const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, null, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
+  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, createEndpointRequests(secrets, config.delivery), fair);
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
 
@@ -95,7 +100,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       webhooks,
     },
     metrics,
-    routes: [...eventRoutes(ingest, batches, { maxEventBytes: config.ingest.maxEventBytes }), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db)), ...portalSessionRoutes(portal), ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors })],
+    routes: [...eventRoutes(ingest, batches, { maxEventBytes: config.ingest.maxEventBytes }), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db, { inFlightMany: (ids) => gates.inFlightMany(ids), defaultCap: config.delivery.endpointMaxInFlight })), ...portalSessionRoutes(portal), ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors })],
     readiness: options.readiness ?? (async () => {
       const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
       return { database, redis: redisUp };

@@ -9,9 +9,15 @@ import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryRe
 import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
 import { decideOutcome } from './delivery-decision.js';
 import { traceAttempt } from './delivery-tracing.js';
+import type { FairScheduler } from './fair-scheduler.js';
+import type { OrderingGate } from './ordering-gate.js';
+import { RETRY_PRIORITY, isFirstAttempt } from './flow-priority.js';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 import type { WebhookHealth } from './webhook-health.js';
+
+/** A retry that runs more than this before its next_attempt_at goes back to waiting. */
+const EARLY_SLACK_MS = 1000;
 
 /** What the processor needs to keep deliveries safe: secrets at rest, throttling, webhook health. */
 export interface DeliverySafety {
@@ -23,6 +29,10 @@ export interface DeliverySafety {
   health?: WebhookHealth;
   /** the webhook's extra headers and credentials (OAuth2 tokens cached here); default: a cache of its own, guard on */
   endpoints?: EndpointRequests;
+  /** in-flight caps and fair order (docs/scheduling.md); without one nothing is capped */
+  fair?: FairScheduler;
+  /** ordered webhooks: one notification per ordering key at a time (docs/scheduling.md) */
+  ordering?: OrderingGate;
 }
 
 /** Thrown to have BullMQ retry after `delayMs` (read by the custom backoff). */
@@ -45,7 +55,7 @@ export function deliveryBackoff(attemptsMade: number, _type?: string, err?: Erro
  * notification's scheduled attempts.
  */
 export class InfrastructureError extends Error {
-  constructor(readonly stage: 'load' | 'cancel' | 'record', cause: unknown) {
+  constructor(readonly stage: 'load' | 'cancel' | 'record' | 'schedule', cause: unknown) {
     super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'InfrastructureError';
   }
@@ -112,21 +122,44 @@ export class DeliveryProcessor {
   private async attempt(job: Job<DeliveryJobData>): Promise<string> {
     const id = job.data.notificationId;
     const ctx = await this.infra('load', () => this.store.load(id));
-    if (!ctx) return 'missing';
-    if (ctx.status !== 'PENDING') return `skipped:${ctx.status}`;
-    if (ctx.webhookDeleted || !ctx.webhookEnabled) {
+    const fair = this.safety.fair;
+    if (!ctx) {
+      await fair?.flowDone(job.data?.flow);
+      return 'missing';
+    }
+    if (ctx.status !== 'PENDING' || ctx.webhookDeleted || !ctx.webhookEnabled) {
+      await Promise.all([fair?.flowDone(job.data?.flow), fair?.forget(job, ctx)]);
+      if (ctx.status !== 'PENDING') {
+        if (ctx.orderingKey) await this.safety.ordering?.released(id);
+        return `skipped:${ctx.status}`;
+      }
       await this.infra('cancel', () => this.notifications.cancelPending(this.db, { notificationId: id }));
       this.observer?.cancelledOne();
+      if (ctx.orderingKey) await this.safety.ordering?.released(id);
       return 'cancelled';
     }
 
+    // a retry woken early (a parked-job promotion reached a job that was waiting for its retry): back to its schedule
+    if (fair && job.token !== undefined && ctx.cycleAttempts > 0 && ctx.nextAttemptAt && ctx.nextAttemptAt.getTime() > Date.now() + EARLY_SLACK_MS) {
+      await job.moveToDelayed(ctx.nextAttemptAt.getTime(), job.token);
+      throw new DelayedError(`retry not due before ${ctx.nextAttemptAt.toISOString()}`);
+    }
+    const ordering = this.safety.ordering;
+    if (ordering && ctx.orderingKey) await this.scheduling(() => ordering.admit(job, ctx));
     if (ctx.rateLimit) await this.throttle(job, ctx.webhookId, ctx.rateLimit);
+    const lease = fair ? await this.scheduling(() => fair.admit(job, ctx)) : null;
 
     const now = new Date();
     const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    // traced (when on): a span per attempt, and a traceparent header continuing the event's trace
-    const trigger = ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule';
-    const result = await traceAttempt(ctx, trigger, job.data.traceparent ?? null, headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, body, headers }));
+    let result: DeliveryResult;
+    try {
+      // traced (when on): a span per attempt, and a traceparent header continuing the event's trace
+      const trigger = ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule';
+      result = await traceAttempt(ctx, trigger, job.data.traceparent ?? null, headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, body, headers }));
+    } finally {
+      // only the HTTP exchange holds the lease; released in the background (it expires if that fails)
+      if (fair && lease) void fair.release(lease, ctx.cycleAttempts === 0 ? job.data?.flow : undefined);
+    }
 
     const cycleAttempt = ctx.cycleAttempts + 1;
     const outcome = decideOutcome({ result, cycleAttempt, schedule: this.schedule, goneCancels: Boolean(this.safety.health), now: Date.now() });
@@ -148,18 +181,32 @@ export class DeliveryProcessor {
       'delivery attempt',
     );
     this.observer?.attempted(ctx, result, outcome.status, now);
+    // an ordered notification that ended lets the next one of its key go
+    if (ctx.orderingKey && outcome.status !== 'PENDING') await this.safety.ordering?.released(id);
     if (!recorded) return 'superseded';
     const disabled = await this.updateHealth(ctx, result, now);
     // the webhook was just disabled: this notification was cancelled with the others
     if (disabled && outcome.status === 'PENDING') return 'cancelled';
 
     if (outcome.status === 'PENDING') {
+      // its retry queues behind every first attempt (docs/scheduling.md)
+      if (fair && job.token !== undefined && isFirstAttempt(job.priority)) await job.changePriority({ priority: RETRY_PRIORITY }).catch(() => undefined);
       throw new RetryLaterError(Math.max(0, outcome.nextAttemptAt.getTime() - Date.now()), `attempt ${cycleAttempt} failed: ${result.error ?? `HTTP ${result.statusCode}`}`);
     }
     if (outcome.status === 'EXPIRED') {
       throw new UnrecoverableError(`expired after ${cycleAttempt} attempts: ${result.error ?? `HTTP ${result.statusCode}`}`);
     }
     return outcome.status === 'CANCELLED' ? 'gone' : 'delivered';
+  }
+
+  /** Ordering and in-flight caps: parked jobs throw DelayedError; Redis or Postgres failing is an infrastructure error. */
+  private async scheduling<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof DelayedError) throw error;
+      throw new InfrastructureError('schedule', error);
+    }
   }
 
   /**

@@ -14,6 +14,8 @@ import {
   type RetrySchedule,
 } from '@hookrelay/core';
 
+import { FlowPriorities, RETRY_PRIORITY, SHARED_FLOW } from './flow-priority.js';
+
 export const BACKOFF_TYPE = 'hookrelay';
 
 export type JobState = 'absent' | 'finished' | 'live';
@@ -25,17 +27,24 @@ export interface DeliveryToEnqueue {
   delayMs?: number;
   /** W3C trace context for the attempts (only while tracing is on) */
   traceparent?: string;
+  /** its webhook: the flow whose backlog position becomes the job's priority (docs/scheduling.md) */
+  webhookId?: string;
 }
 
-/** Ids only, plus the trace context when there is one. */
-function jobData(item: DeliveryToEnqueue): DeliveryJobData {
-  return item.traceparent ? { notificationId: item.notificationId, traceparent: item.traceparent } : { notificationId: item.notificationId };
+/** Ids only, plus a first attempt's flow and the trace context when there are. */
+function jobData(item: DeliveryToEnqueue, flow: string | undefined): DeliveryJobData {
+  return {
+    notificationId: item.notificationId,
+    ...(flow === undefined ? {} : { flow }),
+    ...(item.traceparent ? { traceparent: item.traceparent } : {}),
+  };
 }
 
 export class DeliveryQueue {
   readonly queue: Queue<DeliveryJobData, unknown, string>;
   /** concurrent enqueues (one per event) share one addBulk */
   private readonly adds: Batcher<readonly DeliveryToEnqueue[], void>;
+  readonly flows: FlowPriorities;
 
   constructor(
     private readonly connection: Redis | Cluster,
@@ -43,12 +52,14 @@ export class DeliveryQueue {
     private readonly schedule: RetrySchedule,
   ) {
     this.queue = new Queue<DeliveryJobData, unknown, string>(QUEUES.deliveries, { connection, prefix });
+    this.flows = new FlowPriorities(connection, prefix);
     this.adds = new Batcher((groups) => this.addAll(groups), { maxBatch: 100, maxInFlight: 2 });
   }
 
-  jobOptions(item: DeliveryToEnqueue): JobsOptions {
+  jobOptions(item: DeliveryToEnqueue, priority?: number): JobsOptions {
     return {
       jobId: item.notificationId,
+      priority,
       // the database decides when a cycle ends (UnrecoverableError); this
       // only bounds the job should that decision ever be lost
       attempts: Math.max(1, totalAttempts(this.schedule) - (item.cycleAttempts ?? 0)) + 1,
@@ -63,7 +74,17 @@ export class DeliveryQueue {
   }
 
   private async addAll(groups: (readonly DeliveryToEnqueue[])[]): Promise<void[]> {
-    const jobs = groups.flat().map((item) => ({ name: DELIVERY_JOB_NAME, data: jobData(item), opts: this.jobOptions(item) }));
+    const items = groups.flat();
+    // a retry (attempts made in this cycle) queues behind every first attempt; a first attempt gets its flow position
+    const flowOf = (item: DeliveryToEnqueue) => item.webhookId ?? SHARED_FLOW;
+    const firsts = items.filter((item) => !item.cycleAttempts);
+    const positions = await this.flows.priorities(firsts.map(flowOf));
+    const priorityOf = new Map(firsts.map((item, i) => [item, positions[i]!]));
+    const jobs = items.map((item) => {
+      const first = priorityOf.get(item);
+      const data = jobData(item, first === undefined ? undefined : flowOf(item));
+      return { name: DELIVERY_JOB_NAME, data, opts: this.jobOptions(item, first ?? RETRY_PRIORITY) };
+    });
     // addBulk wraps its jobs in MULTI/EXEC through an ioredis pipeline, whose construction copies every
     // script method of the connection: for the single job of a quiet moment, add() costs a fraction of that
     if (jobs.length === 1) await this.queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);

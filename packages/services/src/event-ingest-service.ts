@@ -18,11 +18,14 @@ export interface EventInput {
   changed_fields?: unknown;
   event_time?: string;
   idempotency_key?: string;
+  ordering_key?: string;
 }
 
 export interface IngestResult {
   event: Event;
   notificationIds: string[];
+  /** each notification's webhook, aligned with notificationIds (when known) */
+  webhookIds?: string[];
   /** true when the idempotency key (or event id) was seen before: nothing new was created */
   duplicate: boolean;
 }
@@ -70,7 +73,7 @@ export class EventIngestService {
     const event = await this.newEvent(tenantId, input, eventId);
     const saved = await this.store.fanOut(event);
     if (!saved) return this.existing(this.db, event);
-    await this.enqueue(saved.notificationIds, event.id);
+    await this.enqueue(saved.notificationIds, event.id, saved.webhookIds);
     return { ...saved, duplicate: false };
   }
 
@@ -87,11 +90,11 @@ export class EventIngestService {
   }
 
   /** Hands saved notifications to the workers; when Redis is down the reconciler finds them instead. */
-  async enqueue(notificationIds: string[], eventId: string): Promise<void> {
+  async enqueue(notificationIds: string[], eventId: string, webhookIds?: string[]): Promise<void> {
     try {
       // while tracing is on, each delivery job carries the active (fan-out) span's context
       const traceparent = currentTraceparent();
-      await this.deliveries.enqueue(notificationIds.map((notificationId) => (traceparent ? { notificationId, traceparent } : { notificationId })));
+      await this.deliveries.enqueue(notificationIds.map((notificationId, i) => ({ notificationId, webhookId: webhookIds?.[i], ...(traceparent ? { traceparent } : {}) })));
     } catch (error) {
       this.logger.warn({ err: error, event_id: eventId }, 'enqueue failed; the reconciler will deliver these notifications');
     }
@@ -112,6 +115,7 @@ export class EventIngestService {
       changedFields: asJsonText(input.changed_fields),
       eventTime: input.event_time ? new Date(input.event_time) : new Date(),
       idempotencyKey: input.idempotency_key ?? null,
+      orderingKey: input.ordering_key ?? null,
     };
   }
 

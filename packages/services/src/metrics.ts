@@ -5,9 +5,11 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
 import type { DeliveryContext } from '@hookrelay/db';
 import type { DeliveryResult } from '@hookrelay/delivery';
 import type { DeliveryObserver } from './delivery-processor.js';
+import { registerFairMetrics } from './fair-metrics.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
@@ -44,6 +46,11 @@ export class Metrics implements DeliveryObserver {
         }
       },
     });
+  }
+
+  /** In-flight leases, parked jobs, first-attempt vs retry depth (fair-metrics.ts). */
+  watchFairness(queue: Queue, redis: Redis | Cluster, prefix: string): void {
+    registerFairMetrics(this.registry, queue, redis, prefix);
   }
 
   attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: string, startedAt: Date): void {

@@ -18,6 +18,7 @@ import { isUuid } from './ids.js';
 import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { traceAttempt } from './delivery-tracing.js';
+import type { FairScheduler } from './fair-scheduler.js';
 import { notificationView, type NotificationView } from './notification-view.js';
 
 export interface SearchInput {
@@ -62,7 +63,19 @@ export class NotificationService {
     private readonly secrets: SecretBox = new SecretBox(undefined),
     /** the webhook's extra headers and credentials, sent with resend and ping as with every delivery */
     private readonly endpoints: EndpointRequests = createEndpointRequests(secrets, { timeoutMs: 15_000, allowPrivateDestinations: false }),
+    /** counts ping and resend in the webhook's in-flight cap (never holds them back) */
+    private readonly fair?: FairScheduler,
   ) {}
+
+  /** `send` with a forced lease in the webhook's gate: counted while in flight, never held back. */
+  private async counted<T>(webhook: { id: string; maxInFlight?: number | null }, send: () => Promise<T>): Promise<T> {
+    const lease = await this.fair?.forced(webhook.id, webhook.maxInFlight ?? null, `now:${randomUUID()}`).catch(() => null);
+    try {
+      return await send();
+    } finally {
+      if (lease) void this.fair?.release(lease);
+    }
+  }
 
   async search(tenantId: string | null, input: SearchInput): Promise<{ notifications: NotificationView[]; next_page_token: string | null }> {
     const after = decodePageToken(input.page_token);
@@ -128,7 +141,9 @@ export class NotificationService {
     const now = new Date();
     const callback = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
     // traced (when on): an attempt span (a trace of its own: the event's trace context is not kept in Postgres)
-    const result = await traceAttempt(ctx, 'resend', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, ...callback }));
+    const result = await this.counted({ id: ctx.webhookId, maxInFlight: ctx.maxInFlight }, () =>
+      traceAttempt(ctx, 'resend', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, ...callback })),
+    );
     await this.notifications.recordResend(
       this.db,
       attemptRecord(ctx, result, now, 'resend'),
@@ -139,7 +154,7 @@ export class NotificationService {
   }
 
   /** A signed WEBHOOK.PING sent now, whatever the webhook's state; nothing is stored. */
-  async ping(webhook: { id: string; tenantId?: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null; headers: unknown; auth: unknown }): Promise<PingResult> {
+  async ping(webhook: { id: string; tenantId?: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null; headers: unknown; auth: unknown; maxInFlight?: number | null }): Promise<PingResult> {
     const now = new Date();
     const messageId = randomUUID();
     const callback = signedCallback(
@@ -147,7 +162,9 @@ export class NotificationService {
       now,
     );
     const subject = { tenantId: webhook.tenantId ?? null, webhookId: webhook.id, id: messageId, eventId: messageId, attemptCount: 0, url: webhook.url };
-    const result: DeliveryResult = await traceAttempt(subject, 'ping', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, { webhookId: webhook.id, headers: webhook.headers, auth: webhook.auth }, { url: webhook.url, ...callback }));
+    const result: DeliveryResult = await this.counted(webhook, () =>
+      traceAttempt(subject, 'ping', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, { webhookId: webhook.id, headers: webhook.headers, auth: webhook.auth }, { url: webhook.url, ...callback })),
+    );
     return {
       success: result.kind === 'delivered',
       status_code: result.statusCode,

@@ -57,6 +57,7 @@ export class Reconciler {
       const now = Date.now();
       const item = (r: (typeof rows)[number]): DeliveryToEnqueue => ({
         notificationId: r.id,
+        webhookId: r.webhookId,
         cycleAttempts: r.cycleAttempts,
         delayMs: r.nextAttemptAt ? Math.max(0, r.nextAttemptAt.getTime() - now) : 0,
       });

@@ -27,6 +27,8 @@ export interface WebhookStats {
   last_attempt_at: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  /** deliveries to it in flight now, fleet-wide (fair delivery leases); at its cap when >= its max_in_flight */
+  in_flight?: number;
 }
 
 export interface TenantStats {
@@ -36,6 +38,14 @@ export interface TenantStats {
   /** the tenant's notifications by status, all time */
   notifications: StatusCounts;
   webhooks: WebhookStats[];
+  /** ENDPOINT_MAX_IN_FLIGHT: the cap of webhooks whose max_in_flight is null */
+  endpoint_max_in_flight?: number;
+}
+
+/** Fair delivery's view of the webhooks in flight (FairGates.inFlightMany) and the default cap. */
+export interface InFlightSource {
+  inFlightMany(webhookIds: readonly string[]): Promise<Map<string, number>>;
+  defaultCap: number;
 }
 
 function emptyCounts(): StatusCounts {
@@ -52,8 +62,17 @@ function add(counts: StatusCounts, status: NotificationStatusName, n: number): v
 export class StatsService {
   private readonly stats: StatsRepository;
 
-  constructor(db: PrismaClient) {
+  constructor(db: PrismaClient, private readonly inFlight?: InFlightSource) {
     this.stats = new StatsRepository(db);
+  }
+
+  /** Adds each webhook's in-flight count (Redis); without Redis the stats still answer. */
+  private async withInFlight(stats: TenantStats): Promise<TenantStats> {
+    if (!this.inFlight) return stats;
+    const counts = await this.inFlight.inFlightMany(stats.webhooks.map((w) => w.webhook_id)).catch(() => null);
+    if (!counts) return stats;
+    for (const w of stats.webhooks) w.in_flight = counts.get(w.webhook_id) ?? 0;
+    return { ...stats, endpoint_max_in_flight: this.inFlight.defaultCap };
   }
 
   async forTenant(tenantId: string): Promise<TenantStats> {
@@ -71,7 +90,7 @@ export class StatsService {
       byWebhook.set(row.webhookId, mine);
     }
 
-    return {
+    return this.withInFlight({
       tenant: tenantId,
       generated_at: now.toISOString(),
       window_seconds: STATS_WINDOW_SECONDS,
@@ -90,6 +109,6 @@ export class StatsService {
         last_status_code: w.lastStatusCode,
         last_error: w.lastError,
       })),
-    };
+    });
   }
 }

@@ -36,6 +36,8 @@ export interface CreateWebhookInput {
   auth?: EndpointAuth | null;
   /** validated by the request schema; null removes it */
   filter?: Record<string, unknown> | null;
+  max_in_flight?: number | null;
+  ordered?: boolean;
 }
 
 export type UpdateWebhookInput = Partial<CreateWebhookInput>;
@@ -112,6 +114,8 @@ export class WebhookService {
       description: input.description ?? null,
       metadata: input.metadata ?? {},
       rateLimit: input.rate_limit ?? null,
+      maxInFlight: input.max_in_flight ?? null,
+      ordered: input.ordered ?? false,
       secret: this.deps.secrets.seal(secret),
       ...endpoint,
       filter: storedFilter(input.filter) ?? Prisma.DbNull,
@@ -157,6 +161,8 @@ export class WebhookService {
       rateLimit: input.rate_limit,
       ...sealedEndpointSettings(input, this.deps, current.headers),
       filter: storedFilter(input.filter),
+      maxInFlight: input.max_in_flight,
+      ordered: input.ordered,
     };
     if (input.is_enabled === true) {
       // Re-enabling starts afresh: no stale reason, no inherited failure streak.

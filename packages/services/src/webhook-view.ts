@@ -20,6 +20,8 @@ export function webhookView(webhook: Webhook): WebhookView {
     metadata: webhook.metadata ?? {},
     rate_limit: webhook.rateLimit,
     filter: webhook.filter ?? null,
+    max_in_flight: webhook.maxInFlight,
+    ordered: webhook.ordered,
     disabled_reason: webhook.disabledReason,
     headers: maskedHeaders(webhook.headers),
     auth: authView(webhook.auth),

@@ -18,6 +18,10 @@ import { Metrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { RetentionSweeper } from './retention-sweeper.js';
+import { FairGates } from './fair-gate.js';
+import { FairScheduler } from './fair-scheduler.js';
+import { FleetCapacity } from './fleet-capacity.js';
+import { OrderingGate } from './ordering-gate.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
 import { WebhookHealth } from './webhook-health.js';
 
@@ -71,11 +75,18 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const eventsQueue = new Queue(QUEUES.events, { connection, prefix: config.queuePrefix });
   metrics.watchQueues([eventsQueue, deliveries.queue]);
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
+  const fleet = new FleetCapacity(connection, config.queuePrefix, concurrency);
+  await fleet.start();
+  const gates = new FairGates(connection, config.queuePrefix);
+  const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, fleet, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
+  metrics.watchFairness(deliveries.queue, connection, config.queuePrefix);
   const deliveryProcessor = new DeliveryProcessor(db, new DeliveryStore(database.pool), deliverer, config.delivery.retrySchedule, logger, metrics, {
     secrets,
     endpoints: createEndpointRequests(secrets, config.delivery),
     rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
     health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
+    fair,
+    ordering: new OrderingGate(db, connection, config.queuePrefix, fair, logger),
   });
   const reconciler = new Reconciler(db, deliveries, logger);
   const retention = new RetentionSweeper(database.pool, connection, { ...config.retention, queuePrefix: config.queuePrefix }, logger, metrics);
@@ -111,6 +122,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
       await Promise.all([eventWorker.close(), deliveryWorker.close()]);
       await reconciler.stop();
       await retention.stop();
+      await fleet.stop();
       metricsServer?.close();
       await Promise.all([deliveries.close(), eventsQueue.close()]);
       deliverer.close();

@@ -34,6 +34,8 @@ export const WEBHOOK_SCHEMA: JsonSchema = {
     metadata: { type: 'object', additionalProperties: true },
     rate_limit: nullable('integer', { description: 'deliveries per second; null = unlimited' }),
     filter: nullable('object', { additionalProperties: true, description: 'payload filter applied at fan-out (see docs/filters-and-schemas.md); null = none' }),
+    ordered: { type: 'boolean', description: 'notifications sharing an event ordering_key are attempted strictly in publish order' },
+    max_in_flight: nullable('integer', { description: 'deliveries in flight at once, fleet-wide (1-100); null = ENDPOINT_MAX_IN_FLIGHT' }),
     disabled_reason: nullable('string', { description: 'set when Hookrelay disabled the webhook', readOnly: true }),
     headers: ENDPOINT_HEADERS_VIEW,
     auth: ENDPOINT_AUTH_VIEW,

@@ -14,6 +14,7 @@ export const EVENT_SCHEMA: JsonSchema = {
     type: { type: 'string' },
     event_time: dateTime,
     idempotency_key: { type: ['string', 'null'] },
+    ordering_key: { type: ['string', 'null'], description: 'on ordered webhooks, notifications sharing it are attempted in publish order' },
     created: dateTime,
     duplicate: { type: 'boolean', description: 'true when the idempotency key was seen before' },
     notification_ids: { type: 'array', items: uuid, description: 'one per matching webhook' },

@@ -29,6 +29,7 @@ const WEBHOOK_STATS: JsonSchema = {
     last_attempt_at: { ...nullableDateTime, description: 'latest attempt within the window' },
     last_status_code: { type: ['integer', 'null'], description: 'null when that attempt got no response' },
     last_error: { type: ['string', 'null'] },
+    in_flight: { type: 'integer', minimum: 0, description: 'deliveries in flight now, fleet-wide; the webhook is at its cap when this reaches its max_in_flight (or endpoint_max_in_flight)' },
   },
 };
 
@@ -41,6 +42,7 @@ const TENANT_STATS: JsonSchema = {
     window_seconds: { type: 'integer', description: 'the recent window the per-webhook health covers' },
     notifications: { ...STATUS_COUNTS, description: 'the tenant\'s notifications by status, all time' },
     webhooks: { type: 'array', items: WEBHOOK_STATS, description: 'every webhook of the tenant, in creation order' },
+    endpoint_max_in_flight: { type: 'integer', description: 'ENDPOINT_MAX_IN_FLIGHT: the cap of webhooks whose max_in_flight is null' },
   },
 };
 

@@ -1,0 +1,214 @@
+/**
+ * Fleet-wide in-flight caps with leases (docs/scheduling.md). A gate is a
+ * pair of Redis sorted sets under the queue prefix:
+ *
+ *   <prefix>:fair:<gate>:leases   holder -> lease expiry (ms, Redis clock)
+ *   <prefix>:fair:<gate>:parked   job id -> its place (the job's priority)
+ *
+ * A delivery passes one to three gates at once (its webhook, its tenant and,
+ * for a retry, the retry gate): the acquire script drops expired leases, and
+ * either takes a lease in every gate or records the job in the parked set of
+ * the first gate that is full. Release drops the lease and answers the parked
+ * jobs that may run now (the head of each parked set, as many as there are
+ * free leases); the caller promotes them (BullMQ delayed -> prioritized).
+ * Leases expire, so a SIGKILLed worker's permits come back by themselves;
+ * parked entries are only hints: a parked job whose promotion was missed
+ * still comes back on its own after its fallback delay, and the database
+ * decides what is delivered.
+ */
+import type { Cluster, Redis } from 'ioredis';
+
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n = #KEYS / 2
+local member = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local place = tonumber(ARGV[3])
+local force = ARGV[4] == '1'
+for i = 1, n do redis.call('ZREMRANGEBYSCORE', KEYS[2 * i - 1], '-inf', now) end
+if not force then
+  for i = 1, n do
+    local leases, parked = KEYS[2 * i - 1], KEYS[2 * i]
+    local full = redis.call('ZCARD', leases) >= tonumber(ARGV[4 + i])
+    local behind = false
+    if i == 1 and not full then
+      -- the webhook gate keeps each webhook's order: an earlier parked job goes first
+      local head = redis.call('ZRANGE', parked, 0, 0, 'WITHSCORES')
+      behind = head[1] ~= nil and head[1] ~= member and tonumber(head[2]) < place
+    end
+    if full or behind then
+      for j = 1, n do if j ~= i then redis.call('ZREM', KEYS[2 * j], member) end end
+      redis.call('ZADD', parked, place, member)
+      redis.call('PEXPIRE', parked, 86400000)
+      local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+      local age = -1
+      if oldest[2] ~= nil then age = now - (tonumber(oldest[2]) - ttl) end
+      return {i, age, redis.call('ZRANK', parked, member)}
+    end
+  end
+end
+for i = 1, n do
+  redis.call('ZADD', KEYS[2 * i - 1], now + ttl, member)
+  redis.call('PEXPIRE', KEYS[2 * i - 1], ttl)
+  redis.call('ZREM', KEYS[2 * i], member)
+end
+return {0, 0, 0}
+`;
+
+const RELEASE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local n = math.floor(#KEYS / 2)
+local member = ARGV[1]
+local out = {}
+-- an odd last key: the flow whose first attempt this was (flow-priority.ts), one fewer pending
+if #KEYS % 2 == 1 then
+  if redis.call('HINCRBY', KEYS[#KEYS], 'pending', -1) <= 0 then redis.call('DEL', KEYS[#KEYS]) end
+end
+for i = 1, n do
+  local leases, parked = KEYS[2 * i - 1], KEYS[2 * i]
+  if member ~= '' then redis.call('ZREM', leases, member) end
+  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+  local free = tonumber(ARGV[1 + i]) - redis.call('ZCARD', leases)
+  if free > 0 then
+    for _, id in ipairs(redis.call('ZRANGE', parked, 0, free - 1)) do table.insert(out, id) end
+  end
+end
+return out
+`;
+
+/** Drops parked entries (a job that is gone or finished). */
+const UNPARK = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
+return 0
+`;
+
+type Commands = {
+  hookrelayFairAcquire(...args: (string | number)[]): Promise<[number, number, number]>;
+  hookrelayFairRelease(...args: (string | number)[]): Promise<string[]>;
+  hookrelayFairUnpark(...args: (string | number)[]): Promise<number>;
+};
+
+/** One gate a delivery passes: its Redis keys' middle part and its cap. */
+export interface Gate {
+  /** e.g. `w:<webhook id>`, `t:<tenant>`, `r` */
+  name: string;
+  cap: number;
+}
+
+/** Refused: the gate that is full, how long its oldest lease has been held (-1: none) and the job's rank among its parked jobs. */
+export type AcquireResult = { ok: true } | { ok: false; gate: Gate; oldestLeaseAgeMs: number; rank: number };
+
+export class FairGates {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly prefix: string,
+  ) {
+    redis.defineCommand('hookrelayFairAcquire', { lua: ACQUIRE });
+    redis.defineCommand('hookrelayFairRelease', { lua: RELEASE });
+    redis.defineCommand('hookrelayFairUnpark', { lua: UNPARK });
+  }
+
+  leasesKey(gate: string): string {
+    return `${this.prefix}:fair:${gate}:leases`;
+  }
+
+  parkedKey(gate: string): string {
+    return `${this.prefix}:fair:${gate}:parked`;
+  }
+
+  private keys(gates: readonly Gate[]): string[] {
+    return gates.flatMap((g) => [this.leasesKey(g.name), this.parkedKey(g.name)]);
+  }
+
+  private get commands(): Commands {
+    return this.redis as unknown as Commands;
+  }
+
+  /**
+   * Takes a lease in every gate (held at most `ttlMs`), or parks `holder` at
+   * `place` in the first gate that is full (or, for the first gate, that has
+   * an earlier job parked). `force` takes the leases whatever the caps (ping,
+   * resend: counted, never held back).
+   */
+  async acquire(gates: readonly Gate[], holder: string, ttlMs: number, place: number, force = false): Promise<AcquireResult> {
+    const [index, age, rank] = await this.commands.hookrelayFairAcquire(
+      gates.length * 2,
+      ...this.keys(gates),
+      holder,
+      Math.ceil(ttlMs),
+      place,
+      force ? '1' : '0',
+      ...gates.map((g) => g.cap),
+    );
+    if (Number(index) === 0) return { ok: true };
+    return { ok: false, gate: gates[Number(index) - 1]!, oldestLeaseAgeMs: Number(age), rank: Number(rank) };
+  }
+
+  /**
+   * Drops `holder`'s leases (`''`: none) and answers the parked job ids that
+   * may run now, without repeats. `flowKey`: also counts a first attempt of
+   * that flow as made (FlowPriorities.done, in the same round trip).
+   */
+  async release(gates: readonly Gate[], holder: string, flowKey?: string): Promise<string[]> {
+    const keys = flowKey ? [...this.keys(gates), flowKey] : this.keys(gates);
+    const ids = await this.commands.hookrelayFairRelease(keys.length, ...keys, holder, ...gates.map((g) => g.cap));
+    return [...new Set(ids.map(String))];
+  }
+
+  async unpark(gates: readonly Gate[], jobId: string): Promise<void> {
+    await this.commands.hookrelayFairUnpark(gates.length, ...gates.map((g) => this.parkedKey(g.name)), jobId);
+  }
+
+  /** Leases held now per webhook id (the dashboard's "at its cap"). */
+  async inFlightMany(webhookIds: readonly string[]): Promise<Map<string, number>> {
+    const now = Date.now();
+    const counts = await Promise.all(webhookIds.map((id) => this.redis.zcount(this.leasesKey(`w:${id}`), now, '+inf')));
+    return new Map(webhookIds.map((id, i) => [id, counts[i] ?? 0]));
+  }
+
+  /** Leases held now in one gate (metrics, tests). */
+  async inFlight(gate: string): Promise<number> {
+    return this.redis.zcount(this.leasesKey(gate), Date.now(), '+inf');
+  }
+}
+
+/** What the gates hold now, for /metrics and the dashboard. */
+export interface FairSnapshot {
+  /** leases held per webhook id (webhooks with at least one) */
+  inFlight: Map<string, number>;
+  /** parked jobs per kind of gate */
+  parked: { webhook: number; tenant: number; retry: number };
+}
+
+const SCAN_LIMIT = 10_000;
+
+/** Reads every gate's sets (SCAN under the prefix; on a cluster, every master). At most SCAN_LIMIT keys. */
+export async function fairSnapshot(redis: Redis | Cluster, prefix: string): Promise<FairSnapshot> {
+  const nodes: Redis[] = 'nodes' in redis && typeof redis.nodes === 'function' ? (redis as Cluster).nodes('master') : [redis as Redis];
+  const keys: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${prefix}:fair:*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0' && keys.length < SCAN_LIMIT);
+  }
+  const snapshot: FairSnapshot = { inFlight: new Map(), parked: { webhook: 0, tenant: 0, retry: 0 } };
+  const base = `${prefix}:fair:`;
+  const now = Date.now();
+  const counted = keys.filter((k) => k.endsWith(':leases') || k.endsWith(':parked'));
+  const counts = await Promise.all(counted.map((k) => (k.endsWith(':leases') ? redis.zcount(k, now, '+inf') : redis.zcard(k))));
+  counted.forEach((key, i) => {
+    const gate = key.slice(base.length, key.lastIndexOf(':'));
+    const n = counts[i] ?? 0;
+    if (key.endsWith(':leases')) {
+      if (gate.startsWith('w:') && n > 0) snapshot.inFlight.set(gate.slice(2), n);
+    } else if (gate.startsWith('w:')) snapshot.parked.webhook += n;
+    else if (gate.startsWith('t:')) snapshot.parked.tenant += n;
+    else snapshot.parked.retry += n;
+  });
+  return snapshot;
+}

@@ -1,0 +1,76 @@
+/**
+ * The gates' Lua against real Redis: caps, parking in order, promotion
+ * hints on release, leases that expire (a crashed holder's permits come
+ * back), forced leases (ping, resend), and flow positions.
+ */
+import { Redis } from 'ioredis';
+import { FairGates, FlowPriorities, fairSnapshot, type Gate } from '@hookrelay/services';
+import { testQueuePrefix, testRedisUrl } from '../support/env.js';
+
+let redis: Redis;
+let prefix: string;
+let gates: FairGates;
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  prefix = testQueuePrefix();
+  gates = new FairGates(redis, prefix);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+test('a full webhook parks jobs in their order and release names the head', async () => {
+  const w: Gate[] = [{ name: 'w:a', cap: 2 }, { name: 't:x', cap: 100 }];
+  expect((await gates.acquire(w, 'j1', 10_000, 1)).ok).toBe(true);
+  expect((await gates.acquire(w, 'j2', 10_000, 2)).ok).toBe(true);
+  const refused = await gates.acquire(w, 'j4', 10_000, 4);
+  expect(refused).toMatchObject({ ok: false, gate: { name: 'w:a' }, rank: 0 });
+  expect(await gates.acquire(w, 'j3', 10_000, 3)).toMatchObject({ ok: false, rank: 0 });
+  expect(await gates.inFlight('w:a')).toBe(2);
+  // j1 done: one lease free, the earliest parked job (j3) is the one to promote
+  expect(await gates.release(w, 'j1')).toEqual(['j3']);
+  // a later job cannot overtake the parked j3 even with a free lease
+  expect((await gates.acquire(w, 'j5', 10_000, 5)).ok).toBe(false);
+  expect((await gates.acquire(w, 'j3', 10_000, 3)).ok).toBe(true);
+  expect(await redis.zrange(gates.parkedKey('w:a'), 0, -1)).toEqual(['j4', 'j5']);
+  const snapshot = await fairSnapshot(redis, prefix);
+  expect(snapshot.inFlight.get('a')).toBe(2);
+  expect(snapshot.parked.webhook).toBe(2);
+});
+
+test('the tenant gate caps all of a tenant’s webhooks together', async () => {
+  const of = (hook: string): Gate[] => [{ name: `w:${hook}`, cap: 10 }, { name: 't:busy', cap: 3 }];
+  for (const [i, hook] of ['b1', 'b2', 'b3'].entries()) expect((await gates.acquire(of(hook), `k${i}`, 10_000, 1)).ok).toBe(true);
+  expect(await gates.acquire(of('b4'), 'k9', 10_000, 1)).toMatchObject({ ok: false, gate: { name: 't:busy' } });
+  expect(await gates.release(of('b1'), 'k0')).toEqual(['k9']);
+});
+
+test('leases expire: a crashed holder’s permits come back', async () => {
+  const g: Gate[] = [{ name: 'w:crash', cap: 1 }];
+  expect((await gates.acquire(g, 'dead', 300, 1)).ok).toBe(true);
+  expect((await gates.acquire(g, 'next', 300, 2)).ok).toBe(false);
+  await new Promise((r) => setTimeout(r, 400));
+  expect((await gates.acquire(g, 'next', 300, 2)).ok).toBe(true);
+});
+
+test('a forced lease (ping, resend) is never refused but counts', async () => {
+  const g: Gate[] = [{ name: 'w:ping', cap: 1 }];
+  expect((await gates.acquire(g, 'job', 10_000, 1)).ok).toBe(true);
+  expect((await gates.acquire(g, 'ping', 10_000, 0, true)).ok).toBe(true);
+  expect(await gates.inFlight('w:ping')).toBe(2);
+  expect((await gates.acquire(g, 'job2', 10_000, 2)).ok).toBe(false);
+});
+
+test('flow positions: FIFO while a backlog exists, back to 1 once it drained', async () => {
+  const flows = new FlowPriorities(redis, prefix);
+  expect(await flows.priorities(['f', 'f', 'g', 'f'])).toEqual([1, 2, 1, 3]);
+  await flows.done('f');
+  // still two pending: positions keep growing (no overtaking of the older jobs)
+  expect(await flows.priorities(['f'])).toEqual([4]);
+  await flows.done('f');
+  await flows.done('f');
+  // the last one done with its lease's release (one round trip)
+  await gates.release([{ name: 'w:f', cap: 1 }], 'nobody', flows.key('f'));
+  expect(await flows.priorities(['f'])).toEqual([1]);
+});
