@@ -23,6 +23,7 @@ function eventView(result: IngestResult) {
     type: e.type,
     event_time: e.eventTime.toISOString(),
     idempotency_key: e.idempotencyKey,
+    ordering_key: e.orderingKey ?? null,
     created: e.createdAt.toISOString(),
     duplicate: result.duplicate,
     notification_ids: result.notificationIds,
