@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { configVariables, createLogger, loadConfig, QUEUES } from '@hookrelay/core';
-import { Metrics, startMetricsServer } from '@hookrelay/services';
+import { Metrics, RETRY_PRIORITY, startMetricsServer } from '@hookrelay/services';
 import { healthRoutes } from '../../packages/http/src/routes/health.js';
 import { containersOf, kubectlKustomizeMajor, renderWithKubectl, renderWithYaml, yamlModule, type K8sObject } from '../support/kustomize.js';
 import { testQueuePrefix, testRedisUrl } from '../support/env.js';
@@ -29,7 +29,6 @@ if (!useKubectl) console.warn(`test/operations/kubernetes.test.ts: no kubectl wi
 const render = (dir: string) => (useKubectl ? renderWithKubectl(dir, yaml) : renderWithYaml(dir, yaml));
 
 /** Queues another branch may add (fair delivery's retry queue); the trigger lists them ahead. */
-const EXTRA_QUEUES = ['deliveries-retry'];
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -244,18 +243,45 @@ describe('deploy/kubernetes, rendered', () => {
     }
   });
 
-  test('KEDA scales the worker Deployment on the wait lists of every queue, named with the configured QUEUE_PREFIX', () => {
+  test('KEDA scales the workers on every queue: the events wait list, and the deliveries ready to run through the gauge the workers export', async () => {
     const scaled = find(objects, 'ScaledObject', 'hookrelay-worker');
     expect(scaled.spec.scaleTargetRef.name).toBe(worker.metadata.name);
     const prefix = loadConfig(envFor(container(worker), configMap)).queuePrefix;
-    const triggers = scaled.spec.triggers as { type: string; metadata: Record<string, string>; authenticationRef: { name: string } }[];
-    for (const t of triggers) {
-      expect(t.type).toBe('redis');
+    const triggers = scaled.spec.triggers as { type: string; name: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
+    // events: not prioritized, so BullMQ's wait list holds what is ready
+    const lists = triggers.filter((t) => t.type === 'redis');
+    expect(lists.map((t) => t.metadata.listName)).toEqual([`${prefix}:${QUEUES.events}:wait`]);
+    for (const t of lists) {
       expect(Number(t.metadata.listLength)).toBeGreaterThan(0);
-      expect(find(objects, 'TriggerAuthentication', t.authenticationRef.name).spec.secretTargetRef.every((r: any) => r.name === 'hookrelay')).toBe(true);
+      expect(find(objects, 'TriggerAuthentication', t.authenticationRef!.name).spec.secretTargetRef.every((r: any) => r.name === 'hookrelay')).toBe(true);
     }
-    const lists = triggers.map((t) => t.metadata.listName).sort();
-    expect(lists).toEqual([...Object.values(QUEUES), ...EXTRA_QUEUES].map((q) => `${prefix}:${q}:wait`).sort());
+    // deliveries: every job carries a priority (fair delivery), so the ready ones are the prioritized set, counted by a gauge
+    const [prom] = triggers.filter((t) => t.type === 'prometheus');
+    expect(triggers.map((t) => t.type).sort()).toEqual(['prometheus', 'redis']);
+    expect(Number(prom!.metadata.threshold)).toBeGreaterThan(0);
+    const gauge = /\b(hookrelay_[a-z_]+)\b/.exec(prom!.metadata.query)![1]!;
+    // the worker really exports that gauge, counting <prefix>:deliveries:prioritized for first attempts and retries
+    const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+    const probePrefix = testQueuePrefix();
+    const queue = new Queue(QUEUES.deliveries, { connection, prefix: probePrefix });
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.watchFairness(queue, connection, probePrefix);
+    try {
+      await queue.add('deliver', { probe: 1 }, { priority: 1 });
+      await queue.add('deliver', { probe: 2 }, { priority: RETRY_PRIORITY });
+      const text = await metrics.registry.metrics();
+      expect(text).toContain(`${gauge}{attempt="first"} 1`);
+      expect(text).toContain(`${gauge}{attempt="retry"} 1`);
+      expect(await connection.zcard(`${probePrefix}:${QUEUES.deliveries}:prioritized`)).toBe(2);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+    // Prometheus finds the workers: their pods are annotated for scraping on the metrics port
+    const annotations = worker.spec.template.metadata.annotations;
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    expect(Number(annotations['prometheus.io/port'])).toBe(container(worker).ports[0].containerPort);
   });
 
   test('those are the keys BullMQ really writes: waiting jobs in <prefix>:<queue>:wait, prioritized ones in :prioritized', async () => {

@@ -54,10 +54,14 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port whose cluster bus port (port + 10000) is free too. */
+/**
+ * A port whose cluster bus port (port + 10000) is free too. Both stay below
+ * Linux's ephemeral range (32768-60999): a port found free there can be taken
+ * by any outgoing connection before redis-server binds it.
+ */
 async function freeClusterPort(taken: Set<number>): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 25000);
+    const port = 20000 + Math.floor(Math.random() * 2700);
     if (taken.has(port) || taken.has(port + 10000)) continue;
     if ((await portIsFree(port)) && (await portIsFree(port + 10000))) return port;
   }
