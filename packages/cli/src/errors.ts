@@ -1,6 +1,6 @@
 /**
  * What can go wrong in a command, each with the exit code it ends the process
- * with (documented in `hookrelay --help` and the README):
+ * with (documented in `hookrelay --help` and docs/cli.md):
  * 0 success, 1 the API or the operation answered with an error, 2 usage
  * error, 3 the API / Redis / database cannot be reached.
  */

@@ -1,7 +1,7 @@
 /**
  * The job catalog shared by the producer SDK, the API and the worker:
- * queue names and payload types. The wire format is documented in the
- * README so producers in other languages can publish too.
+ * queue names and payload types. The wire format is documented in
+ * docs/api.md so producers in other languages can publish too.
  */
 
 export const QUEUES = {
