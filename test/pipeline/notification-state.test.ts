@@ -102,6 +102,17 @@ describe('attempt (DeliveryStore.record)', () => {
     expect(after.updated_at.getTime()).toBeGreaterThan(before.getTime());
   });
 
+  test('the same attempt recorded twice (a job run twice at once) moves the notification once', async () => {
+    const { id } = await seed('PENDING');
+    const at = new Date();
+    const next = new Date(at.getTime() + 5000);
+    expect(await store.record(attempt(id, 2, at), { status: 'PENDING', nextAttemptAt: next })).toBe(true);
+    expect(await store.record({ ...attempt(id, 2, new Date()), statusCode: 500 }, { status: 'EXPIRED' })).toBe(false);
+    expect(await row(id)).toMatchObject({ status: 'PENDING', next_attempt_at: next, attempt_count: 2, cycle_attempts: 2 });
+    const rows = (await q<{ n: string }>('SELECT count(*) AS n FROM attempts WHERE notification_id = $1', [id])).rows[0]!;
+    expect(Number(rows.n)).toBe(1);
+  });
+
   test('a notification that is no longer PENDING does not move', async () => {
     const { id } = await seed('CANCELLED');
     expect(await store.record(attempt(id, 2, new Date()), { status: 'SUCCEEDED' })).toBe(false);

@@ -50,7 +50,9 @@ const LOAD_MANY = `
 /**
  * The attempt row is written whatever happens (it was made); the notification
  * moves only while it is still PENDING, so a cancellation that raced the
- * delivery wins. Returns the ids that moved.
+ * delivery wins, and only when its attempt row is new, so an attempt number
+ * recorded a second time (the same job run twice) does not move it again.
+ * Returns the ids that moved.
  *
  * Committed without waiting for the WAL flush (synchronous_commit off for this
  * statement's transaction only): if Postgres itself crashes, the last
@@ -70,13 +72,17 @@ const RECORD_MANY = `
     SELECT gen_random_uuid(), notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger
     FROM input
     ON CONFLICT (notification_id, attempt_number) DO NOTHING
+    RETURNING notification_id, attempt_number
   )
   UPDATE notifications n SET
     ${enterStatus({ status: { sql: 'i.status' }, at: 'i.attempted_at', next: 'i.next_attempt_at', row: 'n' })},
     attempt_count = n.attempt_count + 1,
     cycle_attempts = n.cycle_attempts + 1,
     last_status_code = i.status_code
-  FROM input i, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
+  -- only an attempt whose row this statement wrote moves the notification: the same attempt recorded
+  -- twice (a job run twice at once) counts once, so attempt_count never runs ahead of the attempt rows
+  FROM input i JOIN a ON a.notification_id = i.notification_id AND a.attempt_number = i.attempt_number,
+    (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit
   -- Rows are found by primary key from the id list. The status test is on a
   -- cast so that it cannot use the (status, next_attempt_at) index: with
   -- stale statistics (a burst of new notifications) the planner would

@@ -183,7 +183,7 @@ export class DeliveryProcessor {
     this.observer?.attempted(ctx, result, outcome.status, now);
     // an ordered notification that ended lets the next one of its key go
     if (ctx.orderingKey && outcome.status !== 'PENDING') await this.safety.ordering?.released(id);
-    if (!recorded) return 'superseded';
+    if (!recorded) return this.superseded(job);
     const disabled = await this.updateHealth(ctx, result, now);
     // the webhook was just disabled: this notification was cancelled with the others
     if (disabled && outcome.status === 'PENDING') return 'cancelled';
@@ -197,6 +197,20 @@ export class DeliveryProcessor {
       throw new UnrecoverableError(`expired after ${cycleAttempt} attempts: ${result.error ?? `HTTP ${result.statusCode}`}`);
     }
     return outcome.status === 'CANCELLED' ? 'gone' : 'delivered';
+  }
+
+  /**
+   * The attempt moved nothing: the notification left PENDING meanwhile (a
+   * cancellation won), or this attempt number was recorded already by
+   * another run of the same job. In the second case the notification still
+   * waits for its next attempt, so the job is kept (back to delayed until
+   * then) instead of being completed under the other run.
+   */
+  private async superseded(job: Job<DeliveryJobData>): Promise<string> {
+    const current = await this.infra('load', () => this.store.load(job.data.notificationId));
+    if (current?.status !== 'PENDING' || job.token === undefined) return 'superseded';
+    await job.moveToDelayed(Math.max(Date.now(), current.nextAttemptAt?.getTime() ?? 0), job.token);
+    throw new DelayedError(`attempt ${current.attemptCount} of ${current.id} was recorded by another run`);
   }
 
   /** Ordering and in-flight caps: parked jobs throw DelayedError; Redis or Postgres failing is an infrastructure error. */
