@@ -51,10 +51,6 @@ export const DISABLED_EVENT_TYPE = 'WEBHOOK.DISABLED';
 export const EVENT_TYPE_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 export const EVENT_TYPE_PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
 
-export function isWildcard(pattern: string): boolean {
-  return pattern === '*' || pattern.endsWith('.*');
-}
-
 export function matchesEventType(pattern: string, type: string): boolean {
   if (pattern === '*') return true;
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
