@@ -89,6 +89,29 @@ test('HTTP ingest: 400 listing each failure, JSON strings parsed, valid events a
   expect(builtin.status).toBe(202);
 });
 
+test('batch ingest: only the items failing the schema are refused, each listing its failures; the rest are published', async () => {
+  const tenant = await typeWithSchema();
+  const res = await stack.call('POST', '/v1/events:batch', {
+    tenant,
+    events: [
+      { type: 'ORDER.PLACED', resource: { id: 'b1', amount: 3 } },
+      { type: 'ORDER.PLACED', resource: { amount: -1 } },
+      { type: 'ORDER.PLACED', resource: JSON.stringify({ id: 'b3', amount: 0 }) },
+    ],
+  });
+  expect(res.status).toBe(200);
+  const [first, refused, third] = res.body.results;
+  expect(first).toMatchObject({ index: 0, status: 202 });
+  expect(third).toMatchObject({ index: 2, status: 202 });
+  expect(refused).toMatchObject({ index: 1, status: 400 });
+  const fields = refused.error.errors.map((e: { field: string }) => e.field).sort();
+  expect(fields).toEqual(['resource', 'resource.amount']);
+  // the refused item made nothing; the accepted ones were delivered
+  expect(refused.id).toBeUndefined();
+  const ids = [first.notification_ids[0], third.notification_ids[0]];
+  await until(async () => ids.every((id) => receiver.requests.some((r) => r.headers['webhook-id'] === id)));
+});
+
 test('SDK: a failing event is rejected, logged in the failed set and counted in /metrics; a valid one is delivered', async () => {
   const tenant = await typeWithSchema();
   const before = await rejectedBySchema();
