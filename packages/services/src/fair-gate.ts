@@ -26,6 +26,8 @@ local member = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local place = tonumber(ARGV[3])
 local force = ARGV[4] == '1'
+-- a lease belongs to one run ("<job id>|<run>"): two runs of one job hold two leases; parked entries are job ids
+local job = string.match(member, '^[^|]*')
 for i = 1, n do redis.call('ZREMRANGEBYSCORE', KEYS[2 * i - 1], '-inf', now) end
 if not force then
   for i = 1, n do
@@ -35,23 +37,23 @@ if not force then
     if i == 1 and not full then
       -- the webhook gate keeps each webhook's order: an earlier parked job goes first
       local head = redis.call('ZRANGE', parked, 0, 0, 'WITHSCORES')
-      behind = head[1] ~= nil and head[1] ~= member and tonumber(head[2]) < place
+      behind = head[1] ~= nil and head[1] ~= job and tonumber(head[2]) < place
     end
     if full or behind then
-      for j = 1, n do if j ~= i then redis.call('ZREM', KEYS[2 * j], member) end end
-      redis.call('ZADD', parked, place, member)
+      for j = 1, n do if j ~= i then redis.call('ZREM', KEYS[2 * j], job) end end
+      redis.call('ZADD', parked, place, job)
       redis.call('PEXPIRE', parked, 86400000)
       local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
       local age = -1
       if oldest[2] ~= nil then age = now - (tonumber(oldest[2]) - ttl) end
-      return {i, age, redis.call('ZRANK', parked, member)}
+      return {i, age, redis.call('ZRANK', parked, job)}
     end
   end
 end
 for i = 1, n do
   redis.call('ZADD', KEYS[2 * i - 1], now + ttl, member)
   redis.call('PEXPIRE', KEYS[2 * i - 1], ttl)
-  redis.call('ZREM', KEYS[2 * i], member)
+  redis.call('ZREM', KEYS[2 * i], job)
 end
 return {0, 0, 0}
 `;

@@ -8,6 +8,7 @@
  * lease of that gate is released. Leases cover the HTTP exchange only and
  * expire, so a crashed worker's permits come back.
  */
+import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, type Queue } from 'bullmq';
 import type { Logger } from '@hookrelay/core';
 import type { FairGates, Gate } from './fair-gate.js';
@@ -82,7 +83,9 @@ export class FairScheduler {
    */
   async admit(job: Job, subject: FairSubject): Promise<Lease> {
     const gates = this.gatesFor(subject);
-    const holder = String(job.id);
+    // one lease per run, not per job: a job run twice at once (a promotion racing the run that parked it)
+    // takes two leases, so the cap counts every HTTP exchange; the parked entry stays the job id
+    const holder = `${job.id}|${job.token ?? randomUUID()}`;
     const place = job.priority || job.timestamp;
     for (let spin = 0; ; spin++) {
       const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined);
