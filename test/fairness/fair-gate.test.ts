@@ -39,6 +39,26 @@ test('a full webhook parks jobs in their order and release names the head', asyn
   expect(snapshot.parked.webhook).toBe(2);
 });
 
+test('a promotion is made once and its lease is kept for the promoted job', async () => {
+  const g: Gate[] = [{ name: 'w:keep', cap: 2 }];
+  for (const id of ['k1', 'k2']) expect((await gates.acquire(g, id, 10_000, 1)).ok).toBe(true);
+  for (const id of ['k3', 'k4']) expect((await gates.acquire(g, id, 10_000, 3)).ok).toBe(false);
+  expect(await gates.release(g, 'k1')).toEqual(['k3']);
+  // k3 is on its way: the next release promotes k4 only, not k3 again
+  expect(await gates.release(g, 'k2')).toEqual(['k4']);
+  expect(await gates.release(g, '')).toEqual([]);
+  // a newcomer cannot take the leases kept for k3 and k4
+  expect((await gates.acquire(g, 'k9', 10_000, 0)).ok).toBe(false);
+  expect((await gates.acquire(g, 'k4', 10_000, 3)).ok).toBe(true);
+  expect((await gates.acquire(g, 'k3', 10_000, 3)).ok).toBe(true);
+  // a kept promotion is answered again on request (the job was parked while being promoted)
+  expect(await gates.release(g, 'k3', { keepMs: 200 })).toEqual(['k9']);
+  expect(await gates.release(g, '', { again: 'k9' })).toEqual(['k9']);
+  // an unused kept lease comes back after keepMs
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await gates.acquire(g, 'k10', 10_000, 0)).ok).toBe(true);
+});
+
 test('the tenant gate caps all of a tenant’s webhooks together', async () => {
   const of = (hook: string): Gate[] => [{ name: `w:${hook}`, cap: 10 }, { name: 't:busy', cap: 3 }];
   for (const [i, hook] of ['b1', 'b2', 'b3'].entries()) expect((await gates.acquire(of(hook), `k${i}`, 10_000, 1)).ok).toBe(true);
@@ -57,9 +77,22 @@ test('leases expire: a crashed holder’s permits come back', async () => {
 test('a forced lease (ping, resend) is never refused but counts', async () => {
   const g: Gate[] = [{ name: 'w:ping', cap: 1 }];
   expect((await gates.acquire(g, 'job', 10_000, 1)).ok).toBe(true);
-  expect((await gates.acquire(g, 'ping', 10_000, 0, true)).ok).toBe(true);
+  expect((await gates.acquire(g, 'ping', 10_000, 0, 'force')).ok).toBe(true);
   expect(await gates.inFlight('w:ping')).toBe(2);
   expect((await gates.acquire(g, 'job2', 10_000, 2)).ok).toBe(false);
+});
+
+test('a probe parks a job that would be refused and takes nothing when it would pass', async () => {
+  const g: Gate[] = [{ name: 'w:probe', cap: 1 }];
+  expect((await gates.acquire(g, 'p1', 10_000, 1, 'probe')).ok).toBe(true);
+  expect(await gates.inFlight('w:probe')).toBe(0);
+  expect((await gates.acquire(g, 'p1', 10_000, 1)).ok).toBe(true);
+  expect(await gates.acquire(g, 'p2', 10_000, 2, 'probe')).toMatchObject({ ok: false, rank: 0 });
+  expect(await gates.inFlight('w:probe')).toBe(1);
+  expect(await redis.zrange(gates.parkedKey('w:probe'), 0, -1)).toEqual(['p2']);
+  // the parked head is promoted by the release, and its own probe then passes
+  expect(await gates.release(g, 'p1')).toEqual(['p2']);
+  expect((await gates.acquire(g, 'p2', 10_000, 2, 'probe')).ok).toBe(true);
 });
 
 test('flow positions: FIFO while a backlog exists, back to 1 once it drained', async () => {
@@ -71,6 +104,6 @@ test('flow positions: FIFO while a backlog exists, back to 1 once it drained', a
   await flows.done('f');
   await flows.done('f');
   // the last one done with its lease's release (one round trip)
-  await gates.release([{ name: 'w:f', cap: 1 }], 'nobody', flows.key('f'));
+  await gates.release([{ name: 'w:f', cap: 1 }], 'nobody', { flowKey: flows.key('f') });
   expect(await flows.priorities(['f'])).toEqual([1]);
 });

@@ -121,8 +121,9 @@ export class DeliveryProcessor {
 
   private async attempt(job: Job<DeliveryJobData>): Promise<string> {
     const id = job.data.notificationId;
-    const ctx = await this.infra('load', () => this.store.load(id));
     const fair = this.safety.fair;
+    if (fair) await this.scheduling(() => fair.probe(job));
+    const ctx = await this.infra('load', () => this.store.load(id));
     if (!ctx) {
       await fair?.flowDone(job.data?.flow);
       return 'missing';

@@ -98,7 +98,7 @@ export class EventBatchIngestService {
     await Promise.all(
       toWrite.map((index, i) => {
         const saved = written[i];
-        return saved && !(saved instanceof Error) ? this.ingest.enqueue(saved.notificationIds, saved.event.id) : undefined;
+        return saved && !(saved instanceof Error) ? this.ingest.enqueue(saved.notificationIds, saved.event.id, saved.webhookIds) : undefined;
       }),
     );
     return outcomes as BatchOutcome[];

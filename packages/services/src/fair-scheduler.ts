@@ -11,9 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, type Queue } from 'bullmq';
 import type { Logger } from '@hookrelay/core';
-import type { FairGates, Gate } from './fair-gate.js';
+import type { AcquireResult, FairGates, Gate } from './fair-gate.js';
 import type { FleetCapacity } from './fleet-capacity.js';
-import type { FlowPriorities } from './flow-priority.js';
+import { SHARED_FLOW, isFirstAttempt, type FlowPriorities } from './flow-priority.js';
 
 export interface FairOptions {
   /** ENDPOINT_MAX_IN_FLIGHT */
@@ -29,9 +29,20 @@ export interface FairOptions {
 export const LEASE_MARGIN_MS = 5000;
 /** While the full webhook's oldest lease is younger than this, the endpoint answers fast: wait a moment in place instead of parking. */
 const FAST_LEASE_MS = 150;
-const SPIN_DELAYS_MS = [1, 2, 4, 8, 16, 32];
-/** A parked job's fallback is at most this many lease lifetimes away. */
-const MAX_FALLBACK_LEASES = 4;
+/**
+ * At a fast webhook's cap a job waits in place this long at most for a lease
+ * (woken at once by a release in this process, else looking again every
+ * FAST_POLL_MS), instead of a park and promotion round trip through BullMQ
+ * that costs more than the exchange it waits for. At most `cap` jobs per
+ * gate wait so in one process; the others park, so a fast webhook's burst
+ * never holds more worker slots than its own cap.
+ */
+const FAST_WAIT_MS = 1000;
+const FAST_POLL_MS = 10;
+/** A parked job's fallback (a promotion that never came) is at most this far away. */
+const MAX_FALLBACK_MS = 5 * 60_000;
+/** After a refusal, a webhook's jobs are probed (Redis only) before their notification is loaded, for this long. */
+const BUSY_HINT_MS = 5000;
 
 /** What a delivery is, for the gates. */
 export interface FairSubject {
@@ -47,8 +58,15 @@ export interface Lease {
   gates: Gate[];
 }
 
+/** The gates that refused a webhook's job lately: its next jobs look there first. */
+interface BusyHint {
+  gates: Gate[];
+  until: number;
+}
+
 export class FairScheduler {
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly busy = new Map<string, BusyHint>();
   readonly leaseTtlMs: number;
 
   constructor(
@@ -87,22 +105,47 @@ export class FairScheduler {
     // takes two leases, so the cap counts every HTTP exchange; the parked entry stays the job id
     const holder = `${job.id}|${job.token ?? randomUUID()}`;
     const place = job.priority || job.timestamp;
-    for (let spin = 0; ; spin++) {
-      const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined);
+    const deadline = Date.now() + FAST_WAIT_MS;
+    for (;;) {
+      const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined ? 'force' : 'admit');
       if (result.ok) return { holder, gates };
-      const fast = result.gate === gates[0] && result.oldestLeaseAgeMs >= 0 && result.oldestLeaseAgeMs < FAST_LEASE_MS;
-      if (fast && spin < SPIN_DELAYS_MS.length) {
-        await this.pause(result.gate.name, SPIN_DELAYS_MS[spin]!);
+      const gate = result.gate;
+      if (gate === gates[0] && isFast(result) && Date.now() < deadline && (this.waiters.get(gate.name)?.size ?? 0) < gate.cap) {
+        await this.pause(gate.name, FAST_POLL_MS);
         continue;
       }
-      await this.park(job, gates, result.gate, result.rank);
+      this.busy.set(busyKey(subject.webhookId, subject.cycleAttempts > 0), { gates, until: Date.now() + BUSY_HINT_MS });
+      await this.park(job, gates, result);
     }
+  }
+
+  /**
+   * Before the notification is loaded: a job of a webhook whose jobs were
+   * refused lately is checked against the same gates in Redis alone and, if it
+   * would be refused, parked without touching Postgres. A backlog of a
+   * thousand jobs behind a full webhook then costs Redis round trips, not
+   * database reads that queue in front of everyone else's. Taking the lease
+   * stays with `admit` (after the load, with the gates as they are now).
+   */
+  async probe(job: Job): Promise<void> {
+    const webhookId = (job.data as { flow?: string } | undefined)?.flow;
+    if (job.token === undefined || !webhookId || webhookId === SHARED_FLOW) return;
+    const key = busyKey(webhookId, !isFirstAttempt(job.priority));
+    const hint = this.busy.get(key);
+    if (!hint) return;
+    if (hint.until < Date.now()) {
+      this.busy.delete(key);
+      return;
+    }
+    const result = await this.gates.acquire(hint.gates, String(job.id), this.leaseTtlMs, job.priority || job.timestamp, 'probe');
+    // a gate whose exchanges are short frees a lease within milliseconds: admit waits in place for it instead
+    if (!result.ok && !isFast(result)) await this.park(job, hint.gates, result);
   }
 
   /** A lease for ping and resend: counted in the webhook's gate, never held back. */
   async forced(webhookId: string, maxInFlight: number | null, holder: string): Promise<Lease> {
     const gates = [this.webhookGate(webhookId, maxInFlight)];
-    await this.gates.acquire(gates, holder, this.leaseTtlMs, 0, true);
+    await this.gates.acquire(gates, holder, this.leaseTtlMs, 0, 'force');
     return { holder, gates };
   }
 
@@ -113,7 +156,7 @@ export class FairScheduler {
    */
   async release(lease: Lease, flow?: string): Promise<void> {
     try {
-      const next = await this.gates.release(lease.gates, lease.holder, flow ? this.flows.key(flow) : undefined);
+      const next = await this.gates.release(lease.gates, lease.holder, flow ? { flowKey: this.flows.key(flow) } : {});
       this.wake(lease.gates);
       await this.promote(lease.gates, next);
     } catch (error) {
@@ -131,17 +174,26 @@ export class FairScheduler {
     await this.gates.unpark(this.gatesFor({ ...subject, cycleAttempts: 1 }), String(job.id)).catch(() => undefined);
   }
 
-  private async park(job: Job, gates: Gate[], full: Gate, rank: number): Promise<never> {
+  private async park(job: Job, gates: Gate[], refusal: Refusal): Promise<never> {
+    const { gate: full, rank, oldestLeaseAgeMs } = refusal;
     // promotion wakes a parked job; the fallback only covers a promotion that never comes (a crashed
-    // worker's leases expire after leaseTtlMs): the deeper in the parked set, the later it needs to look
-    const depth = Math.min(MAX_FALLBACK_LEASES - 1, Math.floor(Math.max(0, rank) / Math.max(1, full.cap)));
-    const fallbackMs = this.leaseTtlMs * (1 + depth) + Math.floor(Math.random() * 1000);
+    // worker's leases expire after leaseTtlMs, and the head's fallback restarts the chain). A job `rank`
+    // deep waits about rank / cap turns of the gate (a turn: about as long as its oldest lease has been
+    // held), so it looks no earlier than that: a backlog of thousands behind a slow endpoint then does
+    // not come back in waves only to be parked again
+    const turns = Math.floor(Math.max(0, rank) / Math.max(1, full.cap));
+    const turnMs = oldestLeaseAgeMs >= 0 ? Math.max(FAST_LEASE_MS, oldestLeaseAgeMs) : this.leaseTtlMs;
+    const fallbackMs = Math.min(MAX_FALLBACK_MS, this.leaseTtlMs + turns * turnMs) + Math.floor(Math.random() * 1000);
     await job.moveToDelayed(Date.now() + fallbackMs, job.token);
-    // A lease released between the refusal and the move could not promote this job: look again, but only
-    // once BullMQ has finished with this run (a macrotask later): a promotion before that lets another slot of
-    // this worker take the job while BullMQ still tracks it for this run, and ending this run would stop
-    // renewing the new run's lock.
-    setTimeout(() => void this.gates.release(gates, '').then((ids) => this.promote(gates, ids)).catch(() => undefined), 0);
+    // A lease released between the refusal and the move could not promote this job (it was still active):
+    // look again, but only once BullMQ has finished with this run (a macrotask later): a promotion before
+    // that lets another slot of this worker take the job while BullMQ still tracks it for this run, and
+    // ending this run would stop renewing the new run's lock
+    // (only near the head: a release promotes at most the cap's worth of heads, so a job deeper in the
+    // parked set cannot have been named in those few milliseconds, and a backlog of thousands parks
+    // without a second round trip each)
+    const id = String(job.id);
+    if (rank < full.cap) setTimeout(() => void this.gates.release(gates, '', { again: id }).then((ids) => this.promote(gates, ids)).catch(() => undefined), 0);
     throw new DelayedError(`parked: ${full.name} at its cap of ${full.cap}`);
   }
 
@@ -155,10 +207,12 @@ export class FairScheduler {
       ids.map(async (id) => {
         try {
           await new Job(this.queue, 'deliver', {}, {}, id).promote();
-        } catch {
-          // not delayed: waiting or running already (fine), or gone/finished (a stale entry to drop)
-          const state = await this.queue.getJobState(id).catch(() => 'unknown');
-          if (gates.length && (state === 'unknown' || state === 'completed' || state === 'failed')) await this.gates.unpark(gates, id);
+        } catch (error) {
+          if (!gates.length) return;
+          // gone: a stale entry to drop; not delayed: waiting or running already (fine), or finished (stale)
+          const gone = error instanceof Error && /missing key/i.test(error.message);
+          const state = gone ? 'unknown' : await this.queue.getJobState(id).catch(() => 'unknown');
+          if (state === 'unknown' || state === 'completed' || state === 'failed') await this.gates.unpark(gates, id);
         }
       }),
     );
@@ -182,4 +236,15 @@ export class FairScheduler {
   private wake(gates: Gate[]): void {
     for (const gate of gates) for (const done of [...(this.waiters.get(gate.name) ?? [])]) done();
   }
+}
+
+type Refusal = Extract<AcquireResult, { ok: false }>;
+
+/** The gate's oldest lease is young: its endpoint answers fast. */
+function isFast(refusal: Refusal): boolean {
+  return refusal.oldestLeaseAgeMs >= 0 && refusal.oldestLeaseAgeMs < FAST_LEASE_MS;
+}
+
+function busyKey(webhookId: string, retry: boolean): string {
+  return retry ? `${webhookId}|r` : webhookId;
 }
