@@ -1,7 +1,7 @@
 // One row of the webhooks table: endpoint, state, success rate, last
 // attempt, notification counts and the row's buttons.
 import { canChange } from './api-client.js';
-import type { Webhook, WebhookStats } from './api-types.js';
+import type { EndpointAuthView, Webhook, WebhookStats } from './api-types.js';
 import { h } from './dom.js';
 import { ago, codeBadge } from './format.js';
 import { state } from './page-state.js';
@@ -43,10 +43,16 @@ function inFlightBadge(w: WebhookStats, info: Webhook | undefined): HTMLElement 
     atCap ? `at cap: ${w.in_flight}/${cap} in flight` : `${w.in_flight}/${cap ?? '?'} in flight`);
 }
 
+/** The auth type and who it signs in as. */
+function authLabel(auth: EndpointAuthView): string {
+  const who = auth.type === 'basic' ? auth.username : auth.type === 'oauth2_client_credentials' ? auth.client_id : undefined;
+  return [auth.type, who].filter(Boolean).join(' · ');
+}
+
 /** Extra headers (names, values as the API masks them) and the auth type; the API never sends the secrets. */
 function endpointInfo(info: Webhook): HTMLElement | null {
   const names = Object.entries(info.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
-  const auth = info.auth ? [info.auth.type, info.auth.username, info.auth.client_id].filter(Boolean).join(' · ') : null;
+  const auth = info.auth ? authLabel(info.auth) : null;
   if (!names.length && !auth) return null;
   return h('div', { class: 'sub mono', dataset: { role: 'endpoint' } },
     names.length ? h('div', { dataset: { role: 'headers' } }, `headers: ${names.join(', ')}`) : null,
