@@ -1,6 +1,6 @@
 // The command `pnpm start:api` / `pnpm start:worker` runs (root package.json),
 // split into Node flags and entry point, so that `pnpm start` and the bench
-// start the apps exactly as those scripts do (the compose test holds the
+// start the apps exactly as those scripts do (the Dockerfile test holds the
 // Docker image to the same scripts).
 import fs from 'node:fs';
 import path from 'node:path';

@@ -4,40 +4,20 @@
  * API, worker and receiver: the header and the credentials arrive, `get`
  * shows them masked, --no-headers and --no-auth remove them.
  */
-import { startReceiver, type Receiver } from '../support/receiver.js';
-import { ADMIN_KEY, startStack, type Stack } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';
-import { parseJson, runCli } from './cli-process.js';
+import { useCliStack } from './cli-stack.js';
 
-let stack: Stack;
-let receiver: Receiver;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  stack = await startStack();
-  receiver = await startReceiver();
-  env = { HOOKRELAY_API_URL: stack.api.url, HOOKRELAY_API_KEY: ADMIN_KEY };
-});
-afterAll(async () => {
-  await stack?.stop();
-  await receiver?.close();
-});
-
-const cli = (args: string[]) => runCli(args, { env });
-async function cliJson<T = any>(args: string[]): Promise<T> {
-  const result = await cli([...args, '--json']);
-  if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr}`);
-  return parseJson<T>(result);
-}
+const setup = useCliStack();
+const { cli, cliJson } = setup;
 
 test('create with --header and --auth-basic, update with --auth-bearer, then --no-headers --no-auth', async () => {
   const t = ['--tenant', uniqueTenant()];
-  const created = await cliJson([...t, 'webhooks', 'create', '-u', receiver.url, '-e', '*', '--header', 'X-Api-Key=k=v1', '--header', 'X-Team=cards', '--auth-basic', 'hook:pa:ss']);
+  const created = await cliJson([...t, 'webhooks', 'create', '-u', setup.receiver.url, '-e', '*', '--header', 'X-Api-Key=k=v1', '--header', 'X-Team=cards', '--auth-basic', 'hook:pa:ss']);
   expect(created.headers).toEqual({ 'X-Api-Key': '********', 'X-Team': '********' });
   expect(created.auth).toEqual({ type: 'basic', username: 'hook' });
 
   expect((await cli([...t, 'webhooks', 'ping', created.id])).code).toBe(0);
-  let last = receiver.requests[receiver.requests.length - 1]!;
+  let last = setup.receiver.requests[setup.receiver.requests.length - 1]!;
   expect(last.headers['x-api-key']).toBe('k=v1');
   expect(last.headers['x-team']).toBe('cards');
   expect(last.headers.authorization).toBe(`Basic ${Buffer.from('hook:pa:ss').toString('base64')}`);
@@ -51,13 +31,13 @@ test('create with --header and --auth-basic, update with --auth-bearer, then --n
   expect(bearer.auth).toEqual({ type: 'bearer' });
   expect(bearer.headers).toEqual({ 'X-Api-Key': '********', 'X-Team': '********' });
   await cli([...t, 'webhooks', 'ping', created.id]);
-  expect(receiver.requests[receiver.requests.length - 1]!.headers.authorization).toBe('Bearer tok-123');
+  expect(setup.receiver.requests[setup.receiver.requests.length - 1]!.headers.authorization).toBe('Bearer tok-123');
 
   const cleared = await cliJson([...t, 'webhooks', 'update', created.id, '--no-headers', '--no-auth']);
   expect(cleared.headers).toEqual({});
   expect(cleared.auth).toBeNull();
   await cli([...t, 'webhooks', 'ping', created.id]);
-  last = receiver.requests[receiver.requests.length - 1]!;
+  last = setup.receiver.requests[setup.receiver.requests.length - 1]!;
   expect(last.headers.authorization).toBeUndefined();
   expect(last.headers['x-api-key']).toBeUndefined();
 }, 60_000);
@@ -65,7 +45,7 @@ test('create with --header and --auth-basic, update with --auth-bearer, then --n
 test('oauth2 options make one auth object; incomplete or conflicting options are usage errors (exit 2)', async () => {
   const t = ['--tenant', uniqueTenant()];
   const created = await cliJson([
-    ...t, 'webhooks', 'create', '-u', receiver.url, '-e', '*',
+    ...t, 'webhooks', 'create', '-u', setup.receiver.url, '-e', '*',
     '--auth-oauth2-token-url', 'https://auth.example.com/token', '--auth-oauth2-client-id', 'cid', '--auth-oauth2-client-secret', 'cs', '--auth-oauth2-scope', 'a b', '--auth-oauth2-audience', 'aud',
   ]);
   expect(created.auth).toEqual({ type: 'oauth2_client_credentials', token_url: 'https://auth.example.com/token', client_id: 'cid', scope: 'a b', audience: 'aud' });

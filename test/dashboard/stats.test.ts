@@ -158,12 +158,18 @@ test('the dashboard page and its assets load without a key, under a strict Conte
   expect(html).not.toMatch(/<script>(?!<)/); // no inline script
   expect((await fetch(`${stack.api.url}/dashboard/`)).status).toBe(200);
 
-  const script = await fetch(`${stack.api.url}/dashboard/dashboard.js`);
-  expect(script.status).toBe(200);
-  expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
-  expect(script.headers.get('content-security-policy')).toBe(csp);
-  const source = await script.text();
-  expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+  // dashboard.js and every module it imports, directly or not (compiled from packages/http/dashboard-src)
+  const modules = ['dashboard.js'];
+  for (const name of modules) {
+    const script = await fetch(`${stack.api.url}/dashboard/${name}`);
+    expect({ name, status: script.status }).toEqual({ name, status: 200 });
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(script.headers.get('content-security-policy')).toBe(csp);
+    const source = await script.text();
+    expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    for (const [, imported] of source.matchAll(/from '\.\/([a-z-]+\.js)'/g)) if (!modules.includes(imported)) modules.push(imported);
+  }
+  expect(modules).toEqual(expect.arrayContaining(['portal.js', 'webhook-editor.js', 'dom.js']));
   expect((await fetch(`${stack.api.url}/dashboard/dashboard.css`)).headers.get('content-type')).toMatch(/^text\/css/);
 
   for (const path of ['/dashboard/secret.txt', '/dashboard/..%2Fpackage.json', '/dashboard/%2e%2e%2fpackage.json']) {

@@ -2,14 +2,7 @@
  * Hostile values for webhook `filter`, event-type `schema`, `:test-filter`
  * and the event-type list (issue 17): each must be a 4xx that changes nothing.
  */
-export interface HostileRequestSpec {
-  method: string;
-  path: string;
-  headers?: Record<string, string | string[]>;
-  body?: string | Buffer;
-}
-
-type Add = (route: string, name: string, request: HostileRequestSpec, expect?: number[]) => void;
+import type { AddCase } from './hostile-context.js';
 
 const nest = (depth: number, open: (inner: string) => string, leaf: string) => {
   let text = leaf;
@@ -17,7 +10,7 @@ const nest = (depth: number, open: (inner: string) => string, leaf: string) => {
   return text;
 };
 
-export function addFilterAndSchemaCases(add: Add, ctx: { tenant: string; webhookId: string; adminKey: string; schemaType: string; eventType: string }): void {
+export function addFilterAndSchemaCases(add: AddCase, ctx: { tenant: string; webhookId: string; adminKey: string; schemaType: string; eventType: string }): void {
   const json = { authorization: `Bearer ${ctx.adminKey}`, 'content-type': 'application/json' };
   const create = (filter: string) => `{"tenant":${JSON.stringify(ctx.tenant)},"url":"https://hooks.example.com/f","enabled_events":["*"],"is_enabled":true,"filter":${filter}}`;
   const filters: [string, string][] = [

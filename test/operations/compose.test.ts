@@ -1,118 +1,20 @@
 /**
- * docker/compose.yml and docker/Dockerfile, checked without a Docker engine.
- * `docker-compose config` (docker-compose 1.29 here; a Compose v2
- * `docker-compose` works too) validates and renders the compose file, and the
- * rendered services are checked for what `docker compose up --scale worker=3`
- * relies on. The Dockerfile and .dockerignore are read statically against the
- * repository as it is.
+ * docker/compose.yml, checked without a Docker engine: `docker-compose
+ * config` validates and renders the compose file, and the rendered services
+ * are checked for what `docker compose up --scale worker=3` relies on. The
+ * Dockerfile and .dockerignore are checked in dockerfile.test.ts.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@hookrelay/core';
+import { DOCKERFILE, dockerfileStages, ROOT } from '../support/dockerfile.js';
+import { commandText, composeAvailable, composeConfig, durationMs, env, healthcheckText, parseYaml, REQUIRED_ENV, volumeTargets, type Service } from './compose-config.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const COMPOSE_FILE = path.join(ROOT, 'docker', 'compose.yml');
-const DOCKERFILE = path.join(ROOT, 'docker', 'Dockerfile');
-const REQUIRED_ENV = { ADMIN_API_KEY: 'compose-test-admin-key', SECRET_ENCRYPTION_KEY: 'compose-test-secret-key-0123456789' };
-
-// ---------------------------------------------------------------------------
-// docker-compose
-
-const composeAvailable = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
 if (!composeAvailable) {
-  console.warn('test/operations/compose.test.ts: docker-compose is not installed, so docker/compose.yml is not rendered; only the Dockerfile checks run');
+  console.warn('test/operations/compose.test.ts: docker-compose is not installed, so docker/compose.yml is not rendered; the Dockerfile checks are in dockerfile.test.ts');
 }
 const describeCompose = composeAvailable ? describe : describe.skip;
-
-/** `yaml`, reached through the dependencies that bring it (testcontainers → docker-compose → yaml); nothing is added to package.json. */
-function yamlParser(): (text: string) => unknown {
-  try {
-    const fromRoot = createRequire(path.join(ROOT, 'package.json'));
-    const fromTestcontainers = createRequire(fromRoot.resolve('testcontainers'));
-    const fromDockerCompose = createRequire(fromTestcontainers.resolve('docker-compose'));
-    return (fromDockerCompose('yaml') as { parse: (text: string) => unknown }).parse;
-  } catch (error) {
-    throw new Error(`no YAML parser reachable (testcontainers → docker-compose → yaml): ${(error as Error).message}`);
-  }
-}
-
-interface Rendered {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `docker-compose … config` with only `vars` (plus PATH/HOME) in its
- * environment and an empty --env-file (or `envFile`), so neither this
- * process's environment (the test run sets QUEUE_PREFIX, DATABASE_URL…) nor a
- * local docker/.env leaks into the result.
- */
-function composeConfig(vars: Record<string, string>, envFile?: string): Rendered {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hookrelay-compose-'));
-  try {
-    const file = envFile ?? path.join(dir, 'empty.env');
-    if (!envFile) writeFileSync(file, '');
-    const result = spawnSync('docker-compose', ['--env-file', file, '-f', COMPOSE_FILE, 'config'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dir, ...vars },
-      timeout: 60_000,
-    });
-    return { status: result.status, stdout: result.stdout ?? '', stderr: `${result.stderr ?? ''}${result.error?.message ?? ''}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-interface Service {
-  image?: string;
-  build?: { context: string; dockerfile?: string; target?: string };
-  command?: string[] | string;
-  environment?: Record<string, string | number | null>;
-  ports?: unknown[];
-  expose?: unknown[];
-  container_name?: string;
-  network_mode?: string;
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] | string; disable?: boolean };
-  volumes?: (string | { source?: string; target: string })[];
-  restart?: string;
-  stop_grace_period?: string;
-  scale?: number | string;
-  deploy?: { replicas?: number | string };
-}
-
-/** "45s", "1m30s", "500ms" → milliseconds */
-function durationMs(text: string | undefined): number {
-  if (!text) return 0;
-  let total = 0;
-  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|us|h|m|s)/g)) {
-    total += Number(value) * { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001 }[unit as 'h' | 'm' | 's' | 'ms' | 'us'];
-  }
-  return total;
-}
-
-function env(service: Service): Record<string, string> {
-  return Object.fromEntries(Object.entries(service.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)]));
-}
-
-function volumeTargets(service: Service): string[] {
-  return (service.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
-}
-
-function commandText(service: Service): string {
-  return Array.isArray(service.command) ? service.command.join(' ') : service.command ?? '';
-}
-
-function healthcheckText(service: Service): string {
-  const test = service.healthcheck?.test;
-  return Array.isArray(test) ? test.join(' ') : test ?? '';
-}
 
 describeCompose('docker/compose.yml, rendered by docker-compose config', () => {
   let services: Record<string, Service>;
@@ -121,7 +23,7 @@ describeCompose('docker/compose.yml, rendered by docker-compose config', () => {
   beforeAll(() => {
     const rendered = composeConfig(REQUIRED_ENV);
     if (rendered.status !== 0) throw new Error(`docker-compose config exited ${rendered.status}:\n${rendered.stderr}`);
-    const doc = yamlParser()(rendered.stdout) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+    const doc = parseYaml(rendered.stdout) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
     services = doc.services;
     volumes = doc.volumes ?? {};
   });
@@ -148,7 +50,7 @@ describeCompose('docker/compose.yml, rendered by docker-compose config', () => {
   test('WORKER_REPLICAS sets how many workers a plain `up` starts', () => {
     const rendered = composeConfig({ ...REQUIRED_ENV, WORKER_REPLICAS: '3' });
     expect(rendered.status).toBe(0);
-    const worker = (yamlParser()(rendered.stdout) as { services: Record<string, Service> }).services.worker;
+    const worker = (parseYaml(rendered.stdout) as { services: Record<string, Service> }).services.worker;
     expect(Number(worker.scale ?? worker.deploy?.replicas)).toBe(3);
   });
 
@@ -253,197 +155,5 @@ describeCompose('docker/compose.yml, rendered by docker-compose config', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-// ---------------------------------------------------------------------------
-// Dockerfile and .dockerignore, statically
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-
-function dockerfileInstructions(): Instruction[] {
-  const logical = readFileSync(DOCKERFILE, 'utf8')
-    .split('\n')
-    .filter((line) => !/^\s*#/.test(line))
-    .join('\n')
-    .replace(/\\\n/g, ' ')
-    .split('\n');
-  return logical
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [keyword, ...rest] = line.split(/\s+/);
-      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-    });
-}
-
-function dockerfileStages(): string[] {
-  return dockerfileInstructions()
-    .filter((i) => i.keyword === 'FROM')
-    .map((i) => /\s+AS\s+(\S+)\s*$/i.exec(i.args)?.[1])
-    .filter((name): name is string => Boolean(name));
-}
-
-/** Sources of every `COPY` from the build context (not `--from=`). */
-function contextCopySources(): string[] {
-  const sources: string[] = [];
-  for (const { keyword, args } of dockerfileInstructions()) {
-    if (keyword !== 'COPY' && keyword !== 'ADD') continue;
-    const words = args.startsWith('[') ? (JSON.parse(args) as string[]) : args.split(/\s+/);
-    if (words.some((w) => w.startsWith('--from='))) continue;
-    const paths = words.filter((w) => !w.startsWith('--'));
-    sources.push(...paths.slice(0, -1));
-  }
-  return sources;
-}
-
-/** .dockerignore semantics (last matching rule wins; a matched directory excludes what is under it). */
-function dockerignore(): (relativePath: string) => boolean {
-  const rules = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => {
-      const negate = line.startsWith('!');
-      const pattern = path.posix.normalize((negate ? line.slice(1) : line).replace(/^\/+/, '')).replace(/\/+$/, '');
-      let re = '';
-      for (let i = 0; i < pattern.length; i++) {
-        const c = pattern[i];
-        if (c === '*' && pattern[i + 1] === '*') {
-          i++;
-          if (pattern[i + 1] === '/') {
-            i++;
-            re += '(?:.*/)?';
-          } else {
-            re += '.*';
-          }
-        } else if (c === '*') re += '[^/]*';
-        else if (c === '?') re += '[^/]';
-        else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-      }
-      return { negate, regex: new RegExp(`^${re}(?:/.*)?$`) };
-    });
-  return (relativePath) => {
-    let ignored = false;
-    for (const rule of rules) if (rule.regex.test(relativePath)) ignored = !rule.negate;
-    return ignored;
-  };
-}
-
-/** Every file under `dir` (relative to the repo root), skipping what the build produces itself. */
-function sourceFiles(dir: string): string[] {
-  const skip = new Set(['node_modules', 'dist', '.turbo', 'generated']);
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const entry of readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
-      if (skip.has(entry.name)) continue;
-      const child = path.posix.join(rel, entry.name);
-      if (entry.isDirectory()) walk(child);
-      else out.push(child);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-function workspaceDirs(): string[] {
-  return ['apps', 'packages'].flatMap((base) =>
-    readdirSync(path.join(ROOT, base), { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => `${base}/${e.name}`),
-  );
-}
-
-describe('docker/Dockerfile against the repository', () => {
-  test('has the stages compose builds, and the ones they are made from', () => {
-    expect(dockerfileStages()).toEqual(expect.arrayContaining(['build', 'prod', 'runtime', 'migrate', 'api', 'worker']));
-  });
-
-  test('every COPY from the build context names a path that exists and that .dockerignore lets through', () => {
-    const ignored = dockerignore();
-    const sources = contextCopySources();
-    expect(sources.length).toBeGreaterThan(5);
-    for (const source of sources) {
-      if (source === '.') continue;
-      expect({ source, exists: existsSync(path.join(ROOT, source)) }).toEqual({ source, exists: true });
-      expect({ source, ignored: ignored(source) }).toEqual({ source, ignored: false });
-    }
-  });
-
-  test('the manifests copied before `pnpm install` cover every workspace package under apps/ and packages/', () => {
-    const copied = contextCopySources()
-      .filter((s) => /^(apps|packages)\/[^/]+\/package\.json$/.test(s))
-      .map((s) => path.posix.dirname(s))
-      .sort();
-    expect(copied).toEqual(workspaceDirs().sort());
-  });
-
-  test('nothing the build needs is excluded from the context, and secrets and local builds are', () => {
-    const ignored = dockerignore();
-    const needed = [
-      'package.json',
-      'pnpm-lock.yaml',
-      'pnpm-workspace.yaml',
-      '.npmrc',
-      'turbo.json',
-      'tsconfig.base.json',
-      'prisma.config.ts',
-      ...sourceFiles('prisma'),
-      ...workspaceDirs().flatMap((dir) => sourceFiles(dir)),
-    ];
-    expect(needed).toEqual(expect.arrayContaining(['prisma/schema.prisma', 'prisma/engine/schema-engine.mjs', 'packages/http/dashboard/index.html']));
-    expect(needed.filter((file) => ignored(file))).toEqual([]);
-    for (const file of ['.env', 'docker/.env', 'packages/db/.env', 'node_modules/x/index.js', 'packages/core/node_modules/joi/index.js', 'packages/core/dist/index.js', 'packages/db/src/generated/prisma/client.ts', '.git/HEAD']) {
-      expect({ file, ignored: ignored(file) }).toEqual({ file, ignored: true });
-    }
-  });
-
-  test('installs the pnpm version package.json pins, so pnpm does not switch versions mid-build', () => {
-    const { packageManager } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { packageManager: string };
-    const installed = /npm install -g (pnpm@\S+)/.exec(dockerfileInstructions().map((i) => i.args).join('\n'))?.[1];
-    expect(installed).toBe(packageManager);
-  });
-
-  test('api and worker run the built entry points as a non-root user with NODE_ENV=production', () => {
-    const instructions = dockerfileInstructions();
-    const stageOf = (name: string) => {
-      const start = instructions.findIndex((i) => i.keyword === 'FROM' && new RegExp(`\\s+AS\\s+${name}$`, 'i').test(i.args));
-      const end = instructions.findIndex((i, index) => index > start && i.keyword === 'FROM');
-      return { from: instructions[start].args.split(/\s+/)[0], body: instructions.slice(start + 1, end === -1 ? undefined : end) };
-    };
-    const runtime = stageOf('runtime');
-    expect(runtime.body).toEqual(expect.arrayContaining([{ keyword: 'USER', args: 'node' }, { keyword: 'ENV', args: 'NODE_ENV=production' }]));
-    for (const app of ['api', 'worker']) {
-      const stage = stageOf(app);
-      expect(stage.from).toBe('runtime');
-      expect(stage.body.some((i) => i.keyword === 'USER' && i.args !== 'node')).toBe(false);
-      const cmd = JSON.parse(stage.body.find((i) => i.keyword === 'CMD')!.args) as string[];
-      // the image runs what `pnpm start:<app>` runs, Node flags included
-      const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[`start:${app}`];
-      expect(cmd).toEqual(script.split(/\s+/));
-      expect(cmd.at(-1)).toBe(`apps/${app}/dist/main.js`);
-      // and so does the app's own `pnpm start`, from its folder
-      const own = (JSON.parse(readFileSync(path.join(ROOT, 'apps', app, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-      expect(own).toBe(script.replace(`apps/${app}/`, ''));
-      // dist/main.js is compiled from src/main.ts
-      expect(existsSync(path.join(ROOT, 'apps', app, 'src', 'main.ts'))).toBe(true);
-    }
-  });
-
-  test('migrate runs the Prisma CLI with the offline schema engine, as a non-root user', () => {
-    const args = dockerfileInstructions().map((i) => `${i.keyword} ${i.args}`);
-    const start = args.findIndex((a) => /^FROM \S+ AS migrate$/i.test(a));
-    const body = args.slice(start + 1, args.findIndex((a, i) => i > start && a.startsWith('FROM ')));
-    expect(body).toContain('USER node');
-    const cmd = JSON.parse(body.find((a) => a.startsWith('CMD '))!.slice(4)) as string[];
-    expect(cmd).toEqual(['node', 'node_modules/prisma/build/index.js', 'migrate', 'deploy']);
-    expect(existsSync(path.join(ROOT, 'node_modules', 'prisma', 'build', 'index.js'))).toBe(true);
-    // what the stage copies: the config that selects the stand-in engine, and the engine itself, executable
-    expect(body).toEqual(expect.arrayContaining(['COPY --from=build /app/package.json /app/prisma.config.ts ./', 'COPY --from=build /app/prisma ./prisma']));
-    expect(readFileSync(path.join(ROOT, 'prisma.config.ts'), 'utf8')).toContain("'engine', 'schema-engine.mjs'");
-    expect(statSync(path.join(ROOT, 'prisma', 'engine', 'schema-engine.mjs')).mode & 0o111).not.toBe(0);
   });
 });

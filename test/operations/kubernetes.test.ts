@@ -3,84 +3,18 @@
  * rendered with `kubectl kustomize` (or, without a recent kubectl, the
  * fallback in ../support/kustomize.ts), then held against what the apps
  * really use: the Dockerfile's images, commands and ports, the health routes,
- * the configuration loader's variables, the worker's shutdown drain, and the
- * Redis keys BullMQ writes for the configured QUEUE_PREFIX.
+ * the configuration loader's variables and the worker's shutdown drain.
+ * Scaling (KEDA, the HPA overlay) is checked in kubernetes-scaling.test.ts.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { configVariables, createLogger, loadConfig, QUEUES } from '@hookrelay/core';
-import { Metrics, RETRY_PRIORITY, startMetricsServer } from '@hookrelay/services';
+import { configVariables, createLogger, loadConfig } from '@hookrelay/core';
+import { Metrics, startMetricsServer } from '@hookrelay/services';
 import { healthRoutes } from '../../packages/http/src/routes/health.js';
-import { containersOf, kubectlKustomizeMajor, renderWithKubectl, renderWithYaml, yamlModule, type K8sObject } from '../support/kustomize.js';
-import { testQueuePrefix, testRedisUrl } from '../support/env.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BASE = path.join(ROOT, 'deploy', 'kubernetes');
-const HPA = path.join(BASE, 'overlays', 'hpa');
-const yaml = yamlModule(ROOT);
-const major = kubectlKustomizeMajor();
-// HOOKRELAY_KUSTOMIZE=yaml forces the fallback renderer (to test it where kubectl exists)
-const useKubectl = major !== null && major >= 4 && process.env.HOOKRELAY_KUSTOMIZE !== 'yaml';
-if (!useKubectl) console.warn(`test/operations/kubernetes.test.ts: no kubectl with Kustomize >= v4 (found ${major ?? 'none'}); rendering with the yaml fallback`);
-const render = (dir: string) => (useKubectl ? renderWithKubectl(dir, yaml) : renderWithYaml(dir, yaml));
-
-/** Queues another branch may add (fair delivery's retry queue); the trigger lists them ahead. */
-
-function find(objects: K8sObject[], kind: string, name: string): K8sObject {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`no ${kind} ${name} in the rendered manifests`);
-  return found;
-}
-
-/** The `CMD [...]` and `ENV`/`EXPOSE` of one stage of docker/Dockerfile. */
-function dockerStage(stage: string): { cmd: string[]; env: Record<string, string>; expose: string[]; from: string } {
-  const text = readFileSync(path.join(ROOT, 'docker', 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const lines = text.split('\n');
-  const start = lines.findIndex((l) => new RegExp(`^FROM\\s+\\S+\\s+AS\\s+${stage}\\s*$`, 'i').test(l));
-  if (start < 0) throw new Error(`no stage ${stage} in docker/Dockerfile`);
-  const from = /^FROM\s+(\S+)/i.exec(lines[start]!)![1]!;
-  const end = lines.findIndex((l, i) => i > start && /^FROM\s/i.test(l));
-  const body = lines.slice(start + 1, end < 0 ? undefined : end);
-  const cmdLine = body.filter((l) => /^CMD\s/.test(l)).pop();
-  const env: Record<string, string> = {};
-  for (const l of body.filter((x) => /^ENV\s/.test(x))) for (const [, k, v] of l.matchAll(/([A-Z_]+)=(\S+)/g)) env[k!] = v!;
-  const expose = body.filter((l) => /^EXPOSE\s/.test(l)).flatMap((l) => l.split(/\s+/).slice(1));
-  return { cmd: cmdLine ? (JSON.parse(cmdLine.replace(/^CMD\s+/, '')) as string[]) : [], env, expose, from };
-}
-
-/** A stage's CMD, following `FROM <stage>` when it has none of its own. */
-function dockerCmd(stage: string): string[] {
-  const s = dockerStage(stage);
-  return s.cmd.length ? s.cmd : dockerCmd(s.from);
-}
-
-function envNames(container: any, configMap: K8sObject): string[] {
-  const fromMaps = (container.envFrom ?? []).flatMap((e: any) => {
-    if (e.configMapRef?.name !== configMap.metadata.name) throw new Error(`envFrom ${JSON.stringify(e)} is not the ConfigMap`);
-    return Object.keys(configMap.data ?? {});
-  });
-  return [...fromMaps, ...(container.env ?? []).map((e: any) => e.name)];
-}
-
-/** The environment a container gets, with secrets replaced by placeholders and empty values dropped (unset). */
-function envFor(container: any, configMap: K8sObject): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(configMap.data ?? {})) if (v !== '') env[k] = v;
-  for (const e of container.env ?? []) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) {
-      env[e.name] = { DATABASE_URL: 'postgresql://hookrelay:pw@postgres:5432/hookrelay', REDIS_URL: 'redis://redis:6379' }[e.name as string] ?? `placeholder-${e.name}-0123456789`;
-    }
-  }
-  return env;
-}
-
-const portOf = (container: any, port: string | number) =>
-  typeof port === 'number' ? port : container.ports.find((p: any) => p.name === port)?.containerPort;
+import { dockerCmd, dockerStage, ROOT } from '../support/dockerfile.js';
+import { BASE, container, envFor, envNames, find, portOf, renderBase, yaml } from '../support/k8s-manifests.js';
+import { containersOf, type K8sObject } from '../support/kustomize.js';
 
 describe('deploy/kubernetes, rendered', () => {
   let objects: K8sObject[];
@@ -88,14 +22,9 @@ describe('deploy/kubernetes, rendered', () => {
   let worker: K8sObject;
   let migrate: K8sObject;
   let configMap: K8sObject;
-  const container = (o: K8sObject) => containersOf(o)[0]!;
 
   beforeAll(() => {
-    objects = render(BASE);
-    api = find(objects, 'Deployment', 'hookrelay-api');
-    worker = find(objects, 'Deployment', 'hookrelay-worker');
-    migrate = find(objects, 'Job', 'hookrelay-migrate');
-    configMap = find(objects, 'ConfigMap', 'hookrelay');
+    ({ objects, api, worker, migrate, configMap } = renderBase());
   });
 
   test('holds the API Deployment and Service, the worker Deployment, the migrate Job, the ConfigMap, PDBs and the KEDA objects', () => {
@@ -242,80 +171,4 @@ describe('deploy/kubernetes, rendered', () => {
       expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
     }
   });
-
-  test('KEDA scales the workers on every queue: the events wait list, and the deliveries ready to run through the gauge the workers export', async () => {
-    const scaled = find(objects, 'ScaledObject', 'hookrelay-worker');
-    expect(scaled.spec.scaleTargetRef.name).toBe(worker.metadata.name);
-    const prefix = loadConfig(envFor(container(worker), configMap)).queuePrefix;
-    const triggers = scaled.spec.triggers as { type: string; name: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
-    // events: not prioritized, so BullMQ's wait list holds what is ready
-    const lists = triggers.filter((t) => t.type === 'redis');
-    expect(lists.map((t) => t.metadata.listName)).toEqual([`${prefix}:${QUEUES.events}:wait`]);
-    for (const t of lists) {
-      expect(Number(t.metadata.listLength)).toBeGreaterThan(0);
-      expect(find(objects, 'TriggerAuthentication', t.authenticationRef!.name).spec.secretTargetRef.every((r: any) => r.name === 'hookrelay')).toBe(true);
-    }
-    // deliveries: every job carries a priority (fair delivery), so the ready ones are the prioritized set, counted by a gauge
-    const [prom] = triggers.filter((t) => t.type === 'prometheus');
-    expect(triggers.map((t) => t.type).sort()).toEqual(['prometheus', 'redis']);
-    expect(Number(prom!.metadata.threshold)).toBeGreaterThan(0);
-    const gauge = /\b(hookrelay_[a-z_]+)\b/.exec(prom!.metadata.query)![1]!;
-    // the worker really exports that gauge, counting <prefix>:deliveries:prioritized for first attempts and retries
-    const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-    const probePrefix = testQueuePrefix();
-    const queue = new Queue(QUEUES.deliveries, { connection, prefix: probePrefix });
-    const metrics = new Metrics({ defaultMetrics: false });
-    metrics.watchFairness(queue, connection, probePrefix);
-    try {
-      await queue.add('deliver', { probe: 1 }, { priority: 1 });
-      await queue.add('deliver', { probe: 2 }, { priority: RETRY_PRIORITY });
-      const text = await metrics.registry.metrics();
-      expect(text).toContain(`${gauge}{attempt="first"} 1`);
-      expect(text).toContain(`${gauge}{attempt="retry"} 1`);
-      expect(await connection.zcard(`${probePrefix}:${QUEUES.deliveries}:prioritized`)).toBe(2);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-      connection.disconnect();
-    }
-    // Prometheus finds the workers: their pods are annotated for scraping on the metrics port
-    const annotations = worker.spec.template.metadata.annotations;
-    expect(annotations['prometheus.io/scrape']).toBe('true');
-    expect(Number(annotations['prometheus.io/port'])).toBe(container(worker).ports[0].containerPort);
-  });
-
-  test('those are the keys BullMQ really writes: waiting jobs in <prefix>:<queue>:wait, prioritized ones in :prioritized', async () => {
-    const prefix = testQueuePrefix();
-    const connection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-    const queue = new Queue(QUEUES.deliveries, { connection, prefix });
-    try {
-      await queue.add('deliver', { probe: 1 });
-      await queue.add('deliver', { probe: 2 }, { priority: 5 });
-      expect(await connection.type(`${prefix}:${QUEUES.deliveries}:wait`)).toBe('list');
-      expect(await connection.llen(`${prefix}:${QUEUES.deliveries}:wait`)).toBe(1);
-      expect(await connection.zcard(`${prefix}:${QUEUES.deliveries}:prioritized`)).toBe(1);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-      connection.disconnect();
-    }
-  });
-});
-
-describe('deploy/kubernetes/overlays/hpa', () => {
-  test('replaces the KEDA objects with a CPU HorizontalPodAutoscaler on the workers; the rest is the default', () => {
-    const base = render(BASE);
-    const hpa = render(HPA);
-    const kinds = (objs: K8sObject[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
-    expect(kinds(hpa)).toEqual(kinds(base).filter((k) => !k.startsWith('ScaledObject/') && !k.startsWith('TriggerAuthentication/')).concat('HorizontalPodAutoscaler/hookrelay-worker').sort());
-    const autoscaler = find(hpa, 'HorizontalPodAutoscaler', 'hookrelay-worker');
-    expect(autoscaler.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hookrelay-worker' });
-    expect(autoscaler.spec.metrics[0].resource.name).toBe('cpu');
-    expect(find(hpa, 'Deployment', 'hookrelay-worker')).toEqual(find(base, 'Deployment', 'hookrelay-worker'));
-  });
-});
-
-(useKubectl ? test : test.skip)('the fallback renderer agrees with kubectl kustomize', () => {
-  const sortByName = (objs: K8sObject[]) => [...objs].sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
-  for (const dir of [BASE, HPA]) expect(sortByName(renderWithYaml(dir, yaml))).toEqual(sortByName(renderWithKubectl(dir, yaml)));
 });

@@ -23,12 +23,12 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
-interface YamlModule {
+export interface YamlModule {
   parse(text: string, options?: { merge?: boolean }): unknown;
   parseAllDocuments(text: string): { toJSON(): unknown }[];
 }
 
-/** `yaml`, reached through the dependencies that bring it (testcontainers → docker-compose → yaml), as compose.test.ts does. */
+/** `yaml`, reached through the dependencies that bring it (testcontainers → docker-compose → yaml), as compose-config.ts does. */
 export function yamlModule(root: string): YamlModule {
   const fromRoot = createRequire(path.join(root, 'package.json'));
   const fromTestcontainers = createRequire(fromRoot.resolve('testcontainers'));

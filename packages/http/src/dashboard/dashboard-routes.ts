@@ -1,12 +1,14 @@
 /**
- * The operator dashboard: a static page (HTML, one ES module, one stylesheet)
+ * The operator dashboard: a static page (HTML, ES modules, one stylesheet)
  * that signs in with an API key and calls the `/v1` API from the browser.
  * Loading it needs no key; every piece of data it shows comes from
- * authenticated API calls. The assets live in `packages/http/dashboard/`,
- * found from the package root so that both `src/` (tests) and `dist/` (built
- * apps) serve the same files.
+ * authenticated API calls. The page, stylesheet and icon live in
+ * `packages/http/dashboard/`; its modules are compiled by `pnpm build` from
+ * `packages/http/dashboard-src/*.ts` into `packages/http/dist/dashboard-scripts/`.
+ * Both folders are found from the package root, so that `src/` (tests) and
+ * `dist/` (built apps) serve the same files.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Response } from 'express';
@@ -16,15 +18,36 @@ import type { RouteDefinition } from '../route-definition.js';
 /** `<package root>/dashboard/`: this file sits at `src/dashboard/` or `dist/dashboard/`. */
 export const DASHBOARD_ASSETS_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url));
 
-/** Only these files are served: nothing else in the folder, and no path is ever built from the request. */
+/** `<package root>/dist/dashboard-scripts/`: the browser modules `pnpm build` compiles. */
+export const DASHBOARD_SCRIPTS_DIR = fileURLToPath(new URL('../../dist/dashboard-scripts/', import.meta.url));
+
+/** The written files served from the assets folder; nothing else in it is. */
 const ASSETS: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
-  'dashboard.js': 'text/javascript; charset=utf-8',
-  'portal.js': 'text/javascript; charset=utf-8',
-  'webhook-editor.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
+
+const SCRIPT_TYPE = 'text/javascript; charset=utf-8';
+
+/**
+ * The `.js` files of the scripts folder, listed once: a request only picks
+ * a name from this list (or ASSETS), no path is ever built from it. null
+ * while the folder is missing (not built yet): listed again next time.
+ */
+function scriptList(scriptsDir: string): () => Promise<ReadonlyMap<string, string> | null> {
+  let listing: Promise<ReadonlyMap<string, string> | null> | undefined;
+  return () => {
+    listing ??= readdir(scriptsDir).then(
+      (names) => new Map(names.filter((name) => name.endsWith('.js')).map((name) => [name, join(scriptsDir, name)])),
+      () => {
+        listing = undefined;
+        return null;
+      },
+    );
+    return listing;
+  };
+}
 
 /**
  * Data shown on the page comes from webhook receivers (response bodies) and
@@ -67,13 +90,24 @@ export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR, options: Dashb
     'cache-control': 'no-cache',
   };
 
+  const scripts = scriptList(DASHBOARD_SCRIPTS_DIR);
+
+  /** The file's path and content type; 404 for any name not listed. */
+  async function locate(name: string): Promise<{ path: string; type: string }> {
+    if (Object.hasOwn(ASSETS, name)) return { path: join(assetsDir, name), type: ASSETS[name] };
+    const listed = await scripts();
+    const script = listed?.get(name);
+    if (script) return { path: script, type: SCRIPT_TYPE };
+    if (!listed && name.endsWith('.js')) throw new NotFoundError('The dashboard scripts are not built with this API (run `pnpm build`)');
+    throw new NotFoundError(`No dashboard asset ${name}`);
+  }
+
   async function send(res: Response, name: string): Promise<void> {
-    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-    if (!type) throw new NotFoundError(`No dashboard asset ${name}`);
+    const { path, type } = await locate(name);
     let body = cache.get(name);
     if (!body) {
       try {
-        body = await readFile(join(assetsDir, name));
+        body = await readFile(path);
       } catch {
         throw new NotFoundError(`The dashboard asset ${name} is not installed with this API`);
       }
@@ -98,7 +132,7 @@ export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR, options: Dashb
     {
       method: 'get',
       path: '/dashboard/{asset}',
-      summary: 'Dashboard script, stylesheet and icon',
+      summary: 'Dashboard scripts, stylesheet and icon',
       tags,
       public: true,
       responses: { 200: { description: 'The file', schema: { type: 'string' }, contentType: 'text/javascript' } },
