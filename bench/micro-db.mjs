@@ -13,7 +13,7 @@ import pg from 'pg';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const imp = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { migrateDatabase } = await imp('prisma/migrate.mjs');
-const { createPrismaClient, DeliveryStore, FanOutStore, NotificationsRepository } = await imp('packages/db/dist/index.js');
+const { createPrismaClient, DeliveryStore, FanOutStore } = await imp('packages/db/dist/index.js');
 const { EventIngestService, EventCatalog } = await imp('packages/services/dist/index.js');
 
 const arg = (n, d) => Number((process.argv.find((a) => a.startsWith(`--${n}=`)) ?? `=${d}`).split('=')[1]);
@@ -70,7 +70,6 @@ try {
   const silent = { info() {}, warn() {}, error() {}, debug() {} };
   const ingest = new EventIngestService(prisma, new FanOutStore(pool), new EventCatalog(prisma), noQueue, silent);
   const store = new DeliveryStore(pool);
-  const repo = new NotificationsRepository();
 
   console.log(`${OPS} ops, concurrency ${CONC}, pool 13`);
   // warm-up
@@ -142,7 +141,7 @@ try {
   });
   await measure('delivery: Prisma, same two statements', async (i) => {
     const id = ids[i];
-    await repo.loadDeliveryContext(prisma, id);
+    await prisma.$queryRawUnsafe(loadSql.replace('$1::uuid', `'${id}'::uuid`));
     await prisma.$executeRawUnsafe(recordSql.replaceAll('$1::uuid', `'${id}'::uuid`));
   });
   await measure('delivery: DeliveryStore load + record (batched)', async (i) => {

@@ -156,14 +156,14 @@ describe('resend', () => {
   test('a success moves EXPIRED to SUCCEEDED as an attempt would (expired_at cleared)', async () => {
     const { id } = await seed('EXPIRED');
     const at = new Date();
-    await notifications.recordResend(database.prisma, { ...attempt(id, 2, at), trigger: 'resend' }, true);
+    await store.recordResend({ ...attempt(id, 2, at), trigger: 'resend' }, true);
     expect(await row(id)).toMatchObject({ status: 'SUCCEEDED', delivered_at: at, expired_at: null, next_attempt_at: null, attempt_count: 2, cycle_attempts: 1 });
   });
 
   test('a failure is counted and changes nothing else', async () => {
     const { id } = await seed('EXPIRED');
     const before = await row(id);
-    await notifications.recordResend(database.prisma, { ...attempt(id, 2, new Date()), statusCode: 500, trigger: 'resend' }, false);
+    await store.recordResend({ ...attempt(id, 2, new Date()), statusCode: 500, trigger: 'resend' }, false);
     const after = await row(id);
     expect(after).toMatchObject({ status: 'EXPIRED', expired_at: before.expired_at, delivered_at: null, attempt_count: 2 });
   });

@@ -1,7 +1,8 @@
 /**
- * The worker's hot path over plain node-postgres: load a notification with
- * everything its delivery needs, and record an attempt together with the
- * notification's next state. Concurrent deliveries share statements through
+ * Every delivery attempt's reads and writes over plain node-postgres: load a
+ * notification with everything its delivery needs, and record an attempt
+ * together with the notification's next state (scheduled attempts, batched;
+ * resend, one at a time). Concurrent deliveries share statements through
  * a Batcher, so at full speed a few hundred deliveries cost a handful of
  * round trips and commits instead of two each. The statements are prepared
  * once per connection (named queries).
@@ -9,7 +10,7 @@
 import type pg from 'pg';
 import { Batcher } from '@hookrelay/core';
 import { isDataError } from './events-repository.js';
-import type { AttemptOutcome, AttemptRecord, DeliveryContext } from './notifications-repository.js';
+import type { AttemptOutcome, AttemptRecord, DeliveryContext } from './delivery-context.js';
 import { enterStatus, fromGuard } from './notification-state.js';
 
 /** The columns of a DeliveryContext, from notifications n, events e and webhooks w. */
@@ -21,13 +22,6 @@ const DELIVERY_CONTEXT_COLUMNS = `
   w.previous_secret_expires_at AS "previousSecretExpiresAt", w.rate_limit AS "rateLimit", w.max_in_flight AS "maxInFlight", n.ordering_key AS "orderingKey", n.order_seq::text AS "orderSeq",
   w.is_enabled AS "webhookEnabled", (w.deleted_at IS NOT NULL) AS "webhookDeleted",
   w.failing_since AS "failingSince", w.headers, w.auth`;
-
-/** One notification's DeliveryContext, with `WHERE n.id = …` appended; shared with NotificationsRepository.loadDeliveryContext. */
-export const DELIVERY_CONTEXT_SELECT = `
-  SELECT ${DELIVERY_CONTEXT_COLUMNS}
-  FROM notifications n
-  JOIN events e ON e.id = n.event_id
-  JOIN webhooks w ON w.id = n.webhook_id`;
 
 /**
  * Each row is fetched by its key on its own (OFFSET 0 keeps each subquery
@@ -90,6 +84,29 @@ const RECORD_MANY = `
   WHERE n.id = ANY($2::uuid[]) AND n.id = i.notification_id AND ${fromGuard('attempt', { alias: 'n', asText: true })}
   RETURNING n.id`;
 
+/**
+ * An attempt made outside the schedule (resend), recorded without touching
+ * the retry cycle: counted whatever its outcome; a success moves the
+ * notification to SUCCEEDED (state machine: resend). The notification row is
+ * locked first: one deleted meanwhile (retention) records nothing instead of
+ * failing the attempt's foreign key.
+ */
+const RECORD_RESEND = `
+  WITH input AS (SELECT $2::timestamptz AS at, $8::boolean AS ok),
+  target AS (SELECT id FROM notifications WHERE id = $1::uuid FOR UPDATE),
+  a AS (
+    INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
+    SELECT gen_random_uuid(), target.id, $3, input.at, $4, $5, $6, $7, $9::"AttemptTrigger"
+    FROM target, input
+  )
+  UPDATE notifications SET
+    ${enterStatus({ status: 'SUCCEEDED', at: 'input.at', when: `input.ok AND ${fromGuard('resend')}` })},
+    attempt_count = attempt_count + 1,
+    last_status_code = $5
+  FROM input
+  WHERE id IN (SELECT id FROM target)
+  RETURNING id`;
+
 interface RecordItem {
   attempt: AttemptRecord;
   outcome: AttemptOutcome;
@@ -124,6 +141,26 @@ export class DeliveryStore {
    */
   record(attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
     return this.records.submit({ attempt, outcome });
+  }
+
+  /** Records a resend's attempt (see RECORD_RESEND); false when the notification no longer exists. */
+  async recordResend(attempt: AttemptRecord, succeeded: boolean): Promise<boolean> {
+    const { rowCount } = await this.pool.query({
+      name: 'hookrelay_record_resend',
+      text: RECORD_RESEND,
+      values: [
+        attempt.notificationId,
+        attempt.attemptedAt,
+        attempt.attemptNumber,
+        Math.round(attempt.durationMs),
+        attempt.statusCode,
+        attempt.responseBody,
+        attempt.error,
+        succeeded,
+        attempt.trigger,
+      ],
+    });
+    return (rowCount ?? 0) > 0;
   }
 
   private async loadMany(ids: string[]): Promise<(DeliveryContext | null)[]> {

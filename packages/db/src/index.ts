@@ -5,6 +5,7 @@ export * from './webhooks-repository.js';
 export * from './event-types-repository.js';
 export * from './events-repository.js';
 export * from './notifications-repository.js';
+export * from './delivery-context.js';
 export * from './delivery-store.js';
 export * from './fan-out-store.js';
 export * from './stats-repository.js';

@@ -1,81 +1,15 @@
 /**
- * Notifications: one per (event, matching webhook). The worker's hot paths
- * (fan-out, loading a delivery, recording an attempt) live in FanOutStore and
- * DeliveryStore, batched over plain node-postgres; this repository serves
- * the API and the reconciler.
+ * Notifications: one per (event, matching webhook). Fan-out, loading a
+ * delivery and recording every attempt (scheduled or resend) live in
+ * FanOutStore and DeliveryStore, batched over plain node-postgres; this
+ * repository serves the API's reads, cancellation, sendexpired and the
+ * reconciler.
  */
 import { Prisma, type Db, type Notification, type Attempt } from './client.js';
-import type { AttemptTrigger, NotificationStatus } from './generated/prisma/enums.js';
-import { DELIVERY_CONTEXT_SELECT } from './delivery-store.js';
+import type { NotificationStatus } from './generated/prisma/enums.js';
 import { enterStatus, fromGuard } from './notification-state.js';
 
-const RESEND_SUCCEEDED = enterStatus({ status: 'SUCCEEDED', at: 'input.at', when: `input.ok AND ${fromGuard('resend')}` });
 const CANCEL = enterStatus({ status: 'CANCELLED', at: 'now()' });
-
-export interface DeliveryContext {
-  id: string;
-  tenantId: string;
-  status: NotificationStatus;
-  attemptCount: number;
-  cycleAttempts: number;
-  cycleTrigger: AttemptTrigger;
-  nextAttemptAt: Date | null;
-  type: string;
-  eventId: string;
-  eventTime: Date;
-  resource: string | null;
-  changedFields: string | null;
-  webhookId: string;
-  url: string;
-  metadata: unknown;
-  secret: string;
-  previousSecret: string | null;
-  previousSecretExpiresAt: Date | null;
-  rateLimit: number | null;
-  /** null: ENDPOINT_MAX_IN_FLIGHT */
-  maxInFlight: number | null;
-  /** set on notifications of ordered webhooks whose event had an ordering_key */
-  orderingKey: string | null;
-  /** publish sequence (bigint as text) */
-  orderSeq: string | null;
-  webhookEnabled: boolean;
-  webhookDeleted: boolean;
-  failingSince: Date | null;
-  /** the webhook's extra headers as stored (values sealed) */
-  headers: unknown;
-  /** the webhook's credentials as stored (secret sealed) */
-  auth: unknown;
-}
-
-export interface AttemptRecord {
-  notificationId: string;
-  attemptNumber: number;
-  attemptedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  responseBody: string | null;
-  error: string | null;
-  trigger: AttemptTrigger;
-}
-
-/** The record of attempt number `ctx.attemptCount + 1` made at `attemptedAt`, from what the deliverer saw. */
-export function attemptRecord(
-  ctx: { id: string; attemptCount: number },
-  result: { durationMs: number; statusCode: number | null; responseBody: string | null; error: string | null },
-  attemptedAt: Date,
-  trigger: AttemptTrigger,
-): AttemptRecord {
-  const { durationMs, statusCode, responseBody, error } = result;
-  return { notificationId: ctx.id, attemptNumber: ctx.attemptCount + 1, attemptedAt, durationMs, statusCode, responseBody, error, trigger };
-}
-
-/** What the notification becomes after an attempt. */
-export type AttemptOutcome =
-  | { status: 'SUCCEEDED' }
-  | { status: 'PENDING'; nextAttemptAt: Date }
-  | { status: 'EXPIRED' }
-  /** the endpoint is gone (410): the webhook is disabled and this notification stops */
-  | { status: 'CANCELLED' };
 
 export interface NotificationFilter {
   /** null: any tenant (the admin addressing notifications by id) */
@@ -155,40 +89,6 @@ export class NotificationsRepository {
       take: page.limit,
       include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
     });
-  }
-
-  /** Everything one delivery needs, in one query (the worker loads them in batches through DeliveryStore). */
-  async loadDeliveryContext(db: Db, id: string): Promise<DeliveryContext | null> {
-    const rows = await db.$queryRaw<DeliveryContext[]>`${Prisma.raw(DELIVERY_CONTEXT_SELECT)} WHERE n.id = ${id}::uuid`;
-    return rows[0] ?? null;
-  }
-
-  /**
-   * Records an attempt made outside the schedule (resend) without touching
-   * the retry cycle: counted whatever its outcome; a success moves the
-   * notification to SUCCEEDED (state machine: resend). The notification row
-   * is locked first: one deleted meanwhile (retention) records nothing,
-   * instead of failing the attempt's foreign key.
-   */
-  async recordResend(db: Db, attempt: AttemptRecord, succeeded: boolean): Promise<void> {
-    await db.$executeRaw`
-      WITH input AS (SELECT ${attempt.attemptedAt}::timestamptz AS at, ${succeeded}::boolean AS ok),
-      target AS (
-        SELECT id FROM notifications WHERE id = ${attempt.notificationId}::uuid FOR UPDATE
-      ),
-      a AS (
-        INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
-        SELECT gen_random_uuid(), target.id, ${attempt.attemptNumber}, ${attempt.attemptedAt},
-               ${attempt.durationMs}, ${attempt.statusCode}, ${attempt.responseBody}, ${attempt.error},
-               ${attempt.trigger}::"AttemptTrigger"
-        FROM target
-      )
-      UPDATE notifications SET
-        ${Prisma.raw(RESEND_SUCCEEDED)},
-        attempt_count = attempt_count + 1,
-        last_status_code = ${attempt.statusCode}
-      FROM input
-      WHERE id IN (SELECT id FROM target)`;
   }
 
   /** PENDING notifications of one notification id or of one webhook become CANCELLED (state machine: cancel). Returns how many. */

@@ -6,12 +6,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox, type Config, type Logger } from '@hookrelay/core';
-import { ApiKeysRepository, EventTypesRepository, FanOutStore, PortalSessionsRepository, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
-import { createEndpointRequests, Deliverer } from '@hookrelay/delivery';
+import { ApiKeysRepository, DeliveryStore, EventTypesRepository, FanOutStore, PortalSessionsRepository, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
+import { Deliverer } from '@hookrelay/delivery';
 import {
   ApiKeyService,
   AuthService,
   createRedisConnection,
+  createDeliveryAttempts,
   DeliveryQueue,
   EventCatalog,
   EventBatchIngestService,
@@ -84,12 +85,15 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const fanOutStore = new FanOutStore(database.pool);
   const ingest = new EventIngestService(db, fanOutStore, new EventCatalog(db), deliveries, logger, schemas);
   const batches = new EventBatchIngestService(db, ingest, fanOutStore);
+  const metrics = new Metrics();
+  metrics.watchQueues([deliveries.queue]);
   // ping and resend are never held back by the caps, but their HTTP exchange counts while in flight
   const gates = new FairGates(redis, config.queuePrefix);
   const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, null, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
-  const notifications = new NotificationService(db, deliveries, deliverer, logger, secrets, createEndpointRequests(secrets, config.delivery), fair);
-  const metrics = new Metrics();
-  metrics.watchQueues([deliveries.queue]);
+  // the worker's attempt path: resend and ping record, count and feed webhook health as scheduled attempts do
+  const store = new DeliveryStore(database.pool);
+  const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });
+  const notifications = new NotificationService(db, deliveries, store, attempts, logger);
 
   const app = createApp({
     logger,

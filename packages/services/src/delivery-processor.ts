@@ -1,34 +1,26 @@
 /**
- * Processes one delivery job: reload the notification from Postgres, send
- * it, record the attempt and decide what BullMQ does next. Postgres decides
- * when a cycle ends; BullMQ only carries the schedule.
+ * Processes one delivery job: reload the notification from Postgres, pass
+ * the worker's gates, make the attempt (delivery-attempt.ts, the one attempt
+ * path) and decide what BullMQ does next. Postgres decides when a cycle
+ * ends; BullMQ only carries the schedule.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { SecretBox, type DeliveryJobData, type Logger, type RetrySchedule } from '@hookrelay/core';
-import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
-import { attemptRecord, NotificationsRepository, type AttemptOutcome, type DeliveryContext, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
-import { decideOutcome } from './delivery-decision.js';
-import { traceAttempt } from './delivery-tracing.js';
+import type { DeliveryJobData, Logger } from '@hookrelay/core';
+import { NotificationsRepository, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
+import { InfrastructureError, type AttemptObserver, type DeliveryAttempts } from './delivery-attempt.js';
 import type { FairScheduler } from './fair-scheduler.js';
 import type { OrderingGate } from './ordering-gate.js';
 import { RETRY_PRIORITY, isFirstAttempt } from './flow-priority.js';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
-import type { WebhookHealth } from './webhook-health.js';
 
 /** A retry that runs more than this before its next_attempt_at goes back to waiting. */
 const EARLY_SLACK_MS = 1000;
 
-/** What the processor needs to keep deliveries safe: secrets at rest, throttling, webhook health. */
-export interface DeliverySafety {
-  /** decrypts the stored signing secrets (without one: plain secrets only) */
-  secrets?: SecretBox;
+/** The worker's gates before an attempt: throttling, in-flight caps, ordering. */
+export interface DeliveryGates {
   /** enforces `rate_limit` across replicas; without one it is not enforced */
   rateLimiter?: WebhookRateLimiter;
-  /** failure streaks, auto-disable, 410 Gone */
-  health?: WebhookHealth;
-  /** the webhook's extra headers and credentials (OAuth2 tokens cached here); default: a cache of its own, guard on */
-  endpoints?: EndpointRequests;
   /** in-flight caps and fair order (docs/scheduling.md); without one nothing is capped */
   fair?: FairScheduler;
   /** ordered webhooks: one notification per ordering key at a time (docs/scheduling.md) */
@@ -49,42 +41,24 @@ export function deliveryBackoff(attemptsMade: number, _type?: string, err?: Erro
   return Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
 }
 
-/**
- * A database (or other infrastructure) call failed around an attempt. Not the
- * receiver's fault: the job is put back for later without using up one of the
- * notification's scheduled attempts.
- */
-export class InfrastructureError extends Error {
-  constructor(readonly stage: 'load' | 'cancel' | 'record' | 'schedule', cause: unknown) {
-    super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'InfrastructureError';
-  }
-}
-
-export interface DeliveryObserver {
-  attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: AttemptOutcome['status'], startedAt: Date): void;
+export interface DeliveryObserver extends AttemptObserver {
   cancelledOne(): void;
 }
 
 export class DeliveryProcessor {
   private readonly notifications = new NotificationsRepository();
   private readonly postponer: Postponer;
-  /** decrypts stored signing secrets */
-  private readonly secrets: SecretBox;
-  private readonly endpoints: EndpointRequests;
 
   constructor(
     private readonly db: PrismaClient,
-    /** batched load and record of deliveries */
+    /** batched load of deliveries */
     private readonly store: DeliveryStore,
-    private readonly deliverer: Deliverer,
-    private readonly schedule: RetrySchedule,
-    private readonly logger: Logger,
+    /** sends, records, counts and feeds health (the attempt path shared with resend and ping) */
+    private readonly attempts: DeliveryAttempts,
+    logger: Logger,
     private readonly observer?: DeliveryObserver,
-    private readonly safety: DeliverySafety = {},
+    private readonly safety: DeliveryGates = {},
   ) {
-    this.secrets = safety.secrets ?? new SecretBox(undefined);
-    this.endpoints = safety.endpoints ?? createEndpointRequests(this.secrets, { timeoutMs: 15_000, allowPrivateDestinations: false });
     this.postponer = new Postponer(logger, 'delivery postponed: infrastructure error');
   }
 
@@ -150,42 +124,17 @@ export class DeliveryProcessor {
     if (ctx.rateLimit) await this.throttle(job, ctx.webhookId, ctx.rateLimit);
     const lease = fair ? await this.scheduling(() => fair.admit(job, ctx)) : null;
 
-    const now = new Date();
-    const { body, headers } = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    let result: DeliveryResult;
-    try {
-      // traced (when on): a span per attempt, and a traceparent header continuing the event's trace
-      const trigger = ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule';
-      result = await traceAttempt(ctx, trigger, job.data.traceparent ?? null, headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, body, headers }));
-    } finally {
-      // only the HTTP exchange holds the lease; released in the background (it expires if that fails)
-      if (fair && lease) void fair.release(lease, ctx.cycleAttempts === 0 ? job.data?.flow : undefined);
-    }
-
     const cycleAttempt = ctx.cycleAttempts + 1;
-    const outcome = decideOutcome({ result, cycleAttempt, schedule: this.schedule, goneCancels: Boolean(this.safety.health), now: Date.now() });
-    const recorded = await this.infra('record', () =>
-      this.store.record(attemptRecord(ctx, result, now, ctx.cycleAttempts === 0 ? ctx.cycleTrigger : 'schedule'), outcome),
-    );
-    this.logger.info(
-      {
-        tenant: ctx.tenantId,
-        webhook_id: ctx.webhookId,
-        notification_id: id,
-        event_id: ctx.eventId,
-        attempt: ctx.attemptCount + 1,
-        status_code: result.statusCode,
-        outcome: outcome.status,
-        duration_ms: result.durationMs,
-        ...(result.error ? { error: result.error } : {}),
-      },
-      'delivery attempt',
-    );
-    this.observer?.attempted(ctx, result, outcome.status, now);
+    const { result, outcome, recorded, disabled } = await this.attempts.run({
+      trigger: ctx.cycleAttempts === 0 && ctx.cycleTrigger === 'sendexpired' ? 'sendexpired' : 'schedule',
+      ctx,
+      traceparent: job.data.traceparent ?? null,
+      lease,
+      flow: ctx.cycleAttempts === 0 ? job.data?.flow : undefined,
+    });
     // an ordered notification that ended lets the next one of its key go
     if (ctx.orderingKey && outcome.status !== 'PENDING') await this.safety.ordering?.released(id);
     if (!recorded) return this.superseded(job);
-    const disabled = await this.updateHealth(ctx, result, now);
     // the webhook was just disabled: this notification was cancelled with the others
     if (disabled && outcome.status === 'PENDING') return 'cancelled';
 
@@ -244,22 +193,4 @@ export class DeliveryProcessor {
       throw new DelayedError(`webhook ${webhookId} over its rate limit of ${limit}/s: postponed ${delayMs} ms`);
     }
   }
-
-  /** Failure streaks and auto-disable; the attempt is recorded already, so a failure here is only logged. Returns true when the webhook got disabled. */
-  private async updateHealth(ctx: DeliveryContext, result: DeliveryResult, at: Date): Promise<boolean> {
-    const health = this.safety.health;
-    if (!health) return false;
-    try {
-      if (result.kind === 'delivered') {
-        await health.succeeded(ctx);
-        return false;
-      }
-      return (await health.failed(ctx, result, at)) !== null;
-    } catch (error) {
-      this.logger.error({ err: error, webhook_id: ctx.webhookId, notification_id: ctx.id }, 'updating webhook health failed');
-      return false;
-    }
-  }
-
-
 }

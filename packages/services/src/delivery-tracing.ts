@@ -4,6 +4,7 @@
  * tracing is off `traceAttempt` is `send()`: no span, no header.
  */
 import { currentTraceparent, inSpan, SpanKind, SpanStatusCode, SPAN_ATTRIBUTES, SPANS, tracingEnabled, type Span } from '@hookrelay/core';
+import type { AttemptTrigger as RecordedTrigger } from '@hookrelay/db';
 import type { DeliveryResult } from '@hookrelay/delivery';
 
 /** What an attempt span names: the fields of a DeliveryContext (or a ping's equivalent). */
@@ -18,7 +19,8 @@ export interface AttemptSubject {
   url: string;
 }
 
-export type AttemptTrigger = 'schedule' | 'sendexpired' | 'resend' | 'ping';
+/** What asked for an attempt: SPEC's recorded triggers (schedule, sendexpired, resend), and ping, which stores nothing. */
+export type AttemptTrigger = RecordedTrigger | 'ping';
 
 /**
  * Sends one attempt inside a CLIENT span, child of `parent` (the job's

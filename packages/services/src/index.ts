@@ -9,6 +9,7 @@ export * from './delivery-queue.js';
 export * from './event-catalog.js';
 export * from './event-ingest-service.js';
 export * from './event-job-processor.js';
+export * from './delivery-attempt.js';
 export * from './delivery-processor.js';
 export * from './notification-service.js';
 export * from './notification-view.js';

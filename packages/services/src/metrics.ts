@@ -1,13 +1,13 @@
 /**
  * Prometheus metrics (prom-client), one registry per process. The API
- * records requests; the worker records deliveries; both expose queue depth,
- * read from Redis at scrape time.
+ * records requests; both record the delivery attempts they make (the worker
+ * its scheduled ones, the API resend and ping) labelled by trigger; both
+ * expose queue depth, read from Redis at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import type { DeliveryContext } from '@hookrelay/db';
-import type { DeliveryResult } from '@hookrelay/delivery';
+import type { ObservedAttempt } from './delivery-attempt.js';
 import type { DeliveryObserver } from './delivery-processor.js';
 import { registerFairMetrics } from './fair-metrics.js';
 
@@ -19,8 +19,8 @@ export class Metrics implements DeliveryObserver {
   readonly registry = new Registry();
   readonly httpRequests = new Counter({ name: 'hookrelay_http_requests_total', help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
   readonly httpDuration = new Histogram({ name: 'hookrelay_http_request_duration_seconds', help: 'API request latency', labelNames: ['method', 'route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly attempts = new Counter({ name: 'hookrelay_delivery_attempts_total', help: 'Delivery attempts by result (delivered, retryable, blocked, gone, throttled)', labelNames: ['result'], registers: [this.registry] });
-  readonly outcomes = new Counter({ name: 'hookrelay_deliveries_total', help: 'Notification state after each attempt (SUCCEEDED, PENDING = will retry, EXPIRED)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly attempts = new Counter({ name: 'hookrelay_delivery_attempts_total', help: 'Delivery attempts by result (delivered, retryable, blocked, gone, throttled) and trigger (schedule, sendexpired, resend, ping)', labelNames: ['result', 'trigger'], registers: [this.registry] });
+  readonly outcomes = new Counter({ name: 'hookrelay_deliveries_total', help: 'Notification state after each attempt on a notification (SUCCEEDED, PENDING = will retry, EXPIRED, CANCELLED; a failed resend: the status it kept), by trigger', labelNames: ['outcome', 'trigger'], registers: [this.registry] });
   readonly attemptDuration = new Histogram({ name: 'hookrelay_delivery_attempt_duration_seconds', help: 'HTTP attempt latency', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly lag = new Histogram({ name: 'hookrelay_delivery_lag_seconds', help: 'Delay between when an attempt was due and when it started', buckets: LAG_BUCKETS, registers: [this.registry] });
   readonly expired = new Counter({ name: 'hookrelay_notifications_expired_total', help: 'Notifications that exhausted their retry schedule', registers: [this.registry] });
@@ -53,12 +53,13 @@ export class Metrics implements DeliveryObserver {
     registerFairMetrics(this.registry, queue, redis, prefix);
   }
 
-  attempted(ctx: DeliveryContext, result: DeliveryResult, outcome: string, startedAt: Date): void {
-    this.attempts.inc({ result: result.kind });
-    this.outcomes.inc({ outcome });
+  attempted({ trigger, result, status, dueAt, startedAt }: ObservedAttempt): void {
+    this.attempts.inc({ result: result.kind, trigger });
+    if (status) this.outcomes.inc({ outcome: status, trigger });
     this.attemptDuration.observe(result.durationMs / 1000);
-    if (ctx.nextAttemptAt) this.lag.observe(Math.max(0, startedAt.getTime() - ctx.nextAttemptAt.getTime()) / 1000);
-    if (outcome === 'EXPIRED') this.expired.inc();
+    if (dueAt) this.lag.observe(Math.max(0, startedAt.getTime() - dueAt.getTime()) / 1000);
+    // only a scheduled attempt moves a notification to EXPIRED (a failed resend of an EXPIRED one leaves it so)
+    if (status === 'EXPIRED' && (trigger === 'schedule' || trigger === 'sendexpired')) this.expired.inc();
   }
 
   cancelledOne(): void {

@@ -1,6 +1,7 @@
 /**
  * Reading notifications and acting on them: search, get, resend now, and
- * send the expired ones again.
+ * send the expired ones again; and pinging a webhook. Resend and ping are
+ * attempts on the one attempt path (delivery-attempt.ts), made at once.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -9,16 +10,13 @@ import {
   NotFoundError,
   ConflictError,
   PING_EVENT_TYPE,
-  SecretBox,
   type Logger,
   type NotificationStatusName,
 } from '@hookrelay/core';
-import { attemptRecord, NotificationsRepository, type NotificationFilter, type NotificationWithAttempts, type PrismaClient, type SearchOrder } from '@hookrelay/db';
+import { NotificationsRepository, type DeliveryStore, type NotificationFilter, type NotificationWithAttempts, type PrismaClient, type SearchOrder } from '@hookrelay/db';
 import { isUuid } from './ids.js';
-import { createEndpointRequests, signedCallback, type Deliverer, type DeliveryResult, type EndpointRequests } from '@hookrelay/delivery';
+import type { DeliveryAttempts, PingTarget } from './delivery-attempt.js';
 import type { DeliveryQueue } from './delivery-queue.js';
-import { traceAttempt } from './delivery-tracing.js';
-import type { FairScheduler } from './fair-scheduler.js';
 import { notificationView, type NotificationView } from './notification-view.js';
 
 export interface SearchInput {
@@ -51,31 +49,34 @@ export interface PingResult {
 
 const toDate = (s?: string) => (s ? new Date(s) : undefined);
 
+/** The webhook fields a ping needs (a webhook as WebhookService.get returns it). */
+export interface PingedWebhook {
+  id: string;
+  tenantId: string;
+  url: string;
+  metadata: unknown;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  headers: unknown;
+  auth: unknown;
+  maxInFlight: number | null;
+  isEnabled: boolean;
+  failingSince: Date | null;
+}
+
 export class NotificationService {
   private readonly notifications = new NotificationsRepository();
 
   constructor(
     private readonly db: PrismaClient,
     private readonly deliveries: DeliveryQueue,
-    private readonly deliverer: Deliverer,
+    /** loads what a resend needs */
+    private readonly store: DeliveryStore,
+    /** the attempt path shared with the worker: resend and ping are sent, recorded, counted and fed to webhook health there */
+    private readonly attempts: DeliveryAttempts,
     private readonly logger: Logger,
-    /** decrypts stored signing secrets (resend); without one only plain secrets can be used */
-    private readonly secrets: SecretBox = new SecretBox(undefined),
-    /** the webhook's extra headers and credentials, sent with resend and ping as with every delivery */
-    private readonly endpoints: EndpointRequests = createEndpointRequests(secrets, { timeoutMs: 15_000, allowPrivateDestinations: false }),
-    /** counts ping and resend in the webhook's in-flight cap (never holds them back) */
-    private readonly fair?: FairScheduler,
   ) {}
-
-  /** `send` with a forced lease in the webhook's gate: counted while in flight, never held back. */
-  private async counted<T>(webhook: { id: string; maxInFlight?: number | null }, send: () => Promise<T>): Promise<T> {
-    const lease = await this.fair?.forced(webhook.id, webhook.maxInFlight ?? null, `now:${randomUUID()}`).catch(() => null);
-    try {
-      return await send();
-    } finally {
-      if (lease) void this.fair?.release(lease);
-    }
-  }
 
   async search(tenantId: string | null, input: SearchInput): Promise<{ notifications: NotificationView[]; next_page_token: string | null }> {
     const after = decodePageToken(input.page_token);
@@ -136,35 +137,28 @@ export class NotificationService {
   async resend(tenantId: string | null, id: string): Promise<NotificationView> {
     const n = await this.find(tenantId, id);
     if (n.status === 'PENDING') throw new ConflictError(`Notification ${id} is PENDING: it is already waiting for its next attempt`);
-    const ctx = await this.notifications.loadDeliveryContext(this.db, id);
+    const ctx = await this.store.load(id);
     if (!ctx || ctx.webhookDeleted) throw new NotFoundError(`The webhook of notification ${id} no longer exists`);
-    const now = new Date();
-    const callback = signedCallback({ ...this.secrets.reveal(ctx), notificationId: ctx.id }, now);
-    // traced (when on): an attempt span (a trace of its own: the event's trace context is not kept in Postgres)
-    const result = await this.counted({ id: ctx.webhookId, maxInFlight: ctx.maxInFlight }, () =>
-      traceAttempt(ctx, 'resend', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, ctx, { url: ctx.url, ...callback })),
-    );
-    await this.notifications.recordResend(
-      this.db,
-      attemptRecord(ctx, result, now, 'resend'),
-      result.kind === 'delivered',
-    );
-    this.logger.info({ tenant: tenantId, notification_id: id, status_code: result.statusCode, duration_ms: result.durationMs }, 'resend attempt');
+    await this.attempts.run({ trigger: 'resend', ctx });
     return this.get(tenantId, id);
   }
 
   /** A signed WEBHOOK.PING sent now, whatever the webhook's state; nothing is stored. */
-  async ping(webhook: { id: string; tenantId?: string; url: string; metadata: unknown; secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null; headers: unknown; auth: unknown; maxInFlight?: number | null }): Promise<PingResult> {
-    const now = new Date();
+  async ping(webhook: PingedWebhook): Promise<PingResult> {
     const messageId = randomUUID();
-    const callback = signedCallback(
-      { ...webhook, notificationId: messageId, eventId: messageId, type: PING_EVENT_TYPE, eventTime: now, webhookId: webhook.id, resource: '{}', changedFields: null },
-      now,
-    );
-    const subject = { tenantId: webhook.tenantId ?? null, webhookId: webhook.id, id: messageId, eventId: messageId, attemptCount: 0, url: webhook.url };
-    const result: DeliveryResult = await this.counted(webhook, () =>
-      traceAttempt(subject, 'ping', undefined, callback.headers, () => this.endpoints.deliver(this.deliverer, { webhookId: webhook.id, headers: webhook.headers, auth: webhook.auth }, { url: webhook.url, ...callback })),
-    );
+    const target: PingTarget = {
+      ...webhook,
+      id: messageId,
+      eventId: messageId,
+      type: PING_EVENT_TYPE,
+      eventTime: new Date(),
+      resource: '{}',
+      changedFields: null,
+      attemptCount: 0,
+      webhookId: webhook.id,
+      webhookEnabled: webhook.isEnabled,
+    };
+    const { result } = await this.attempts.run({ trigger: 'ping', ctx: target });
     return {
       success: result.kind === 'delivered',
       status_code: result.statusCode,

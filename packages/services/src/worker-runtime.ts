@@ -7,7 +7,8 @@ import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
 import { createRedisConnection, QUEUES, SecretBox, type Config, type DeliveryJobData, type EventBatchJobData, type EventJobData, type Logger } from '@hookrelay/core';
 import { createDatabase, DeliveryStore, EventTypesRepository, FanOutStore } from '@hookrelay/db';
-import { createEndpointRequests, Deliverer } from '@hookrelay/delivery';
+import { Deliverer } from '@hookrelay/delivery';
+import { createDeliveryAttempts } from './delivery-attempt.js';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { EventCatalog } from './event-catalog.js';
@@ -23,7 +24,6 @@ import { FairScheduler } from './fair-scheduler.js';
 import { FleetCapacity } from './fleet-capacity.js';
 import { OrderingGate } from './ordering-gate.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
-import { WebhookHealth } from './webhook-health.js';
 
 export interface WorkerRuntime {
   reconciler: Reconciler;
@@ -80,11 +80,10 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const gates = new FairGates(connection, config.queuePrefix);
   const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, fleet, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
   metrics.watchFairness(deliveries.queue, connection, config.queuePrefix);
-  const deliveryProcessor = new DeliveryProcessor(db, new DeliveryStore(database.pool), deliverer, config.delivery.retrySchedule, logger, metrics, {
-    secrets,
-    endpoints: createEndpointRequests(secrets, config.delivery),
+  const store = new DeliveryStore(database.pool);
+  const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });
+  const deliveryProcessor = new DeliveryProcessor(db, store, attempts, logger, metrics, {
     rateLimiter: new WebhookRateLimiter(connection, config.queuePrefix),
-    health: new WebhookHealth({ db, autoDisableAfterMs: config.delivery.autoDisableAfterMs, events: ingest, logger }),
     fair,
     ordering: new OrderingGate(db, connection, config.queuePrefix, fair, logger),
   });

@@ -101,7 +101,7 @@ export function notificationRoutes(notifications: NotificationService, webhooks:
       path: '/v1/webhooks/{id}:ping',
       aliases: ['/v1/webhooks/{id}/ping'],
       summary: 'Ping a webhook',
-      description: 'Sends one signed `WEBHOOK.PING` callback now, whatever the webhook state, and reports the outcome. Nothing is stored.',
+      description: 'Sends one signed `WEBHOOK.PING` callback now, whatever the webhook state, and reports the outcome. Nothing is stored, but like any attempt it feeds the webhook\'s health: a 410 Gone disables an enabled webhook.',
       tags: ['Webhooks'],
       query: tenantQuery,
       responses: { 200: { description: 'The outcome of the ping', schema: 'PingResult' } },
