@@ -43,8 +43,10 @@ test('rate_limit 5: 20 notifications take ≥ 3 s and never more than 5 arrive i
   const times = received.map((r) => r.receivedAt).sort((a, b) => a - b);
   expect(times[times.length - 1]! - started).toBeGreaterThanOrEqual(2900);
   for (let i = 0; i + 5 < times.length; i++) {
-    // the 6th arrival after any arrival is a second later; 50 ms of slack for this busy process recording arrivals late
-    expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(950);
+    // the 6th slot after any slot is a second later; arrivals trail their slot by the sender's and the
+    // receiver's event-loop lag (up to ~100 ms each on a busy 2-core machine): 250 ms of slack. Unthrottled,
+    // six arrive within a few ms
+    expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(750);
   }
   // throttling records no attempt and uses up no schedule entry
   // (arrival precedes recording: wait for the last writes)
