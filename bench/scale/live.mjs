@@ -80,10 +80,10 @@ async function ingestWindow(side) {
   return { ...r, delivered: s.unique, delivery };
 }
 
-/** S.deliveries deliveries at once: events of LIVE_FANOUT deliveries each, published by POST /v1/events:batch; throughput at the receiver. */
-async function burst(side) {
+/** `deliveries` at once: events of LIVE_FANOUT deliveries each, published by POST /v1/events:batch; throughput at the receiver. */
+async function burst(side, deliveries = S.deliveries) {
   await receiverReset(`/tp-${side.name}/`);
-  const events = Math.ceil(S.deliveries / LIVE_FANOUT);
+  const events = Math.ceil(deliveries / LIVE_FANOUT);
   const expected = events * LIVE_FANOUT;
   const t0 = Date.now();
   for (let i = 0; i < events; i += BATCH) {
@@ -104,11 +104,20 @@ async function burst(side) {
   };
 }
 
+/** A side's first requests (JIT, connections, caches) are not measured: a short ingest and a small burst first. */
+async function warmUp(side) {
+  await receiverReset(`/in-${side.name}/`);
+  const r = await fixedRate({ rate: S.ingestRate, seconds: 3, publish: (seq) => call(side, 'POST', '/v1/events', event(TYPES.ingest, seq)) });
+  await waitDelivered(r.accepted, 30_000);
+  await burst(side, 500);
+}
+
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 /** Each round: ingest then burst on each side, the order swapped every round. Returns per side figures and the ratios. */
 export async function compareSides(sides) {
   const by = Object.fromEntries(sides.map((s) => [s.name, { rounds: [], ingestLat: [], deliveryLat: [] }]));
+  for (const side of sides) await warmUp(side);
   for (let r = 0; r < S.rounds; r++) {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {

@@ -83,10 +83,26 @@ function write(result) {
   console.log(`wrote ${path.relative(process.cwd(), file)} (${result.total_s.toFixed(0)} s)`);
 }
 
+/**
+ * A rough total before starting, from the 2-core test machine under other
+ * users' load: seeding (rows, index builds, VACUUM) about 90 s per million
+ * notifications, the sweep about 8,000 notifications per second; the seed
+ * logs a measured estimate after its first chunk.
+ */
+function estimateMinutes() {
+  const seed = (S.notifications / 1e6) * 90;
+  const reads = 9 * (S.requests / S.readers + 60) * Math.max(0.3, S.notifications / 3e6);
+  const compare = S.rounds * 2 * (S.ingestSeconds + 25) + 60;
+  const sweep = S.beforeSeconds + (Math.max(0, 1 - S.retentionDays / S.historyDays) * S.notifications) / 8000 + 60;
+  return { seed: seed / 60, total: (seed + reads + compare + sweep + 60) / 60 };
+}
+
 export async function runScale() {
   const start = Date.now();
   const result = { date: new Date().toISOString(), machine: machine(), load_average_start: os.loadavg().map((x) => round(x, 2)), options: { ...S, live_fanout: LIVE_FANOUT } };
   log(`history: ${S.notifications.toLocaleString()} notifications (${S.events.toLocaleString()} events, fan-out ${S.fanout}, ${S.webhooks} webhooks) over ${S.historyDays} days in ${SIDES.history.db}; empty: ${SIDES.empty.db}`);
+  const est = estimateMinutes();
+  log(`rough estimate: ${est.total.toFixed(0)} min in all, ${est.seed.toFixed(0)} of them seeding (a measured estimate follows the first chunk)`);
   for (const side of sides) {
     await withPg(ADMIN_DB_URL, (c) => c.query(`CREATE DATABASE "${side.db}"`));
     await migrateDatabase(side.url);
