@@ -14,7 +14,7 @@ import { purgeHookrelayWork } from './harness/pg.mjs';
 import { prefixKeys, redisMemory } from './harness/redis.mjs';
 import { evaluateTargets, machine, writeAndPrint } from './harness/report.mjs';
 import { round } from './harness/stats.mjs';
-import { cleanup, installSignalHandlers, startStack } from './harness/stack.mjs';
+import { cleanup, installSignalHandlers, onCleanup, startStack } from './harness/stack.mjs';
 import { summarize } from './harness/summary.mjs';
 import { phaseBatchIngest } from './phases/batch-ingest.mjs';
 import { phaseExpressBaseline } from './phases/express-baseline.mjs';
@@ -24,6 +24,7 @@ import { phaseNoisy } from './phases/noisy.mjs';
 import { sdkTenant } from './phases/sdk-consumers.mjs';
 import { throughputTenant } from './phases/throughput.mjs';
 import { workerRound } from './phases/worker-round.mjs';
+import { runScale, scaleCleanup } from './scale/phase.mjs';
 
 /** Every webhook the worker rounds publish to, one receiver path each (the noisy phase makes its own). */
 async function createWebhooks() {
@@ -52,6 +53,9 @@ async function ingestPhases(createProducer) {
 }
 
 async function main() {
+  if (runs('scale')) onCleanup(scaleCleanup);
+  // the scale phase brings its own databases and processes: alone, it needs none of the others'
+  if (ONLY.every((p) => p === 'scale')) return runScale();
   const overallStart = Date.now();
   log(`mode ${MODE}; phases ${ONLY.filter(runs).join(',')}; database ${DB_NAME}; queue prefix ${QUEUE_PREFIX}; workers ${WORKER_COUNTS.join(',')} × concurrency ${CONCURRENCY}`);
   const { createProducer } = await startStack();
@@ -121,6 +125,7 @@ async function main() {
   } finally {
     redis.disconnect();
   }
+  if (runs('scale')) await runScale();
 }
 
 installSignalHandlers();

@@ -25,10 +25,14 @@ export const CONCURRENCY = num('concurrency', 50);
 export const PROFILE = flag('profile');
 export const FLOOR = !flag('no-floor');
 
-/** Every phase, in the order the runner runs them. `noisy` is not part of --quick unless --only names it. */
-export const PHASES = ['ingest', 'latency', 'throughput', 'floor', 'noisy'];
+/**
+ * Every phase, in the order the runner runs them. `noisy` is not part of
+ * --quick unless --only names it; `scale` (bench/scale/, its own databases
+ * and processes, long) runs only when --only names it.
+ */
+export const PHASES = ['ingest', 'latency', 'throughput', 'floor', 'noisy', 'scale'];
 // --only=latency,throughput: run only those phases, e.g. to profile one
-export const ONLY = opt('only', PHASES.filter((p) => !(QUICK && p === 'noisy')).join(',')).split(',');
+export const ONLY = opt('only', PHASES.filter((p) => p !== 'scale' && !(QUICK && p === 'noisy')).join(',')).split(',');
 for (const p of ONLY) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
 /** Whether a phase runs in this invocation. */
 export const runs = (phase) => ONLY.includes(phase) && (phase !== 'floor' || FLOOR);

@@ -15,6 +15,9 @@ export async function startReceiver() {
   return receiverPort;
 }
 
+/** The receiver's port, started first when no receiver runs yet (the scale phase may run alone). */
+export const ensureReceiver = async () => receiverPort ?? startReceiver();
+
 /** The receiver's URL for a path, e.g. hook('/lat-1w/'). */
 export const hook = (p) => `http://127.0.0.1:${receiverPort}${p}`;
 

@@ -13,6 +13,8 @@ import { startReceiver } from './receiver-client.mjs';
 import { deletePrefixKeys } from './redis.mjs';
 import { withPg } from './pg.mjs';
 
+let stackStarted = false;
+
 /** Builds when a dist is missing, migrates the fresh database, starts the receiver and the API. Returns `{createProducer, apiPort, receiverPort}`. */
 export async function startStack() {
   const needed = ['apps/api/dist/main.js', 'apps/worker/dist/main.js', 'packages/producer/dist/index.js'];
@@ -23,6 +25,7 @@ export async function startStack() {
   }
   const { createProducer } = await import(pathToFileURL(path.join(root, 'packages/producer/dist/index.js')).href);
   const { migrateDatabase } = await import(pathToFileURL(path.join(root, 'prisma/migrate.mjs')).href);
+  stackStarted = true;
   await migrateDatabase(DATABASE_URL);
   log('database migrated');
   const receiverPort = await startReceiver();
@@ -31,11 +34,17 @@ export async function startStack() {
   return { createProducer };
 }
 
+const extraCleanups = [];
+/** Also run `fn` on cleanup (after the children stopped): a phase with databases of its own (scale). */
+export const onCleanup = (fn) => extraCleanups.push(fn);
+
 let cleaning;
 export function cleanup() {
   cleaning ??= (async () => {
     await Promise.all([...children].map((c) => stopChild(c, 10_000).catch(() => undefined)));
+    for (const fn of extraCleanups) await fn().catch((e) => log(`cleanup: ${e.message}`));
     agent.destroy();
+    if (!stackStarted) return;
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
     try {
       const n = await deletePrefixKeys(redis);

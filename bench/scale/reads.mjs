@@ -1,0 +1,83 @@
+// The reads the issue lists, each timed with S.readers concurrent clients
+// (S.requests requests in all) and once more one at a time (a shorter run:
+// what a read costs without queueing for the machine's two cores).
+import { percentile, round } from '../harness/stats.mjs';
+import { S, TENANT, log } from './options.mjs';
+import { call } from './stack.mjs';
+
+export const READ_P99_TARGET_MS = 50;
+const SERIAL_REQUESTS = 50;
+
+const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
+
+async function timeRead(side, makeRequest, readers, requests) {
+  const lat = [];
+  let next = 0;
+  let errors = 0;
+  let firstError = null;
+  const reader = async () => {
+    while (next < requests) {
+      next += 1;
+      const { method, path, body } = makeRequest();
+      const t = performance.now();
+      const r = await call(side, method, path, body);
+      lat.push(performance.now() - t);
+      if (r.status !== 200) {
+        errors += 1;
+        firstError ??= `${r.status} ${r.text.slice(0, 300)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: readers }, reader));
+  lat.sort((a, b) => a - b);
+  return { lat, errors, firstError };
+}
+
+/** Ids to read: sampled notifications, every webhook, a page token of GET /v1/webhooks. */
+async function samples(db) {
+  const ids = (await db.query(`SELECT id::text FROM notifications TABLESAMPLE SYSTEM (1) LIMIT 2000`)).rows.map((r) => r.id);
+  if (!ids.length) ids.push(...(await db.query(`SELECT id::text FROM notifications LIMIT 2000`)).rows.map((r) => r.id));
+  const webhookIds = (await db.query(`SELECT id::text FROM webhooks WHERE tenant_id = $1 AND url LIKE '%.invalid/%'`, [TENANT])).rows.map((r) => r.id);
+  const after = (await db.query(`SELECT id::text, created_at FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id LIMIT 1 OFFSET 40`, [TENANT])).rows[0];
+  const pageToken = after ? Buffer.from(JSON.stringify([after.created_at.toISOString(), after.id])).toString('base64url') : null;
+  return { ids, webhookIds, pageToken };
+}
+
+/** The listed reads against `side`'s API; `db` is a client on its database. Returns one row per read with p50/p99 and PASS/FAIL. */
+export async function timeReads(side, db) {
+  const { ids, webhookIds, pageToken } = await samples(db);
+  const q = `tenant=${TENANT}`;
+  const search = (body) => ({ method: 'POST', path: `/v1/webhooks:search?${q}`, body: { tenant: TENANT, ...body } });
+  const reads = [
+    ['GET /v1/stats', () => ({ method: 'GET', path: `/v1/stats?${q}` })],
+    ['GET /v1/webhooks (first page)', () => ({ method: 'GET', path: `/v1/webhooks?${q}&limit=20` })],
+    ['GET /v1/webhooks (page_token)', () => ({ method: 'GET', path: `/v1/webhooks?${q}&limit=20${pageToken ? `&page_token=${pageToken}` : ''}` })],
+    [':search notification_id', () => search({ notification_id: pick(ids) })],
+    [':search webhook_id + status EXPIRED', () => search({ webhook_id: pick(webhookIds), status: 'EXPIRED', limit: 20 })],
+    [':search webhook_id + status, desc', () => search({ webhook_id: pick(webhookIds), status: 'SUCCEEDED', order: 'desc', limit: 20 })],
+    [':search newest first (desc)', () => search({ order: 'desc', limit: 20 })],
+    [':search updated_since (last minute)', () => search({ updated_since: new Date(Date.now() - 60_000).toISOString(), limit: 100 })],
+    ['GET /v1/notifications/{id}', () => ({ method: 'GET', path: `/v1/notifications/${pick(ids)}?${q}` })],
+  ];
+  // warm-up: connections, prepared statements, caches
+  for (const [, make] of reads) await timeRead(side, make, S.readers, S.readers * 4);
+  const out = [];
+  for (const [name, make] of reads) {
+    const c = await timeRead(side, make, S.readers, S.requests);
+    const one = await timeRead(side, make, 1, SERIAL_REQUESTS);
+    const p99 = round(percentile(c.lat, 99), 1);
+    const row = {
+      read: name,
+      requests: c.lat.length,
+      errors: c.errors + one.errors,
+      p50_ms: round(percentile(c.lat, 50), 1),
+      p99_ms: p99,
+      serial_p50_ms: round(percentile(one.lat, 50), 1),
+      serial_p99_ms: round(percentile(one.lat, 99), 1),
+      result: c.errors + one.errors === 0 && p99 < READ_P99_TARGET_MS ? 'PASS' : 'FAIL',
+    };
+    out.push(row);
+    log(`${name.padEnd(36)} p50 ${String(row.p50_ms).padStart(7)}  p99 ${String(row.p99_ms).padStart(7)} ms  (one reader: p50 ${row.serial_p50_ms}, p99 ${row.serial_p99_ms})  ${row.result}${row.errors ? `  ${row.errors} errors, first: ${c.firstError ?? one.firstError}` : ''}`);
+  }
+  return out;
+}
