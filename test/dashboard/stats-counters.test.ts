@@ -3,7 +3,9 @@
  * notifications. After every step that changes statuses through the real
  * code paths (create, retry, expire, sendexpired, resend, cancel by webhook
  * delete and disable), the counters must equal a full count of the rows
- * (SELECT count(*) GROUP BY), and /v1/stats must report that count.
+ * (SELECT count(*) GROUP BY), and /v1/stats must report that count; its
+ * per-webhook attempts, successes and last answer (attempt rollups, kept by a
+ * trigger on attempts) must equal a count of the attempts.
  */
 import pg from 'pg';
 import { createLogger } from '@hookrelay/core';
@@ -63,10 +65,34 @@ async function expectCountersRight(tenant: string, expected?: Counts): Promise<C
     totals.total += n;
   }
   expect(stats.notifications).toEqual(totals);
-  for (const w of stats.webhooks as { webhook_id: string; notifications: Counts }[]) {
+  const health = await rawHealth(tenant);
+  for (const w of stats.webhooks as WebhookStats[]) {
     for (const status of ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED']) expect(w.notifications[status]).toBe(full[`${w.webhook_id} ${status}`] ?? 0);
+    // the health figures come from attempt_rollups / webhook_last_attempts: equal to the attempts themselves
+    const raw = health.get(w.webhook_id) ?? { attempts: 0, succeeded: 0, last_status_code: null };
+    expect({ attempts: w.attempts, succeeded: w.succeeded_attempts, last_status_code: w.last_status_code }).toEqual(raw);
   }
   return full;
+}
+
+interface WebhookStats {
+  webhook_id: string;
+  notifications: Counts;
+  attempts: number;
+  succeeded_attempts: number;
+  last_status_code: number | null;
+}
+
+/** Per webhook: its attempts of the last day counted from the attempts table, and the latest one's status. */
+async function rawHealth(tenant: string): Promise<Map<string, { attempts: number; succeeded: number; last_status_code: number | null }>> {
+  const { rows } = await db.query<{ w: string; attempts: number; succeeded: number; last: number | null }>(
+    `SELECT n.webhook_id::text AS w, count(*)::int AS attempts, (count(*) FILTER (WHERE a.status_code BETWEEN 200 AND 299))::int AS succeeded,
+            (array_agg(a.status_code ORDER BY a.attempted_at DESC, a.attempt_number DESC))[1] AS last
+     FROM attempts a JOIN notifications n ON n.id = a.notification_id
+     WHERE n.tenant_id = $1 AND a.attempted_at > now() - interval '1 day' GROUP BY 1`,
+    [tenant],
+  );
+  return new Map(rows.map((r) => [r.w, { attempts: r.attempts, succeeded: r.succeeded, last_status_code: r.last }]));
 }
 
 test('counters equal a full count through create, cancel, retry, expire, sendexpired, resend and disable', async () => {

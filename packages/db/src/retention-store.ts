@@ -65,8 +65,17 @@ const DELETE_BATCH = `
 
 export const RETENTION_START: RetentionCursor = { createdAt: new Date(0), id: '00000000-0000-0000-0000-000000000000' };
 
+/** /v1/stats reads the last 24 hours of attempt rollups; older buckets are kept a day longer, then pruned. */
+const ROLLUP_KEEP = "interval '48 hours'";
+
 export class RetentionStore {
   constructor(private readonly pool: pg.Pool) {}
+
+  /** Drops attempt rollup buckets no /v1/stats window reads any more; answers how many rows went. */
+  async pruneRollups(): Promise<number> {
+    const { rowCount } = await this.pool.query(`DELETE FROM attempt_rollups WHERE bucket < now() - ${ROLLUP_KEEP}`);
+    return rowCount ?? 0;
+  }
 
   /** One batch of at most `limit` events older than `cutoff`, after `after` in (created_at, id) order. */
   async deleteBatch(cutoff: Date, after: RetentionCursor, limit: number): Promise<RetentionBatch> {

@@ -47,34 +47,20 @@ export class StatsRepository {
 
   /**
    * Every live webhook of the tenant with its attempts since `since` and the
-   * latest of them. Recording an attempt always touches its notification's
-   * `updated_at`, so notifications untouched since `since` are skipped
-   * before their attempts are joined.
+   * latest of them, from attempt_rollups and webhook_last_attempts, which a
+   * statement trigger on attempts keeps (migration 20261207000600): a few
+   * rows per webhook and 15-minute bucket whatever the traffic, instead of
+   * every attempt of the window. The window starts at the bucket holding
+   * `since` (up to 15 minutes more).
    */
   async webhookHealth(tenantId: string, since: Date): Promise<WebhookHealthRow[]> {
     return this.db.$queryRaw<WebhookHealthRow[]>`
-      WITH recent AS (
-        -- the notifications changed in the window through (tenant_id, updated_at, id), then each one's
-        -- attempts through (notification_id, attempt_number) (OFFSET 0 keeps the planner from
-        -- turning it back into a join that reads every attempt): never a scan of all attempts
-        SELECT n.webhook_id, a.attempted_at, a.attempt_number, a.status_code, a.error, a.duration_ms
-        FROM notifications n
-        CROSS JOIN LATERAL (
-          SELECT attempted_at, attempt_number, status_code, error, duration_ms FROM attempts
-          WHERE notification_id = n.id AND attempted_at >= ${since} OFFSET 0
-        ) a
-        WHERE n.tenant_id = ${tenantId} AND n.updated_at >= ${since}
-      ),
-      totals AS (
-        SELECT webhook_id,
-               count(*)::int AS attempts,
-               (count(*) FILTER (WHERE status_code BETWEEN 200 AND 299))::int AS succeeded,
-               round(avg(duration_ms))::int AS avg_duration_ms
-        FROM recent GROUP BY webhook_id
-      ),
-      latest AS (
-        SELECT DISTINCT ON (webhook_id) webhook_id, attempted_at, status_code, error
-        FROM recent ORDER BY webhook_id, attempted_at DESC, attempt_number DESC
+      WITH totals AS (
+        SELECT webhook_id, sum(attempts)::int AS attempts, sum(succeeded)::int AS succeeded,
+               round(sum(duration_ms_sum)::numeric / nullif(sum(attempts), 0))::int AS avg_duration_ms
+        FROM attempt_rollups
+        WHERE tenant_id = ${tenantId} AND bucket >= to_timestamp(floor(extract(epoch FROM ${since}::timestamptz) / 900) * 900)
+        GROUP BY webhook_id
       )
       SELECT w.id::text AS "webhookId", w.url, w.is_enabled AS "isEnabled", w.disabled_reason AS "disabledReason",
              coalesce(t.attempts, 0) AS attempts, coalesce(t.succeeded, 0) AS succeeded,
@@ -82,7 +68,11 @@ export class StatsRepository {
              l.status_code AS "lastStatusCode", l.error AS "lastError"
       FROM webhooks w
       LEFT JOIN totals t ON t.webhook_id = w.id
-      LEFT JOIN latest l ON l.webhook_id = w.id
+      LEFT JOIN LATERAL (
+        SELECT attempted_at, status_code, error FROM webhook_last_attempts
+        WHERE webhook_id = w.id AND attempted_at >= ${since}
+        ORDER BY attempted_at DESC, attempt_number DESC LIMIT 1
+      ) l ON true
       WHERE w.tenant_id = ${tenantId} AND w.deleted_at IS NULL
       ORDER BY w.created_at, w.id`;
   }

@@ -165,6 +165,8 @@ export class RetentionSweeper {
       const perEvent = batch.events > 0 ? batch.notifications / batch.events : 1;
       limit = Math.max(10, Math.min(MAX_EVENTS_PER_BATCH, Math.round(TARGET_NOTIFICATIONS_PER_BATCH / Math.max(1, perEvent))));
     }
+    // a few rows per webhook and 15 minutes: one statement, whatever RETENTION_DAYS says
+    if (!this.stopped) await this.store.pruneRollups();
     result.durationMs = Date.now() - started;
     return result;
   }
