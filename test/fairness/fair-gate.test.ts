@@ -59,6 +59,26 @@ test('a promotion is made once and its lease is kept for the promoted job', asyn
   expect((await gates.acquire(g, 'k10', 10_000, 0)).ok).toBe(true);
 });
 
+test('at a fast gate a release promotes up to the cap ahead; the promoted wait only for a free lease', async () => {
+  const g: Gate[] = [{ name: 'w:ahead', cap: 2 }];
+  const fast = { ttlMs: 10_000, leaseAgeMs: 60_000 };
+  for (const id of ['a1', 'a2']) expect((await gates.acquire(g, id, 10_000, 1)).ok).toBe(true);
+  for (const id of ['a3', 'a4', 'a5']) expect((await gates.acquire(g, id, 10_000, 3)).ok).toBe(false);
+  // one lease freed, but the gate is fast: two promoted (the cap), not one
+  expect(await gates.release(g, 'a1', { fast })).toEqual(['a3', 'a4']);
+  expect((await gates.acquire(g, 'a3', 10_000, 3)).ok).toBe(true);
+  // a4 was promoted ahead: the gate is full, so it is refused but keeps its kept lease ...
+  expect((await gates.acquire(g, 'a4', 10_000, 3)).ok).toBe(false);
+  expect(await redis.zrange(gates.promotedKey('w:ahead'), 0, -1)).toEqual(['a4']);
+  // ... and takes the next lease freed; that release promotes a5 ahead in turn
+  expect(await gates.release(g, 'a2', { fast })).toEqual(['a5']);
+  expect((await gates.acquire(g, 'a9', 10_000, 0)).ok).toBe(false);
+  expect((await gates.acquire(g, 'a4', 10_000, 3)).ok).toBe(true);
+  expect((await gates.acquire(g, 'a5', 10_000, 3)).ok).toBe(false);
+  // not fast (no lease age given): only free leases are promoted
+  expect(await gates.release(g, 'a3')).toEqual([]);
+});
+
 test('the tenant gate caps all of a tenant’s webhooks together', async () => {
   const of = (hook: string): Gate[] => [{ name: `w:${hook}`, cap: 10 }, { name: 't:busy', cap: 3 }];
   for (const [i, hook] of ['b1', 'b2', 'b3'].entries()) expect((await gates.acquire(of(hook), `k${i}`, 10_000, 1)).ok).toBe(true);

@@ -41,11 +41,15 @@ end
 if not force then
   for i = 1, n do
     local leases, parked, promoted = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-    -- a promoted job comes for the lease kept for it; everyone else counts the kept ones as taken
+    -- a promoted job comes for a lease kept for it: it waits only for a free lease; everyone else
+    -- also counts the kept ones as taken
     local mine = redis.call('ZSCORE', promoted, job) ~= false
-    local kept = redis.call('ZCARD', promoted)
-    if mine then kept = kept - 1 end
-    local full = redis.call('ZCARD', leases) + kept >= tonumber(ARGV[4 + i])
+    local full
+    if mine then
+      full = redis.call('ZCARD', leases) >= tonumber(ARGV[4 + i])
+    else
+      full = redis.call('ZCARD', leases) + redis.call('ZCARD', promoted) >= tonumber(ARGV[4 + i])
+    end
     local behind = false
     if i == 1 and not full and not mine then
       -- the webhook gate keeps each webhook's order: an earlier parked job goes first
@@ -54,9 +58,11 @@ if not force then
     end
     if full or behind then
       if probe and mine then return {0, 0, 0} end
+      -- a promoted job refused here keeps the lease kept for it here (until it lapses): it waits in place
+      -- for the next free one; any other gate's kept lease goes back
       for j = 1, n do
         if j ~= i then redis.call('ZREM', KEYS[3 * j - 1], job) end
-        redis.call('ZREM', KEYS[3 * j], job)
+        if j ~= i or not mine then redis.call('ZREM', KEYS[3 * j], job) end
       end
       redis.call('ZADD', parked, place, job)
       redis.call('PEXPIRE', parked, 86400000)
@@ -79,8 +85,11 @@ return {0, 0, 0}
 
 /**
  * Drops a lease and answers the parked jobs to promote: per gate, as many
- * heads as there are leases free and not already kept for a promoted job;
- * each one promoted is kept (`:promoted`, until ARGV[2] ms from now) so
+ * heads as there are leases free and not already kept for a promoted job,
+ * or, at a fast gate (its oldest lease younger than ARGV[5] ms; ARGV[4] is
+ * the lease TTL, 0: never fast), up to the cap in transit whatever the
+ * leases, so the next lease freed finds a promoted job already waiting for
+ * it. Each one promoted is kept (`:promoted`, until ARGV[2] ms from now) so
  * that the next release does not promote it again nor give its lease to
  * someone else. ARGV[3]: a job id whose kept promotion is answered again
  * (it was parked while being promoted: that promotion may have missed it).
@@ -92,6 +101,8 @@ local n = math.floor(#KEYS / 3)
 local member = ARGV[1]
 local keep = tonumber(ARGV[2])
 local again = ARGV[3]
+local ttl = tonumber(ARGV[4])
+local fastMs = tonumber(ARGV[5])
 local out = {}
 -- an extra last key: the flow whose first attempt this was (flow-priority.ts), one fewer pending
 if #KEYS % 3 == 1 then
@@ -104,7 +115,13 @@ for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', promoted, '-inf', now)
   if again ~= '' and redis.call('ZSCORE', promoted, again) ~= false then table.insert(out, again) end
   local kept = redis.call('ZCARD', promoted)
-  local free = tonumber(ARGV[3 + i]) - redis.call('ZCARD', leases) - kept
+  local cap = tonumber(ARGV[5 + i])
+  local held = redis.call('ZCARD', leases)
+  local free = cap - held - kept
+  if ttl > 0 and held > 0 then
+    local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+    if now - (tonumber(oldest[2]) - ttl) < fastMs then free = cap - kept end
+  end
   if free > 0 then
     for _, id in ipairs(redis.call('ZRANGE', parked, 0, free + kept - 1)) do
       if free <= 0 then break end
@@ -125,6 +142,17 @@ const UNPARK = `
 for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
 return 0
 `;
+
+export interface ReleaseOptions {
+  /** also counts a first attempt of this flow as made */
+  flowKey?: string;
+  /** how long a promoted job's lease is kept for it */
+  keepMs?: number;
+  /** a job id whose kept promotion is answered again */
+  again?: string;
+  /** a gate whose oldest lease is younger than leaseAgeMs (leases live ttlMs) is fast: up to its cap is promoted ahead */
+  fast?: { ttlMs: number; leaseAgeMs: number };
+}
 
 /** How long a promoted job's lease is kept for it by default (it is normally taken within milliseconds). */
 export const DEFAULT_KEEP_MS = 5000;
@@ -203,10 +231,20 @@ export class FairGates {
    * (FlowPriorities.done, in the same round trip). `again`: a job id whose
    * kept promotion is answered once more.
    */
-  async release(gates: readonly Gate[], holder: string, options: { flowKey?: string; keepMs?: number; again?: string } = {}): Promise<string[]> {
+  async release(gates: readonly Gate[], holder: string, options: ReleaseOptions = {}): Promise<string[]> {
     const keys = options.flowKey ? [...this.keys(gates), options.flowKey] : this.keys(gates);
     const keepMs = Math.max(1, Math.ceil(options.keepMs ?? DEFAULT_KEEP_MS));
-    const ids = await this.commands.hookrelayFairRelease(keys.length, ...keys, holder, keepMs, options.again ?? '', ...gates.map((g) => g.cap));
+    const fast = options.fast ?? { ttlMs: 0, leaseAgeMs: 0 };
+    const ids = await this.commands.hookrelayFairRelease(
+      keys.length,
+      ...keys,
+      holder,
+      keepMs,
+      options.again ?? '',
+      Math.ceil(fast.ttlMs),
+      fast.leaseAgeMs,
+      ...gates.map((g) => g.cap),
+    );
     return [...new Set(ids.map(String))];
   }
 

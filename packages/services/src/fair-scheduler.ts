@@ -68,6 +68,8 @@ export class FairScheduler {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly busy = new Map<string, BusyHint>();
   readonly leaseTtlMs: number;
+  /** what makes a gate fast for the release script (its oldest lease younger than FAST_LEASE_MS) */
+  private readonly fastGate: { ttlMs: number; leaseAgeMs: number };
 
   constructor(
     private readonly gates: FairGates,
@@ -78,6 +80,7 @@ export class FairScheduler {
     private readonly logger: Logger,
   ) {
     this.leaseTtlMs = options.timeoutMs + LEASE_MARGIN_MS;
+    this.fastGate = { ttlMs: this.leaseTtlMs, leaseAgeMs: FAST_LEASE_MS };
   }
 
   webhookGate(webhookId: string, maxInFlight: number | null): Gate {
@@ -156,7 +159,7 @@ export class FairScheduler {
    */
   async release(lease: Lease, flow?: string): Promise<void> {
     try {
-      const next = await this.gates.release(lease.gates, lease.holder, flow ? { flowKey: this.flows.key(flow) } : {});
+      const next = await this.gates.release(lease.gates, lease.holder, { ...(flow ? { flowKey: this.flows.key(flow) } : {}), fast: this.fastGate });
       this.wake(lease.gates);
       await this.promote(lease.gates, next);
     } catch (error) {
@@ -193,7 +196,7 @@ export class FairScheduler {
     // parked set cannot have been named in those few milliseconds, and a backlog of thousands parks
     // without a second round trip each)
     const id = String(job.id);
-    if (rank < full.cap) setTimeout(() => void this.gates.release(gates, '', { again: id }).then((ids) => this.promote(gates, ids)).catch(() => undefined), 0);
+    if (rank < full.cap) setTimeout(() => void this.gates.release(gates, '', { again: id, fast: this.fastGate }).then((ids) => this.promote(gates, ids)).catch(() => undefined), 0);
     throw new DelayedError(`parked: ${full.name} at its cap of ${full.cap}`);
   }
 
