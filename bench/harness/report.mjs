@@ -73,22 +73,22 @@ const SHOWN = [
 
 function byWorkersTable(result) {
   const cols = [
-    ['workers', 9, (n) => n, pad],
-    ['deliv/s', 10, (n, b) => fmt(b.deliveries_per_s)],
-    ['steady/s', 10, (n, b) => fmt(b.details.throughput?.steady_per_s)],
-    ['floor/s', 10, (n, b) => fmt(b.floor_deliveries_per_s)],
-    ['ratio', 8, (n, b) => fmt(b.floor_ratio)],
-    ['ratio/cpu', 11, (n, b) => fmt(b.floor_ratio_per_cpu)],
-    ['p50', 9, (n, b) => fmt(b.p50_ms)],
-    ['p99', 9, (n, b) => fmt(b.p99_ms)],
-    ['cold p99', 10, (n, b) => fmt(b.p99_cold_ms)],
-    ['sdk p99', 9, (n, b) => fmt(b.sdk_p99_ms)],
-    ['sdk pub/s', 11, (n, b) => fmt(b.sdk_ingest_per_s)],
-    ['wkr ms/dlv', 12, (n, b) => fmt(b.details.throughput?.worker_cpu_ms_per_delivery)],
-    ['other cores', 13, (n, b) => fmt(b.details.throughput?.cpu_cores_total?.other)],
+    ['workers', 9, (_b, n) => n, pad],
+    ['deliv/s', 10, (b) => fmt(b.deliveries_per_s)],
+    ['steady/s', 10, (b) => fmt(b.details.throughput?.steady_per_s)],
+    ['floor/s', 10, (b) => fmt(b.floor_deliveries_per_s)],
+    ['ratio', 8, (b) => fmt(b.floor_ratio)],
+    ['ratio/cpu', 11, (b) => fmt(b.floor_ratio_per_cpu)],
+    ['p50', 9, (b) => fmt(b.p50_ms)],
+    ['p99', 9, (b) => fmt(b.p99_ms)],
+    ['cold p99', 10, (b) => fmt(b.p99_cold_ms)],
+    ['sdk p99', 9, (b) => fmt(b.sdk_p99_ms)],
+    ['sdk pub/s', 11, (b) => fmt(b.sdk_ingest_per_s)],
+    ['wkr ms/dlv', 12, (b) => fmt(b.details.throughput?.worker_cpu_ms_per_delivery)],
+    ['other cores', 13, (b) => fmt(b.details.throughput?.cpu_cores_total?.other)],
   ];
   const line = (cells) => cells.map((c, i) => (cols[i][3] ?? padl)(c, cols[i][1])).join('');
-  return [line(cols.map((c) => c[0])), ...Object.entries(result.by_workers).map(([n, b]) => line(cols.map((c) => c[2](n, b))))];
+  return [line(cols.map((c) => c[0])), ...Object.entries(result.by_workers).map(([n, b]) => line(cols.map((c) => c[2](b, n))))];
 }
 
 function footer(d) {

@@ -27,7 +27,8 @@ export async function loadWasmEngine() {
   const missing = []
   for (const { module: from, name } of WebAssembly.Module.imports(module)) {
     if (typeof glue[name] !== 'function') missing.push(name)
-    ;(imports[from] ??= {})[name] = glue[name]
+    imports[from] ??= {}
+    imports[from][name] = glue[name]
   }
   if (missing.length) {
     throw new Error(

@@ -45,16 +45,16 @@ export function startCli(args: string[], options: CliOptions = {}): CliProcess {
   const listeners = new Set<() => void>();
   child.stdout!.on('data', (c: Buffer) => {
     stdout += c.toString('utf8');
-    listeners.forEach((l) => l());
+    for (const l of listeners) l();
   });
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString('utf8');
-    listeners.forEach((l) => l());
+    for (const l of listeners) l();
   });
   child.stdin!.end(options.input ?? '');
   const exited = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => {
-      listeners.forEach((l) => l());
+      for (const l of listeners) l();
       resolve({ code, signal, stdout, stderr });
     });
   });

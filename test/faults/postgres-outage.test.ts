@@ -89,7 +89,10 @@ test('Postgres unreachable for 3 s mid-batch: the worker waits, recovers, delive
     outageMs: restoredAt - cutAt,
     refusedConnections: proxy.refused,
     postponedJobs: new Set(postponed.map((l) => l.notification_id)).size,
-    postponedByStage: postponed.reduce<Record<string, number>>((acc, l) => ({ ...acc, [String(l.stage)]: (acc[String(l.stage)] ?? 0) + 1 }), {}),
+    postponedByStage: postponed.reduce<Record<string, number>>((acc, l) => {
+      acc[String(l.stage)] = (acc[String(l.stage)] ?? 0) + 1;
+      return acc;
+    }, {}),
     recoveredAfterMs,
     statuses,
   });

@@ -4,7 +4,7 @@
  * webhooks whose filter matches, and only those receive a delivery.
  */
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { startStack, until, type Stack } from '../support/stack.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';
 import { FILTER_CASES, FILTER_EVENT } from '../support/filter-cases.js';
 import { testDatabaseUrl } from '../support/env.js';

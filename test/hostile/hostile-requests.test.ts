@@ -107,7 +107,7 @@ test('the OpenAPI document lists every route the app serves, and serves every ro
   const walk = (layers: Layer[]) => {
     for (const layer of layers) {
       if (layer.route) {
-        const path = layer.route.path.replace(/\\:/g, '\u0001').replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\u0001/g, ':');
+        const path = layer.route.path.replaceAll('\\:', '\u0001').replace(/:([A-Za-z0-9_]+)/g, '{$1}').replaceAll('\u0001', ':');
         for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') served.add(`${m.toUpperCase()} ${path}`);
       } else if (layer.handle?.stack) walk(layer.handle.stack);
     }

@@ -8,7 +8,7 @@
  * moment the triggers went live.
  */
 import pg from 'pg';
-// @ts-ignore: plain ESM helper without type declarations
+// @ts-expect-error: plain ESM helper without type declarations
 import { migrateDatabase } from '../../prisma/migrate.mjs';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
 

@@ -5,7 +5,7 @@
  * the changes the table does not have.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   canTransition,
   createDatabase,

@@ -52,7 +52,12 @@ afterAll(async () => {
 /** A DeliveryStore whose statements are kept, to be explained afterwards. */
 function recordingStore(): { store: DeliveryStore; sent: pg.QueryConfig[] } {
   const sent: pg.QueryConfig[] = [];
-  const recording = { query: (config: pg.QueryConfig) => (sent.push(config), pool.query(config)) } as unknown as pg.Pool;
+  const recording = {
+    query: (config: pg.QueryConfig) => {
+      sent.push(config);
+      return pool.query(config);
+    },
+  } as unknown as pg.Pool;
   return { store: new DeliveryStore(recording), sent };
 }
 

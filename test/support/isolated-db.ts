@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-// @ts-ignore: plain ESM helper without type declarations
+// @ts-expect-error: plain ESM helper without type declarations
 import { migrateDatabase } from '../../prisma/migrate.mjs';
 import { testDatabaseUrl } from './env.js';
 

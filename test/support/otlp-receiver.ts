@@ -90,7 +90,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
       let raw = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
       spans.push(...decodeOtlpJson(JSON.parse(raw.toString('utf8'))));
-      waiters.forEach((w) => w());
+      for (const w of waiters) w();
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });

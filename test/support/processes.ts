@@ -80,7 +80,7 @@ export function spawnApp(kind: 'worker' | 'api', env: Record<string, string>): A
         if (parsed) logs.push(parsed);
         else rawOutput.push(part);
       }
-      waiters.forEach((w) => w());
+      for (const w of waiters) w();
     });
   };
   lines(child.stdout, false);
@@ -89,7 +89,7 @@ export function spawnApp(kind: 'worker' | 'api', env: Record<string, string>): A
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       running = false;
-      waiters.forEach((w) => w());
+      for (const w of waiters) w();
       resolve({ code, signal });
     });
   });

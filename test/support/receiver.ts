@@ -49,7 +49,7 @@ export async function startReceiver(initial: Responder | Reply = { status: 200 }
       };
       const reply = responder(request, requests.length);
       requests.push(request);
-      waiters.forEach((w) => w());
+      for (const w of waiters) w();
       const send = () => {
         if (res.destroyed) return;
         res.writeHead(reply.status ?? 200, { 'content-type': 'text/plain', ...reply.headers });

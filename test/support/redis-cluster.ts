@@ -119,7 +119,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   let stopping = false;
   // redis-server outlives a jest process that dies without running afterAll
   const failure = () => (exitLogs.length ? exitLogs.join('\n') : undefined);
-  const killOnExit = () => processes.forEach((child) => child.kill('SIGKILL'));
+  const killOnExit = () => {
+    for (const child of processes) child.kill('SIGKILL');
+  };
   process.once('exit', killOnExit);
 
   const stop = async () => {

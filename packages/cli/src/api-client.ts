@@ -90,7 +90,7 @@ export class ApiClient {
       throw new UnreachableError(`cannot reach the API at ${this.baseUrl}: ${describeFetchFailure(error)}`);
     }
 
-    let body: unknown = undefined;
+    let body: unknown;
     if (text) {
       try {
         body = JSON.parse(text);

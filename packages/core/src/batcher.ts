@@ -67,7 +67,7 @@ export class Batcher<I, O> {
   private async execute(batch: Pending<I, O>[]): Promise<void> {
     try {
       const results = await this.run(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(results[i] as O));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as O);
     } catch (error) {
       if (batch.length === 1 || !this.options.isolateOn?.(error)) {
         for (const p of batch) p.reject(error);

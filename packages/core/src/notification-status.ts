@@ -1,6 +1,3 @@
 /** A notification's statuses (SPEC "Events and notifications"); free of joi and pino so the CLI can load it cheaply. */
 export const NOTIFICATION_STATUSES = ['PENDING', 'SUCCEEDED', 'EXPIRED', 'CANCELLED'] as const;
 export type NotificationStatusName = (typeof NOTIFICATION_STATUSES)[number];
-
-/** The statuses a notification does not leave on its own (sendexpired and resend act on them). */
-export const FINAL_STATUSES: readonly NotificationStatusName[] = ['SUCCEEDED', 'EXPIRED', 'CANCELLED'];

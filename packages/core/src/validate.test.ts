@@ -6,7 +6,7 @@ const schema = Joi.object({ name: Joi.string(), meta: Joi.object().unknown(true)
 
 test('null characters anywhere are rejected with their path', () => {
   try {
-    validate(schema, { name: 'a\u0000', meta: { list: ['ok', 'b\u0000'], ['k\u0000']: 1 } });
+    validate(schema, { name: 'a\u0000', meta: { list: ['ok', 'b\u0000'], 'k\u0000': 1 } });
     throw new Error('expected a ValidationError');
   } catch (error) {
     expect(error).toBeInstanceOf(ValidationError);

@@ -138,5 +138,5 @@ export function postCapped(client: DeliveryClient, request: DeliveryRequest): Pr
 
 /** Postgres text cannot hold NUL: a receiver answering with one would make its attempt unrecordable. */
 function storableText(bytes: Buffer): string {
-  return bytes.toString('utf8').replace(/\u0000/g, '\uFFFD');
+  return bytes.toString('utf8').replaceAll('\u0000', '\uFFFD');
 }

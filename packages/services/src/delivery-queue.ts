@@ -73,7 +73,7 @@ export class DeliveryQueue {
     if (items.length) await this.adds.submit(items);
   }
 
-  private async addAll(groups: (readonly DeliveryToEnqueue[])[]): Promise<void[]> {
+  private async addAll(groups: (readonly DeliveryToEnqueue[])[]): Promise<undefined[]> {
     const items = groups.flat();
     // a retry (attempts made in this cycle) queues behind every first attempt; a first attempt gets its flow position
     const flowOf = (item: DeliveryToEnqueue) => item.webhookId ?? SHARED_FLOW;

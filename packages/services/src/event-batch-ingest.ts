@@ -58,16 +58,19 @@ export class EventBatchIngestService {
     const firstOf = new Map<string, number>();
     const aliasOf = new Map<number, number>();
     const toWrite: number[] = [];
-    prepared.forEach((event, index) => {
-      if (!event) return;
+    for (const [index, event] of prepared.entries()) {
+      if (!event) continue;
       if (event.idempotencyKey !== null) {
         const key = `${event.tenantId}\n${event.idempotencyKey}`;
         const first = firstOf.get(key);
-        if (first !== undefined) return void aliasOf.set(index, first);
+        if (first !== undefined) {
+          aliasOf.set(index, first);
+          continue;
+        }
         firstOf.set(key, index);
       }
       toWrite.push(index);
-    });
+    }
 
     const written = await this.write(toWrite.map((index) => prepared[index]!));
     await Promise.all(
@@ -96,7 +99,7 @@ export class EventBatchIngestService {
     }
 
     await Promise.all(
-      toWrite.map((index, i) => {
+      toWrite.map((_index, i) => {
         const saved = written[i];
         return saved && !(saved instanceof Error) ? this.ingest.enqueue(saved.notificationIds, saved.event.id, saved.webhookIds) : undefined;
       }),

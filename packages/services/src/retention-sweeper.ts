@@ -108,7 +108,7 @@ export class RetentionSweeper {
         wait = Math.max(0, left);
       } else {
         const ttl = await this.redis.pttl(this.key);
-        wait = ttl > 0 ? ttl : 0;
+        wait = Math.max(0, ttl);
       }
     } catch (error) {
       this.logger.error({ err: error }, 'retention: lease check failed');

@@ -47,7 +47,7 @@ export function resolvePath(doc: FilterDocument, path: string): Value {
       const index = Number(segment);
       if (index >= current.length) return MISSING;
       current = current[index];
-    } else if (isPlainObject(current) && Object.prototype.hasOwnProperty.call(current, segment)) {
+    } else if (isPlainObject(current) && Object.hasOwn(current, segment)) {
       current = current[segment];
     } else {
       return MISSING;
@@ -62,7 +62,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
   }
   return false;
 }

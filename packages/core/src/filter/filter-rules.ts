@@ -54,7 +54,7 @@ function checkShape(filter: unknown, field: string): void {
     if (typeof value !== 'object' || value === null) continue;
     if (depth > MAX_FILTER_DEPTH) throw new FilterError(at, `is nested too deep (at most ${MAX_FILTER_DEPTH} levels of objects and arrays)`);
     if (Array.isArray(value)) {
-      value.forEach((item, i) => stack.push({ value: item, depth: depth + 1, at: `${at}[${i}]` }));
+      for (const [i, item] of value.entries()) stack.push({ value: item, depth: depth + 1, at: `${at}[${i}]` });
       continue;
     }
     for (const key of Object.keys(value)) {
@@ -120,7 +120,7 @@ function checkFilterObject(filter: unknown, at: string): void {
     const here = `${at}.${key}`;
     if (key === '$and' || key === '$or') {
       if (!Array.isArray(value) || value.length === 0) throw new FilterError(here, 'must be a non-empty array of filters');
-      value.forEach((item, i) => checkFilterObject(item, `${here}[${i}]`));
+      for (const [i, item] of value.entries()) checkFilterObject(item, `${here}[${i}]`);
     } else if (key === '$not') {
       checkFilterObject(value, here);
     } else if (key.startsWith('$')) {
