@@ -5,7 +5,7 @@
  * search, metrics) plug in through `createApp` rather than editing this file:
  *   - `routes`: RouteDefinition[] (see route-definition.ts) — the preferred way:
  *     each is mounted, documented in /openapi.json and /docs, and its path
- *     answers 405 to other methods. Routes with `public: true` skip auth;
+ *     answers 405 to other methods. `publicRoute`s skip auth;
  *     the others live under /v1 and get bearer auth and the JSON body parser.
  *   - `routers` / `publicRouters`: plain Express routers (full paths, e.g.
  *     `/v1/events`), mounted with or without auth; describe their paths with
@@ -23,9 +23,10 @@ import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { requestMetrics } from './middleware/request-metrics.js';
+import { mountRoutes } from './mount-routes.js';
 import { createOpenApiBuilder } from './openapi/document.js';
 import type { OpenApiBuilder } from './openapi/builder.js';
-import { mountRoutes, type RouteDefinition } from './route-definition.js';
+import type { RouteDefinition } from './route-definition.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { docsRoutes } from './routes/docs.js';
 import { eventTypeRoutes } from './routes/event-types.js';
