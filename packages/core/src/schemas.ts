@@ -115,6 +115,9 @@ export const updateEventTypeSchema = Joi.object({
   schema: eventTypeSchemaField.allow(null),
 }).or('description', 'schema');
 
+/** `PUT /v1/event-types/{name}`: the name in the path. */
+export const eventTypePathSchema = Joi.object({ name: eventTypeName.required() });
+
 export const listEventTypesQuery = Joi.object({
   tenant: tenantId,
   limit: Joi.number().integer().min(1).max(100).default(20),

@@ -1,10 +1,14 @@
 // The API's answers the dashboard reads, typed by the server packages' own
-// declarations: `import type` is erased, nothing of them reaches the
+// declarations (the presenters of @hookrelay/http, the views of the
+// services): `import type` is erased, nothing of them reaches the
 // browser, and a change of shape on the server fails this build.
 import type { EndpointAuthView, WebhookView } from '@hookrelay/core';
-import type { NotificationView, PingResult, PortalSessionView, TenantStats, WebhookStats } from '@hookrelay/services';
+import type { PortalSessionView, TenantStatsView, WebhookStatsView } from '@hookrelay/http';
+import type { NotificationView, PingResult } from '@hookrelay/services';
 
-export type { EndpointAuthView, PingResult, TenantStats, WebhookStats };
+export type { EndpointAuthView, PingResult };
+export type TenantStats = TenantStatsView;
+export type WebhookStats = WebhookStatsView;
 
 /** A webhook of GET /v1/webhooks: header values come masked, auth without its secret. */
 export type Webhook = WebhookView;

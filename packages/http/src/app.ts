@@ -1,17 +1,14 @@
 /**
  * The Express app of the management API.
  *
- * Extending it: other resources (events, notifications, ping, sendexpired,
- * search, metrics) plug in through `createApp` rather than editing this file:
- *   - `routes`: RouteDefinition[] (see route-definition.ts) — the preferred way:
- *     each is mounted, documented in /openapi.json and /docs, and its path
- *     answers 405 to other methods. Routes with `public: true` skip auth;
- *     the others live under /v1 and get bearer auth and the JSON body parser.
- *   - `routers` / `publicRouters`: plain Express routers (full paths, e.g.
- *     `/v1/events`), mounted with or without auth; describe their paths with
- *     `openapi.addOperation(...)` on the builder passed in as `openapi`.
- * Extra routes are mounted before the built-in ones, so a literal path like
- * `/v1/webhooks/sendexpired` wins over `/v1/webhooks/{id}`.
+ * Other resources (events, notifications, ping, sendexpired, search,
+ * metrics) plug in as `routes` (RouteDefinition[], see route-definition.ts)
+ * rather than by editing this file: each is mounted, validated, documented
+ * in /openapi.json and /docs, and its path answers 405 to other methods.
+ * `publicRoute`s skip auth; the others live under /v1 and get bearer auth
+ * and the JSON body parser. Extra routes are mounted before the built-in
+ * ones, so a literal path like `/v1/webhooks/sendexpired` wins over
+ * `/v1/webhooks/{id}`.
  */
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from '@hookrelay/core';
@@ -23,9 +20,9 @@ import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { requestMetrics } from './middleware/request-metrics.js';
+import { mountRoutes } from './mount-routes.js';
 import { createOpenApiBuilder } from './openapi/document.js';
-import type { OpenApiBuilder } from './openapi/builder.js';
-import { mountRoutes, type RouteDefinition } from './route-definition.js';
+import type { RouteDefinition } from './route-definition.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { docsRoutes } from './routes/docs.js';
 import { eventTypeRoutes } from './routes/event-types.js';
@@ -45,12 +42,8 @@ export interface AppDeps {
   readiness: ReadinessCheck;
   /** more routes; see the comment at the top of this file */
   routes?: RouteDefinition[];
-  routers?: Router[];
-  publicRouters?: Router[];
   /** request counts and latencies are recorded here when given */
   metrics?: Metrics;
-  /** pass one in to register operations for `routers`; a fresh one otherwise */
-  openapi?: OpenApiBuilder;
 }
 
 /**
@@ -65,7 +58,7 @@ const decodeEncodedColons: RequestHandler = (req, _res, next) => {
 };
 
 export function createApp(deps: AppDeps): Express {
-  const openapi = deps.openapi ?? createOpenApiBuilder();
+  const openapi = createOpenApiBuilder();
   const { services } = deps;
   const extra = deps.routes ?? [];
   const builtIn: RouteDefinition[] = [
@@ -84,11 +77,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(decodeEncodedColons);
 
   app.use(mountRoutes(Router(), publicRoutes, openapi));
-  for (const router of deps.publicRouters ?? []) app.use(router);
 
   const bodyLimits = new Map(privateRoutes.flatMap((r) => (r.bodyLimitBytes ? [r.path, ...(r.aliases ?? [])].map((p) => [p, r.bodyLimitBytes!] as const) : [])));
   app.use('/v1', authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits));
-  for (const router of deps.routers ?? []) app.use(router);
   app.use(mountRoutes(Router(), privateRoutes, openapi));
 
   app.use(notFound(openapi));

@@ -1,6 +1,7 @@
 export * from './app.js';
 export * from './context.js';
 export * from './route-definition.js';
+export * from './mount-routes.js';
 export * from './openapi/builder.js';
 export * from './openapi/document.js';
 export * from './openapi/joi-to-json-schema.js';
@@ -9,5 +10,11 @@ export { sendProblem, problemFor, type Problem } from './middleware/problem.js';
 export { MAX_BODY_BYTES } from './middleware/json-body.js';
 export type { ReadinessCheck, ReadinessReport } from './routes/health.js';
 export { presentWebhook, type WebhookResource } from './presenters/webhook.js';
-export { requestedTenant } from './routes/tenant-params.js';
+/** the API's answers, as the dashboard (dashboard-src/api-types.ts) reads them */
+export type { ApiKeyView, CreatedApiKeyView } from './presenters/api-key.js';
+export type { EventView, BatchItemView } from './presenters/event.js';
+export type { EventTypeView } from './presenters/event-type.js';
+export type { PageView } from './presenters/page.js';
+export type { CreatedPortalSessionView, PortalSessionView } from './presenters/portal-session.js';
+export type { TenantStatsView, WebhookStatsView } from './presenters/stats.js';
 export * from './api-runtime.js';

@@ -2,7 +2,8 @@ import { BUILTIN_EVENT_TYPES, ConflictError, NotFoundError, ValidationError, unm
 import type { EventType, EventTypesRepository, Prisma, TenantsRepository } from '@hookrelay/db';
 import { compileEventSchema, type EventSchemaValidator } from './event-schema-validator.js';
 
-export interface EventTypeView {
+/** An entry of a tenant's event-type catalog: a built-in type or one of its own. */
+export interface EventTypeEntry {
   name: string;
   description: string | null;
   /** null for built-in types shared by every tenant */
@@ -13,7 +14,7 @@ export interface EventTypeView {
 }
 
 export interface EventTypePage {
-  eventTypes: EventTypeView[];
+  eventTypes: EventTypeEntry[];
   nextPageToken: string | null;
 }
 
@@ -51,7 +52,7 @@ function decodeToken(token: string | undefined): { section: 'b' | 'c'; name: str
   throw new ValidationError('Invalid page_token', [{ field: 'page_token', message: '"page_token" is not a valid page token' }]);
 }
 
-function customView(r: EventType): EventTypeView {
+function customEntry(r: EventType): EventTypeEntry {
   return { name: r.name, description: r.description, tenant: r.tenantId === '' ? null : r.tenantId, builtin: false, schema: r.schema ?? null };
 }
 
@@ -65,11 +66,11 @@ export class EventTypeService {
   constructor(private readonly deps: EventTypeServiceDeps) {}
 
   /** Built-ins (code is the source; shared rows only add descriptions) followed by the tenant's own types. */
-  async list(tenant: string): Promise<EventTypeView[]> {
+  async list(tenant: string): Promise<EventTypeEntry[]> {
     const rows = await this.deps.eventTypes.listVisibleTo(tenant);
     const shared = new Map(rows.filter((r) => r.tenantId === '').map((r) => [r.name, r.description]));
-    const builtins: EventTypeView[] = BUILTIN_EVENT_TYPES.map((name) => ({ name, description: shared.get(name) ?? null, tenant: null, builtin: true, schema: null }));
-    const custom = rows.filter((r) => r.tenantId !== '' || !BUILTIN_EVENT_TYPES.includes(r.name)).map(customView);
+    const builtins: EventTypeEntry[] = BUILTIN_EVENT_TYPES.map((name) => ({ name, description: shared.get(name) ?? null, tenant: null, builtin: true, schema: null }));
+    const custom = rows.filter((r) => r.tenantId !== '' || !BUILTIN_EVENT_TYPES.includes(r.name)).map(customEntry);
     return [...builtins, ...custom];
   }
 
@@ -80,7 +81,7 @@ export class EventTypeService {
    */
   async page(tenant: string, input: { limit: number; page_token?: string }): Promise<EventTypePage> {
     const after = decodeToken(input.page_token);
-    const out: EventTypeView[] = [];
+    const out: EventTypeEntry[] = [];
     let more = false;
     if (!after || after.section === 'b') {
       const start = after ? BUILTIN_EVENT_TYPES.indexOf(after.name) + 1 : 0;
@@ -93,7 +94,7 @@ export class EventTypeService {
       const afterName = after?.section === 'c' ? after.name : undefined;
       const wanted = input.limit - out.length; // 0 when the built-ins filled the page: then only "is there more?"
 
-      const rows = (await this.deps.eventTypes.listCustom(tenant, wanted + 1, afterName, BUILTIN_EVENT_TYPES)).map(customView);
+      const rows = (await this.deps.eventTypes.listCustom(tenant, wanted + 1, afterName, BUILTIN_EVENT_TYPES)).map(customEntry);
       out.push(...rows.slice(0, wanted));
       more = rows.length > wanted;
     }
@@ -106,24 +107,24 @@ export class EventTypeService {
     return (await this.list(tenant)).map((t) => t.name);
   }
 
-  async create(tenant: string, input: EventTypeInput): Promise<EventTypeView> {
+  async create(tenant: string, input: EventTypeInput): Promise<EventTypeEntry> {
     if (BUILTIN_EVENT_TYPES.includes(input.name)) throw new ConflictError(`Event type ${input.name} already exists (built-in)`);
     const schema = input.schema === undefined ? undefined : checkedSchema(input.schema);
     await this.deps.tenants.ensure(tenant);
     const row = await this.deps.eventTypes.create(tenant, input.name, input.description ?? null, schema);
     if (!row) throw new ConflictError(`Event type ${input.name} already exists`);
     this.deps.schemas?.forget(tenant, input.name);
-    return customView(row);
+    return customEntry(row);
   }
 
   /** `PUT /v1/event-types/{name}`: the tenant's own types only; a schema change applies to events ingested from then on. */
-  async update(tenant: string, name: string, changes: EventTypeChanges): Promise<EventTypeView> {
+  async update(tenant: string, name: string, changes: EventTypeChanges): Promise<EventTypeEntry> {
     if (BUILTIN_EVENT_TYPES.includes(name)) throw new ConflictError(`Event type ${name} is built-in and cannot be changed`);
     const schema = changes.schema === undefined || changes.schema === null ? changes.schema : checkedSchema(changes.schema);
     const row = await this.deps.eventTypes.update(tenant, name, { description: changes.description, schema });
     if (!row) throw new NotFoundError(`Event type ${name} not found`);
     this.deps.schemas?.forget(tenant, name);
-    return customView(row);
+    return customEntry(row);
   }
 
   /** Rejects unknown types and wildcards whose prefix matches no known type. */

@@ -11,16 +11,18 @@ import type { PortalSessionsRepository, TenantsRepository } from '@hookrelay/db'
 import { actingTenant, hashApiKey, PORTAL_TOKEN_PREFIX, refusePortal, type Principal } from './auth.js';
 
 export interface CreatedPortalSession {
+  /** shown once, stored only as its hash */
   token: string;
+  /** the dashboard link that signs in with the token */
   url: string;
-  expires_at: string;
+  expiresAt: Date;
 }
 
 /** What the dashboard learns about the session it signed in with. */
-export interface PortalSessionView {
+export interface CurrentPortalSession {
   tenant: string;
-  read_only: boolean;
-  expires_at: string;
+  readOnly: boolean;
+  expiresAt: Date;
 }
 
 export interface PortalSessionServiceDeps {
@@ -55,12 +57,12 @@ export class PortalSessionService {
     await this.deps.portalSessions.create({ tenantId: tenant, tokenHash: hashApiKey(token), readOnly: input.read_only, expiresAt });
     // housekeeping: sessions that ended a day ago can go (an indexed range delete, usually empty)
     await this.deps.portalSessions.deleteExpired(new Date(Date.now() - EXPIRED_KEPT_MS));
-    return { token, url: portalUrl(this.deps.publicBaseUrl ?? requestOrigin, token), expires_at: expiresAt.toISOString() };
+    return { token, url: portalUrl(this.deps.publicBaseUrl ?? requestOrigin, token), expiresAt };
   }
 
   /** The caller's own portal session, or null for an API key. */
-  current(principal: Principal): PortalSessionView | null {
+  current(principal: Principal): CurrentPortalSession | null {
     if (principal.isAdmin || !principal.portal) return null;
-    return { tenant: principal.tenant, read_only: principal.portal.readOnly, expires_at: principal.portal.expiresAt.toISOString() };
+    return { tenant: principal.tenant, readOnly: principal.portal.readOnly, expiresAt: principal.portal.expiresAt };
   }
 }

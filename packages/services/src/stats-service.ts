@@ -12,34 +12,34 @@ export const STATS_WINDOW_SECONDS = 24 * 60 * 60;
 export type StatusCounts = Record<NotificationStatusName, number> & { total: number };
 
 export interface WebhookStats {
-  webhook_id: string;
+  webhookId: string;
   url: string;
-  is_enabled: boolean;
-  disabled_reason: string | null;
+  isEnabled: boolean;
+  disabledReason: string | null;
   /** notifications of this webhook by status, all time */
   notifications: StatusCounts;
   /** attempts within the window */
   attempts: number;
-  succeeded_attempts: number;
-  /** succeeded_attempts / attempts; null without attempts in the window */
-  success_rate: number | null;
-  avg_duration_ms: number | null;
-  last_attempt_at: string | null;
-  last_status_code: number | null;
-  last_error: string | null;
+  succeededAttempts: number;
+  /** succeededAttempts / attempts; null without attempts in the window */
+  successRate: number | null;
+  avgDurationMs: number | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
   /** deliveries to it in flight now, fleet-wide (fair delivery leases); at its cap when >= its max_in_flight */
-  in_flight?: number;
+  inFlight?: number;
 }
 
 export interface TenantStats {
   tenant: string;
-  generated_at: string;
-  window_seconds: number;
+  generatedAt: Date;
+  windowSeconds: number;
   /** the tenant's notifications by status, all time */
   notifications: StatusCounts;
   webhooks: WebhookStats[];
   /** ENDPOINT_MAX_IN_FLIGHT: the cap of webhooks whose max_in_flight is null */
-  endpoint_max_in_flight?: number;
+  endpointMaxInFlight?: number;
 }
 
 /** Fair delivery's view of the webhooks in flight (FairGates.inFlightMany) and the default cap. */
@@ -69,10 +69,10 @@ export class StatsService {
   /** Adds each webhook's in-flight count (Redis); without Redis the stats still answer. */
   private async withInFlight(stats: TenantStats): Promise<TenantStats> {
     if (!this.inFlight) return stats;
-    const counts = await this.inFlight.inFlightMany(stats.webhooks.map((w) => w.webhook_id)).catch(() => null);
+    const counts = await this.inFlight.inFlightMany(stats.webhooks.map((w) => w.webhookId)).catch(() => null);
     if (!counts) return stats;
-    for (const w of stats.webhooks) w.in_flight = counts.get(w.webhook_id) ?? 0;
-    return { ...stats, endpoint_max_in_flight: this.inFlight.defaultCap };
+    for (const w of stats.webhooks) w.inFlight = counts.get(w.webhookId) ?? 0;
+    return { ...stats, endpointMaxInFlight: this.inFlight.defaultCap };
   }
 
   async forTenant(tenantId: string): Promise<TenantStats> {
@@ -92,22 +92,22 @@ export class StatsService {
 
     return this.withInFlight({
       tenant: tenantId,
-      generated_at: now.toISOString(),
-      window_seconds: STATS_WINDOW_SECONDS,
+      generatedAt: now,
+      windowSeconds: STATS_WINDOW_SECONDS,
       notifications: total,
       webhooks: health.map((w) => ({
-        webhook_id: w.webhookId,
+        webhookId: w.webhookId,
         url: w.url,
-        is_enabled: w.isEnabled,
-        disabled_reason: w.disabledReason,
+        isEnabled: w.isEnabled,
+        disabledReason: w.disabledReason,
         notifications: byWebhook.get(w.webhookId) ?? emptyCounts(),
         attempts: w.attempts,
-        succeeded_attempts: w.succeeded,
-        success_rate: w.attempts > 0 ? w.succeeded / w.attempts : null,
-        avg_duration_ms: w.avgDurationMs,
-        last_attempt_at: w.lastAttemptAt ? w.lastAttemptAt.toISOString() : null,
-        last_status_code: w.lastStatusCode,
-        last_error: w.lastError,
+        succeededAttempts: w.succeeded,
+        successRate: w.attempts > 0 ? w.succeeded / w.attempts : null,
+        avgDurationMs: w.avgDurationMs,
+        lastAttemptAt: w.lastAttemptAt,
+        lastStatusCode: w.lastStatusCode,
+        lastError: w.lastError,
       })),
     });
   }

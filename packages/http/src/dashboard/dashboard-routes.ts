@@ -11,9 +11,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Response } from 'express';
 import { NotFoundError } from '@hookrelay/core';
-import type { RouteDefinition } from '../route-definition.js';
+import { publicRoute, type Reply, type RouteDefinition } from '../route-definition.js';
 
 /** `<package root>/dashboard/`: this file sits at `src/dashboard/` or `dist/dashboard/`. */
 export const DASHBOARD_ASSETS_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url));
@@ -102,7 +101,7 @@ export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR, options: Dashb
     throw new NotFoundError(`No dashboard asset ${name}`);
   }
 
-  async function send(res: Response, name: string): Promise<void> {
+  async function asset(name: string): Promise<Reply> {
     const { path, type } = await locate(name);
     let body = cache.get(name);
     if (!body) {
@@ -113,30 +112,26 @@ export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR, options: Dashb
       }
       cache.set(name, body);
     }
-    res
-      .set({ 'content-type': type, ...security })
-      .send(body);
+    return { headers: { 'content-type': type, ...security }, body };
   }
 
   return [
-    {
+    publicRoute({
       method: 'get',
       path: '/dashboard',
       summary: 'Operator dashboard',
       description: 'A web page: sign in with an API key, or open a portal link (`/dashboard#token=…`, see `POST /v1/portal-sessions`), to manage webhooks, watch notifications and their attempts, and ping, resend and send expired notifications again.',
       tags,
-      public: true,
       responses: { 200: { description: 'HTML page', schema: { type: 'string' }, contentType: 'text/html' } },
-      handler: (_req, res) => send(res, 'index.html'),
-    },
-    {
+      handler: () => asset('index.html'),
+    }),
+    publicRoute({
       method: 'get',
       path: '/dashboard/{asset}',
       summary: 'Dashboard scripts, stylesheet and icon',
       tags,
-      public: true,
       responses: { 200: { description: 'The file', schema: { type: 'string' }, contentType: 'text/javascript' } },
-      handler: (req, res) => send(res, String(req.params.asset)),
-    },
+      handler: ({ input }) => asset(input.params.asset),
+    }),
   ];
 }

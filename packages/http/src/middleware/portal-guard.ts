@@ -5,8 +5,7 @@
  *   answers 403 to every portal token;
  * - a read-only session gets 403 on every method but GET/HEAD, unless the
  *   route is marked `readsOnly` (a POST that only reads, such as
- *   `:search`). Paths no definition describes (plain routers) count as
- *   changes, so a new route is refused until it is marked.
+ *   `:search`). Paths no definition describes count as changes.
  */
 import type { RequestHandler } from 'express';
 import { ForbiddenError } from '@hookrelay/core';

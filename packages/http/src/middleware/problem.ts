@@ -9,6 +9,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { HookrelayError, isDependencyUnavailable, SecretDecryptionError, type FieldError, type Logger } from '@hookrelay/core';
+import type { Reply } from '../route-definition.js';
 
 export interface Problem {
   type: string;
@@ -20,6 +21,11 @@ export interface Problem {
 
 export function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+/** A handler's answer that is a problem but not an error (/readyz: what is down, beside the problem fields). */
+export function problemReply(problem: Problem): Reply {
+  return { status: problem.status, headers: { 'content-type': 'application/problem+json' }, body: problem };
 }
 
 export function problemFor(status: number, detail: string, errors?: FieldError[]): Problem {

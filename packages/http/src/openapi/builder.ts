@@ -1,8 +1,8 @@
 /**
  * The OpenAPI 3.1 document, assembled from the route definitions themselves
- * (see ../route-definition.ts): every mounted route registers its operation
- * here, with request schemas converted from the joi schemas that validate it.
- * Routes mounted outside `mountRoutes` can register with `addOperation`.
+ * (see ../route-definition.ts): `mountRoutes` registers every route's
+ * operation here, with request schemas converted from the joi schemas that
+ * validate it.
  */
 import { joiToJsonSchema, joiToQueryParameters, type Describable, type JsonSchema } from './joi-to-json-schema.js';
 import { PROBLEM_SCHEMA } from './components.js';
@@ -30,6 +30,8 @@ export interface OperationSpec {
   /** the route's own JSON body limit (default 1 MiB) */
   bodyLimitBytes?: number;
   query?: Describable;
+  /** path parameters checked by a schema (the others are documented as plain strings) */
+  params?: Describable;
   responses: Record<number, ResponseSpec>;
 }
 
@@ -57,7 +59,7 @@ export class OpenApiBuilder {
 
   addOperation(spec: OperationSpec): this {
     const responses: Record<number, ResponseSpec> = { ...spec.responses };
-    if (spec.body || spec.query) responses[400] ??= problem('Invalid request');
+    if (spec.body || spec.query || spec.params) responses[400] ??= problem('Invalid request');
     if (!spec.public) {
       responses[401] ??= problem('Missing, invalid or revoked API key');
       responses[403] ??= problem('The API key may not act for this tenant');
@@ -70,7 +72,8 @@ export class OpenApiBuilder {
     if (!spec.public) responses[503] ??= problem('Postgres or Redis unreachable; nothing to fix in the request, retry after `Retry-After` seconds');
     responses[500] ??= problem('Unexpected error');
 
-    const pathParams = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const checked = (spec.params ? joiToJsonSchema(spec.params).properties : undefined) as Record<string, JsonSchema> | undefined;
+    const pathParams = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: checked?.[m[1]] ?? { type: 'string' } }));
     const operation: JsonSchema = {
       operationId: `${spec.method}${spec.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
       summary: spec.summary,

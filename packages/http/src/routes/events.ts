@@ -1,11 +1,10 @@
 /** Publishing events over HTTP, one at a time or in batches. */
-import { HookrelayError, MAX_EVENTS_PER_BATCH_REQUEST, publishEventBatchEnvelopeSchema, publishEventBatchSchema, publishEventSchema, tenantQuery, validate } from '@hookrelay/core';
-import { actingTenant, tracePublish, type EventBatchIngestService, type EventIngestService, type IngestResult } from '@hookrelay/services';
-import { noteTenant, principalOf } from '../context.js';
-import { problemFor } from '../middleware/problem.js';
-import type { RouteDefinition } from '../route-definition.js';
-import { checkEvent } from './event-input.js';
-import { requestedTenant } from './tenant-params.js';
+import { HookrelayError, MAX_EVENTS_PER_BATCH_REQUEST, publishEventBatchSchema, publishEventSchema } from '@hookrelay/core';
+import { actingTenant, tracePublish, type BatchEvent, type EventBatchIngestService, type EventIngestService } from '@hookrelay/services';
+import { presentBatchResults, presentEvent } from '../presenters/event.js';
+import { route, validated, type RouteDefinition } from '../route-definition.js';
+import { readBatchEnvelope, readEvent } from './event-input.js';
+import { tenantOnlyQuery } from './tenant-query.js';
 
 /** A batch request body may hold up to 500 events of up to MAX_EVENT_BYTES each, within this. */
 export const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
@@ -15,24 +14,9 @@ export interface EventRouteOptions {
   maxEventBytes: number;
 }
 
-function eventView(result: IngestResult) {
-  const e = result.event;
-  return {
-    id: e.id,
-    tenant: e.tenantId,
-    type: e.type,
-    event_time: e.eventTime.toISOString(),
-    idempotency_key: e.idempotencyKey,
-    ordering_key: e.orderingKey ?? null,
-    created: e.createdAt.toISOString(),
-    duplicate: result.duplicate,
-    notification_ids: result.notificationIds,
-  };
-}
-
 export function eventRoutes(ingest: EventIngestService, batches: EventBatchIngestService, options: EventRouteOptions): RouteDefinition[] {
   return [
-    {
+    route({
       method: 'post',
       path: '/v1/events',
       summary: 'Publish an event',
@@ -42,28 +26,22 @@ export function eventRoutes(ingest: EventIngestService, batches: EventBatchInges
         'An event whose JSON is larger than MAX_EVENT_BYTES (default 262144) is refused with 413. ' +
         'With tracing on (docs/tracing.md), a W3C `traceparent` request header makes the event\'s trace a child of the caller\'s span.',
       tags: ['Events'],
-      body: publishEventSchema,
-      query: tenantQuery,
+      body: validated(publishEventSchema, (raw, what) => readEvent(raw, options.maxEventBytes, what)),
+      query: tenantOnlyQuery,
+      tenant: 'acting',
       responses: {
         202: { description: 'Accepted: notifications created and queued', schema: 'Event' },
         200: { description: 'Already published with this idempotency key: the first event', schema: 'Event' },
         413: { description: 'The event is larger than MAX_EVENT_BYTES (or the body than 1 MiB)', schema: 'Problem', contentType: 'application/problem+json' },
       },
-      handler: async (req, res) => {
-        const principal = principalOf(res);
-        const { tenant, event } = checkEvent(req.body ?? {}, {
-          principal,
-          tenant: () => requestedTenant(req),
-          maxEventBytes: options.maxEventBytes,
-          what: 'request body',
-        });
-        noteTenant(res, tenant);
+      handler: async ({ input, tenant, req }) => {
+        const event = input.body;
         // traced (when on): the event's trace starts here, or continues the caller's traceparent
         const result = await tracePublish({ tenant, type: event.type, traceparent: req.headers.traceparent, route: '/v1/events' }, () => ingest.ingest(tenant, event));
-        res.status(result.duplicate ? 200 : 202).json(eventView(result));
+        return { status: result.duplicate ? 200 : 202, body: presentEvent(result) };
       },
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: '/v1/events:batch',
       summary: 'Publish a batch of events',
@@ -77,51 +55,24 @@ export function eventRoutes(ingest: EventIngestService, batches: EventBatchInges
         'committed (one statement for the batch). A malformed envelope (not an object, `events` not an array of 1-500, unknown fields) ' +
         'is a 400 and publishes nothing; a body over 8 MiB is a 413.',
       tags: ['Events'],
-      body: publishEventBatchSchema,
+      body: validated(publishEventBatchSchema, readBatchEnvelope),
       bodyLimitBytes: MAX_BATCH_BODY_BYTES,
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      // the tenant of the events that name none; a tenant key naming another for the whole batch is refused whole
+      tenant: 'acting',
       responses: { 200: { description: 'One result per event, in request order', schema: 'EventBatchResult' } },
-      handler: async (req, res) => {
-        const principal = principalOf(res);
-        const envelope = validateEnvelope(req.body);
-        // the tenant of the events that name none; a tenant key naming another for the whole batch is refused whole
-        const fallback = envelope.tenant ?? requestedTenant(req);
-        noteTenant(res, actingTenant(principal, fallback));
-        const tenant = () => fallback;
-        const items = envelope.events.map((raw, index) => {
+      handler: async ({ input, principal, tenant }) => {
+        const items = input.body.events.map((raw, index): BatchEvent | HookrelayError => {
           try {
-            return checkEvent(raw, { principal, tenant, maxEventBytes: options.maxEventBytes, what: `event ${index}` });
+            const { tenant: named, ...event } = readEvent(raw, options.maxEventBytes, `event ${index}`);
+            return { tenant: actingTenant(principal, named ?? tenant), event };
           } catch (error) {
             if (error instanceof HookrelayError && error.status < 500) return error;
             throw error;
           }
         });
-        const outcomes = await batches.ingestBatch(items);
-        res.status(200).json({
-          results: outcomes.map((outcome, index) => {
-            if (outcome.error) {
-              const { status, message, errors } = outcome.error;
-              return { index, status, error: problemFor(status, message, errors) };
-            }
-            const { event, notificationIds, duplicate } = outcome.result;
-            return { index, status: duplicate ? 200 : 202, id: event.id, notification_ids: notificationIds, duplicate };
-          }),
-        });
+        return { body: presentBatchResults(await batches.ingestBatch(items)) };
       },
-    },
+    }),
   ];
-}
-
-/**
- * The envelope alone, its events left to the per-event checks: the values
- * they hold (a NUL, a 70-level nesting) refuse that event, not the batch.
- */
-function validateEnvelope(body: unknown): { tenant?: string; events: unknown[] } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return validate(publishEventBatchEnvelopeSchema, body ?? {});
-  }
-  const events = (body as { events?: unknown }).events;
-  const shallow = { ...body, events: Array.isArray(events) ? events.map(() => null) : events };
-  validate(publishEventBatchEnvelopeSchema, shallow);
-  return { tenant: (body as { tenant?: string }).tenant, events: events as unknown[] };
 }

@@ -1,21 +1,20 @@
 /** Prometheus scrape endpoint; like /healthz it needs no API key (keep it on an internal network). */
 import type { Metrics } from '@hookrelay/services';
-import type { RouteDefinition } from '../route-definition.js';
+import { publicRoute, type RouteDefinition } from '../route-definition.js';
 
 export function metricsRoutes(metrics: Metrics): RouteDefinition[] {
   return [
-    {
+    publicRoute({
       method: 'get',
       path: '/metrics',
       summary: 'Prometheus metrics',
       description: 'Requests by route and status with latency histograms, queue depth by state, process metrics.',
       tags: ['Operations'],
-      public: true,
       responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain', schema: { type: 'string' } } },
-      handler: async (_req, res) => {
+      handler: async () => {
         const { contentType, body } = await metrics.render();
-        res.type(contentType).send(body);
+        return { headers: { 'content-type': contentType }, body };
       },
-    },
+    }),
   ];
 }

@@ -3,12 +3,12 @@
  * `GET /v1/portal-sessions/current`: what the dashboard signed in with.
  */
 import type { Request } from 'express';
-import { createPortalSessionSchema, NotFoundError, tenantQuery, validate, ValidationError, type CreatePortalSessionInput } from '@hookrelay/core';
-import { actingTenant, refusePortal, type PortalSessionService } from '@hookrelay/services';
-import { noteTenant, principalOf } from '../context.js';
+import { createPortalSessionSchema, NotFoundError, ValidationError, type CreatePortalSessionInput } from '@hookrelay/core';
+import type { PortalSessionService } from '@hookrelay/services';
 import type { JsonSchema } from '../openapi/joi-to-json-schema.js';
-import type { RouteDefinition } from '../route-definition.js';
-import { requestedTenant } from './tenant-params.js';
+import { presentCreatedPortalSession, presentPortalSession } from '../presenters/portal-session.js';
+import { route, validated, type RouteDefinition } from '../route-definition.js';
+import { tenantOnlyQuery } from './tenant-query.js';
 
 const tags = ['Portal'];
 const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
@@ -38,46 +38,40 @@ function requestOrigin(req: Request): string {
 
 export function portalSessionRoutes(portal: PortalSessionService): RouteDefinition[] {
   return [
-    {
+    route({
       method: 'post',
       path: '/v1/portal-sessions',
       summary: 'Create a tenant portal session',
       description:
         'The admin key (for any `tenant`, `default` when none) or a tenant key (for its own tenant) gets a short-lived token and the dashboard URL that signs in with it (the token only in the URL fragment). The token acts as a Bearer key for that tenant until `expires_at`; it cannot create portal sessions or API keys, and a `read_only` one gets 403 on every change (ping, resend and sendexpired included).',
       tags,
+      // the portal guard refuses portal tokens before anything is read
       portal: false,
-      body: createPortalSessionSchema,
+      body: validated<CreatePortalSessionInput>(createPortalSessionSchema),
       bodyRequired: false,
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      tenant: 'acting',
       responses: { 201: { description: 'The session', schema: CREATED }, 403: { description: 'A portal token, or a tenant key naming another tenant', schema: 'Problem', contentType: 'application/problem+json' } },
-      handler: async (req, res) => {
-        const principal = principalOf(res);
-        refusePortal(principal, 'create portal sessions');
-        const body = validate<CreatePortalSessionInput>(createPortalSessionSchema, req.body ?? {});
-        // the tenant in the body, else in ?tenant= (as for every other route)
-        const input = { ...body, tenant: requestedTenant(req, body.tenant) };
-        noteTenant(res, input.tenant ?? principal.tenant ?? 'default');
-        res.status(201).set('cache-control', 'no-store').json(await portal.create(principal, input, requestOrigin(req)));
+      handler: async ({ input, principal, tenant, req }) => {
+        const session = await portal.create(principal, { ...input.body, tenant }, requestOrigin(req));
+        return { status: 201, headers: { 'cache-control': 'no-store' }, body: presentCreatedPortalSession(session) };
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/v1/portal-sessions/current',
       summary: 'The portal session of this token',
       description: 'For a portal token: its tenant, whether it is read-only, and when it ends. 404 for API keys.',
       tags,
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      // a tenant scope other than the caller's own is refused, as everywhere
+      tenant: 'lookup',
       responses: { 200: { description: 'The session', schema: CURRENT } },
-      handler: (req, res) => {
-        const principal = principalOf(res);
-        // a tenant scope other than the caller's own is refused, as everywhere
-        if (!principal.isAdmin) actingTenant(principal, requestedTenant(req));
-        else requestedTenant(req);
-        const view = portal.current(principal);
-        if (!view) throw new NotFoundError('This key is not a portal session');
-        noteTenant(res, view.tenant);
-        res.json(view);
+      handler: ({ principal }) => {
+        const session = portal.current(principal);
+        if (!session) throw new NotFoundError('This key is not a portal session');
+        return { body: presentPortalSession(session) };
       },
-    },
+    }),
   ];
 }

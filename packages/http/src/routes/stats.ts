@@ -1,9 +1,10 @@
 /** `GET /v1/stats`: live notification counts and per-webhook health for one tenant (the dashboard polls it). */
-import { NOTIFICATION_STATUSES, tenantQuery, validate } from '@hookrelay/core';
-import { actingTenant, STATS_WINDOW_SECONDS, type StatsService } from '@hookrelay/services';
-import { noteTenant, principalOf } from '../context.js';
+import { NOTIFICATION_STATUSES } from '@hookrelay/core';
+import { STATS_WINDOW_SECONDS, type StatsService } from '@hookrelay/services';
 import type { JsonSchema } from '../openapi/joi-to-json-schema.js';
-import type { RouteDefinition } from '../route-definition.js';
+import { presentTenantStats } from '../presenters/stats.js';
+import { route, type RouteDefinition } from '../route-definition.js';
+import { tenantOnlyQuery } from './tenant-query.js';
 
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 
@@ -48,20 +49,16 @@ const TENANT_STATS: JsonSchema = {
 
 export function statsRoutes(stats: StatsService): RouteDefinition[] {
   return [
-    {
+    route({
       method: 'get',
       path: '/v1/stats',
       summary: 'Notification counts and webhook health',
       description: `The tenant's notifications by status, and for each webhook its counts, the success rate of its attempts over the last ${STATS_WINDOW_SECONDS / 3600} hours, its latest attempt's status code, time and error, and why it was disabled.`,
       tags: ['Operations'],
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      tenant: 'acting',
       responses: { 200: { description: 'The tenant\'s statistics', schema: TENANT_STATS } },
-      handler: async (req, res) => {
-        const { tenant: requested } = validate<{ tenant?: string }>(tenantQuery, req.query, 'query');
-        const tenant = actingTenant(principalOf(res), requested);
-        noteTenant(res, tenant);
-        res.json(await stats.forTenant(tenant));
-      },
-    },
+      handler: async ({ tenant }) => ({ body: presentTenantStats(await stats.forTenant(tenant)) }),
+    }),
   ];
 }

@@ -1,47 +1,29 @@
 /** Webhook subscriptions: CRUD and secrets (reference vocabulary accepted: `endpoint`, `events`). */
-import type { Request } from 'express';
-import { createWebhookSchema, listWebhooksQuery, tenantQuery, testFilterSchema, updateWebhookSchema, validate } from '@hookrelay/core';
-import {
-  actingTenant,
-  lookupTenant,
-  type CreateWebhookInput,
-  type ListWebhooksInput,
-  type TestFilterEvent,
-  type UpdateWebhookInput,
-  type WebhookService,
-} from '@hookrelay/services';
-import { noteTenant, principalOf } from '../context.js';
-import type { RouteDefinition } from '../route-definition.js';
-import { presentWebhook } from '../presenters/webhook.js';
-import { requestedTenant } from './tenant-params.js';
+import { createWebhookSchema, listWebhooksQuery, testFilterSchema, updateWebhookSchema } from '@hookrelay/core';
+import type { CreateWebhookInput, ListWebhooksInput, TestFilterEvent, UpdateWebhookInput, WebhookService } from '@hookrelay/services';
+import { presentPage } from '../presenters/page.js';
+import { presentCreatedWebhook, presentFilterOutcome, presentSecret, presentWebhook } from '../presenters/webhook.js';
+import { route, validated, type RouteDefinition, type Tenanted } from '../route-definition.js';
+import { tenantOnlyQuery } from './tenant-query.js';
 
 const tags = ['Webhooks'];
 const webhookResponse = { description: 'The webhook', schema: 'Webhook' };
 
-function idOf(req: Request): string {
-  return String(req.params.id);
-}
-
 export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
   return [
-    {
+    route({
       method: 'post',
       path: '/v1/webhooks',
       summary: 'Create a webhook',
       description: 'The response carries the signing `secret`, this once.',
       tags,
-      body: createWebhookSchema,
-      query: tenantQuery,
+      body: validated<Tenanted<CreateWebhookInput>>(createWebhookSchema),
+      query: tenantOnlyQuery,
+      tenant: 'acting',
       responses: { 201: { description: 'Created webhook, with its secret', schema: 'CreatedWebhook' } },
-      handler: async (req, res) => {
-        const { tenant: bodyTenant, ...input } = validate<CreateWebhookInput & { tenant?: string }>(createWebhookSchema, req.body ?? {});
-        const tenant = actingTenant(principalOf(res), requestedTenant(req, bodyTenant));
-        noteTenant(res, tenant);
-        const webhook = await webhooks.create(tenant, input);
-        res.status(201).json({ ...presentWebhook(webhook), secret: webhook.secret });
-      },
-    },
-    {
+      handler: async ({ input, tenant }) => ({ status: 201, body: presentCreatedWebhook(await webhooks.create(tenant, input.body)) }),
+    }),
+    route({
       method: 'get',
       path: '/v1/webhooks',
       summary: 'List webhooks',
@@ -49,7 +31,8 @@ export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
         'Ordered by creation; `event_type` keeps the webhooks that would receive that type, wildcards included. ' +
         "Webhook `filter`s are not applied here: a listed webhook may still skip an event of that type whose payload its filter does not match (try one with `POST /v1/webhooks/{id}:test-filter`).",
       tags,
-      query: listWebhooksQuery,
+      query: validated<Tenanted<ListWebhooksInput>>(listWebhooksQuery),
+      tenant: 'acting',
       responses: {
         200: {
           description: 'A page of webhooks',
@@ -60,61 +43,50 @@ export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
           },
         },
       },
-      handler: async (req, res) => {
-        const { tenant: requested, ...query } = validate<ListWebhooksInput & { tenant?: string }>(listWebhooksQuery, req.query, 'query');
-        const tenant = actingTenant(principalOf(res), requested);
-        noteTenant(res, tenant);
-        const page = await webhooks.list(tenant, query);
-        res.json({ webhooks: page.webhooks.map(presentWebhook), next_page_token: page.nextPageToken });
+      handler: async ({ input, tenant }) => {
+        const page = await webhooks.list(tenant, input.query);
+        return { body: presentPage('webhooks', page.webhooks, page.nextPageToken, presentWebhook) };
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/v1/webhooks/{id}',
       summary: 'Get a webhook',
       tags,
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      tenant: 'lookup',
       responses: { 200: webhookResponse },
-      handler: async (req, res) => {
-        const tenant = lookupTenant(principalOf(res), requestedTenant(req));
-        noteTenant(res, tenant);
-        res.json(presentWebhook(await webhooks.get(tenant, idOf(req))));
-      },
-    },
-    ...(['put', 'patch'] as const).map(
-      (method): RouteDefinition => ({
+      handler: async ({ input, tenant }) => ({ body: presentWebhook(await webhooks.get(tenant, input.params.id)) }),
+    }),
+    ...(['put', 'patch'] as const).map((method) =>
+      route({
         method,
         path: '/v1/webhooks/{id}',
         summary: `Update a webhook (partial)`,
         description: 'Only the fields given change. `is_enabled: false` cancels pending notifications; `is_enabled: true` clears `disabled_reason`.',
         tags,
-        body: updateWebhookSchema,
-        query: tenantQuery,
+        body: validated<Tenanted<UpdateWebhookInput>>(updateWebhookSchema),
+        query: tenantOnlyQuery,
+        tenant: 'lookup',
         responses: { 200: webhookResponse },
-        handler: async (req, res) => {
-          const { tenant: bodyTenant, ...changes } = validate<UpdateWebhookInput & { tenant?: string }>(updateWebhookSchema, req.body ?? {});
-          const tenant = lookupTenant(principalOf(res), requestedTenant(req, bodyTenant));
-          noteTenant(res, tenant);
-          res.json(presentWebhook(await webhooks.update(tenant, idOf(req), changes)));
-        },
+        handler: async ({ input, tenant }) => ({ body: presentWebhook(await webhooks.update(tenant, input.params.id, input.body)) }),
       }),
     ),
-    {
+    route({
       method: 'delete',
       path: '/v1/webhooks/{id}',
       summary: 'Delete a webhook',
       description: 'Its pending notifications are cancelled.',
       tags,
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      tenant: 'lookup',
       responses: { 204: { description: 'Deleted' } },
-      handler: async (req, res) => {
-        const tenant = lookupTenant(principalOf(res), requestedTenant(req));
-        noteTenant(res, tenant);
-        await webhooks.delete(tenant, idOf(req));
-        res.status(204).end();
+      handler: async ({ input, tenant }) => {
+        await webhooks.delete(tenant, input.params.id);
+        return { status: 204 };
       },
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: '/v1/webhooks/{id}:test-filter',
       aliases: ['/v1/webhooks/{id}/test-filter'],
@@ -125,43 +97,33 @@ export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
         'Evaluates the webhook `filter` against `event` (fields as for `POST /v1/events`; nothing is published) and explains the outcome. ' +
         'A webhook without a filter matches every event. `enabled_events` are not considered.',
       tags,
-      body: testFilterSchema,
-      query: tenantQuery,
+      body: validated<Tenanted<{ event: TestFilterEvent }>>(testFilterSchema),
+      query: tenantOnlyQuery,
+      tenant: 'lookup',
       responses: { 200: { description: 'Whether the filter matches, and why', schema: 'TestFilterResult' } },
-      handler: async (req, res) => {
-        const { tenant: bodyTenant, event } = validate<{ tenant?: string; event: TestFilterEvent }>(testFilterSchema, req.body ?? {});
-        const tenant = lookupTenant(principalOf(res), requestedTenant(req, bodyTenant));
-        noteTenant(res, tenant);
-        res.json(await webhooks.testFilter(tenant, idOf(req), event));
-      },
-    },
-    {
+      handler: async ({ input, tenant }) => ({ body: presentFilterOutcome(await webhooks.testFilter(tenant, input.params.id, input.body.event)) }),
+    }),
+    route({
       method: 'get',
       path: '/v1/webhooks/{id}/secret',
       summary: "Get a webhook's signing secret",
       tags,
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      tenant: 'lookup',
       responses: { 200: { description: 'The current secret', schema: 'Secret' } },
-      handler: async (req, res) => {
-        const tenant = lookupTenant(principalOf(res), requestedTenant(req));
-        noteTenant(res, tenant);
-        res.json({ secret: await webhooks.getSecret(tenant, idOf(req)) });
-      },
-    },
-    {
+      handler: async ({ input, tenant }) => ({ body: presentSecret(await webhooks.getSecret(tenant, input.params.id)) }),
+    }),
+    route({
       method: 'post',
       path: '/v1/webhooks/{id}/secret:rotate',
       aliases: ['/v1/webhooks/{id}/secret/rotate'],
       summary: "Rotate a webhook's signing secret",
       description: 'For 24 hours deliveries are signed with both the new and the previous secret.',
       tags,
-      query: tenantQuery,
+      query: tenantOnlyQuery,
+      tenant: 'lookup',
       responses: { 200: { description: 'The new secret', schema: 'Secret' } },
-      handler: async (req, res) => {
-        const tenant = lookupTenant(principalOf(res), requestedTenant(req));
-        noteTenant(res, tenant);
-        res.json({ secret: await webhooks.rotateSecret(tenant, idOf(req)) });
-      },
-    },
+      handler: async ({ input, tenant }) => ({ body: presentSecret(await webhooks.rotateSecret(tenant, input.params.id)) }),
+    }),
   ];
 }
