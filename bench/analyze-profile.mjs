@@ -43,11 +43,21 @@ for (const file of files) {
   }
   const busy = total - idle;
   const pct = (us) => `${((100 * us) / busy).toFixed(1)}%`.padStart(7);
-  console.log(`\n== ${file}\n   ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / total).toFixed(0)}%); shares below are of busy time`);
+  console.log(
+    `\n== ${file}\n   ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / total).toFixed(0)}%); shares below are of busy time`,
+  );
   console.log('-- self time by package');
-  for (const [k, v] of [...byPkg].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${pct(v)}  ${k}`);
+  for (const [k, v] of [...byPkg]
+    .filter(([k]) => k !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15))
+    console.log(`${pct(v)}  ${k}`);
   console.log('-- self time by function');
-  for (const [k, v] of [...byFn].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
+  for (const [k, v] of [...byFn]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    console.log(`${pct(v)}  ${k}`);
   // inclusive time per package entry point
   const parent = new Map();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -64,5 +74,9 @@ for (const file of files) {
     }
   }
   console.log('-- inclusive time by package (any frame of it on the stack)');
-  for (const [k, v] of [...incl].filter(([k]) => !k.startsWith('(')).sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${pct(v)}  ${k}`);
+  for (const [k, v] of [...incl]
+    .filter(([k]) => !k.startsWith('('))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15))
+    console.log(`${pct(v)}  ${k}`);
 }

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // the package that serves the API declares express; take that copy
-const owner = ['packages/http', 'packages/api', 'apps/api'].map((p) => path.join(root, p, 'package.json')).find((p) => fs.existsSync(p) && JSON.parse(fs.readFileSync(p, 'utf8')).dependencies?.express);
+const owner = ['packages/http', 'packages/api', 'apps/api']
+  .map((p) => path.join(root, p, 'package.json'))
+  .find((p) => fs.existsSync(p) && JSON.parse(fs.readFileSync(p, 'utf8')).dependencies?.express);
 if (!owner) {
   console.error('bare-express: no workspace package declares express');
   process.exit(1);

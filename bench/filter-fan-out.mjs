@@ -68,7 +68,12 @@ try {
   const sqlStore = new FanOutStore(pool);
   sqlStore.filters.plan = (events) => ({ ids: [], versions: [], allowed: events.map(() => []) });
   const event = (i) => ({
-    id: randomUUID(), tenantId: tenant, type: 'CARD.CREATED', changedFields: null, eventTime: new Date(), idempotencyKey: null,
+    id: randomUUID(),
+    tenantId: tenant,
+    type: 'CARD.CREATED',
+    changedFields: null,
+    eventTime: new Date(),
+    idempotencyKey: null,
     resource: JSON.stringify({ id: `card_${i}`, status: 'paid', amount: i % 100, holder: { name: 'Ada Lovelace', country: 'GB' }, note: 'x'.repeat(120) }),
   });
 
@@ -77,16 +82,25 @@ try {
     let notifications = 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: CONC }, async () => {
-      while (next < EVENTS) {
-        const result = await submit(event(next++));
-        notifications += result?.notificationIds.length ?? 0;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONC }, async () => {
+        while (next < EVENTS) {
+          const result = await submit(event(next++));
+          notifications += result?.notificationIds.length ?? 0;
+        }
+      }),
+    );
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    const r = { label, events_per_s: Math.round(EVENTS / secs), notifications_per_event: +(notifications / EVENTS).toFixed(1), node_cpu_ms_per_event: +((cpu.user + cpu.system) / 1000 / EVENTS).toFixed(3) };
-    console.log(`${label.padEnd(34)} ${String(r.events_per_s).padStart(6)} events/s  ${String(r.notifications_per_event).padStart(5)} notif/event  ${r.node_cpu_ms_per_event.toFixed(3)} node CPU ms/event`);
+    const r = {
+      label,
+      events_per_s: Math.round(EVENTS / secs),
+      notifications_per_event: +(notifications / EVENTS).toFixed(1),
+      node_cpu_ms_per_event: +((cpu.user + cpu.system) / 1000 / EVENTS).toFixed(3),
+    };
+    console.log(
+      `${label.padEnd(34)} ${String(r.events_per_s).padStart(6)} events/s  ${String(r.notifications_per_event).padStart(5)} notif/event  ${r.node_cpu_ms_per_event.toFixed(3)} node CPU ms/event`,
+    );
     results.push(r);
   }
 

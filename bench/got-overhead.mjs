@@ -29,12 +29,22 @@ server.keepAliveTimeout = 65_000;
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${server.address().port}/hook`;
 const body = JSON.stringify({
-  event_time: new Date().toISOString(), metadata: '{}', type: 'CARD.CREATED', url, webhook_id: randomUUID(),
-  changed_fields: null, resource: JSON.stringify({ id: 'card_1', amount: 1234 }), event_id: randomUUID(), notification_id: randomUUID(),
+  event_time: new Date().toISOString(),
+  metadata: '{}',
+  type: 'CARD.CREATED',
+  url,
+  webhook_id: randomUUID(),
+  changed_fields: null,
+  resource: JSON.stringify({ id: 'card_1', amount: 1234 }),
+  event_id: randomUUID(),
+  notification_id: randomUUID(),
 });
 const headers = () => ({
-  'content-type': 'application/json', 'user-agent': 'Hookrelay/0.1', 'webhook-id': randomUUID(),
-  'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG=',
+  'content-type': 'application/json',
+  'user-agent': 'Hookrelay/0.1',
+  'webhook-id': randomUUID(),
+  'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+  'webhook-signature': 'v1,abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG=',
 });
 
 const agentOptions = { keepAlive: true, maxSockets: 256, scheduling: 'lifo', timeout: 4000 };
@@ -55,8 +65,13 @@ function bare() {
 const delivery = createDeliveryClient({ timeoutMs: 15_000, allowPrivateDestinations: true });
 // the same settings, other ways of calling got
 const base = {
-  timeout: { request: 15_000 }, retry: { limit: 0 }, followRedirect: false, decompress: false, throwHttpErrors: false,
-  enableUnixSockets: false, http2: false,
+  timeout: { request: 15_000 },
+  retry: { limit: 0 },
+  followRedirect: false,
+  decompress: false,
+  throwHttpErrors: false,
+  enableUnixSockets: false,
+  http2: false,
 };
 const variants = {
   'node:http (bare)': bare,
@@ -81,12 +96,13 @@ const variants = {
   })(),
   'got stream, Buffer body': (() => {
     const payload = Buffer.from(body);
-    return () => new Promise((resolve, reject) => {
-      const s = delivery.got.stream.post(url, { body: payload, headers: headers() });
-      s.on('data', () => {});
-      s.on('end', resolve);
-      s.on('error', reject);
-    });
+    return () =>
+      new Promise((resolve, reject) => {
+        const s = delivery.got.stream.post(url, { body: payload, headers: headers() });
+        s.on('data', () => {});
+        s.on('end', resolve);
+        s.on('error', reject);
+      });
   })(),
 };
 
@@ -94,9 +110,11 @@ async function measure(fn) {
   let next = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next++ < N) await fn();
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < N) await fn();
+    }),
+  );
   const cpu = process.cpuUsage(cpu0);
   return { cpuMs: (cpu.user + cpu.system) / 1000 / N, perS: N / ((performance.now() - t0) / 1000) };
 }
@@ -112,7 +130,9 @@ console.log(`${N} POSTs x ${ROUNDS} rounds, ${CONCURRENCY} concurrent, keep-aliv
 console.log(`${'variant'.padEnd(44)} ${'CPU ms/POST'.padStart(12)} ${'x bare'.padStart(7)} ${'POST/s'.padStart(8)}   (rounds: CPU ms/POST)`);
 for (const [name, rs] of Object.entries(results)) {
   const ms = median(rs.map((r) => r.cpuMs));
-  console.log(`${name.padEnd(44)} ${ms.toFixed(3).padStart(12)} ${(ms / bareMs).toFixed(2).padStart(7)} ${String(Math.round(median(rs.map((r) => r.perS)))).padStart(8)}   (${rs.map((r) => r.cpuMs.toFixed(3)).join(', ')})`);
+  console.log(
+    `${name.padEnd(44)} ${ms.toFixed(3).padStart(12)} ${(ms / bareMs).toFixed(2).padStart(7)} ${String(Math.round(median(rs.map((r) => r.perS)))).padStart(8)}   (${rs.map((r) => r.cpuMs.toFixed(3)).join(', ')})`,
+  );
 }
 delivery.close();
 server.close();

@@ -41,7 +41,11 @@ async function measure(label, fn) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < N) await fn(next++); }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) await fn(next++);
+    }),
+  );
   const cpu = process.cpuUsage(cpu0);
   const row = { label, per_s: Math.round(N / ((performance.now() - t0) / 1000)), cpu_ms_per_request: +((cpu.user + cpu.system) / 1000 / N).toFixed(3) };
   console.log(`${label.padEnd(34)} ${String(row.per_s).padStart(6)}/s  ${row.cpu_ms_per_request.toFixed(3)} CPU ms/request`);
@@ -84,12 +88,24 @@ try {
   await (await load('prisma/migrate.mjs')).migrateDatabase(dbUrl.toString());
   const { createLogger, loadConfig } = await load('packages/core/dist/index.js');
   const { startApiRuntime } = await load('packages/http/dist/index.js');
-  const config = loadConfig({ DATABASE_URL: dbUrl.toString(), REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, ADMIN_API_KEY: ADMIN, PORT: '0', ALLOW_PRIVATE_DESTINATIONS: 'true', LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    ADMIN_API_KEY: ADMIN,
+    PORT: '0',
+    ALLOW_PRIVATE_DESTINATIONS: 'true',
+    LOG_LEVEL: 'warn',
+  });
   const api = await startApiRuntime(config, createLogger({ level: 'error', name: 'api' }));
   const port = Number(new URL(api.url).port);
   await call(port, 'POST', '/v1/webhooks', { tenant: 'bench', url: 'http://127.0.0.1:9/hook', enabled_events: ['CARD.CREATED'], is_enabled: true });
   rows.push(await measure('hookrelay GET /healthz', () => call(port, 'GET', '/healthz')));
-  rows.push(await measure('hookrelay POST /v1/events', (i) => call(port, 'POST', '/v1/events', { tenant: 'bench', type: 'CARD.CREATED', resource: { card_id: `c_${i}`, amount: 1234 } })));
+  rows.push(
+    await measure('hookrelay POST /v1/events', (i) =>
+      call(port, 'POST', '/v1/events', { tenant: 'bench', type: 'CARD.CREATED', resource: { card_id: `c_${i}`, amount: 1234 } }),
+    ),
+  );
   await api.stop();
 } finally {
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -82,7 +82,12 @@ try {
     try {
       const id = randomUUID();
       await c.query('BEGIN');
-      await c.query(`INSERT INTO events (id, tenant_id, type, resource, event_time, created_at) VALUES ($1, $2, $3, $4, now(), now()) RETURNING *`, [id, tenant, 'CARD.CREATED', JSON.stringify({ i })]);
+      await c.query(`INSERT INTO events (id, tenant_id, type, resource, event_time, created_at) VALUES ($1, $2, $3, $4, now(), now()) RETURNING *`, [
+        id,
+        tenant,
+        'CARD.CREATED',
+        JSON.stringify({ i }),
+      ]);
       const { rows } = await c.query(
         `SELECT id FROM webhooks WHERE tenant_id = $1 AND is_enabled AND deleted_at IS NULL AND enabled_events && $2::text[] ORDER BY id`,
         [tenant, ['CARD.CREATED', '*', 'CARD.*']],
@@ -113,11 +118,20 @@ try {
   });
 
   // 1b. where the Prisma ingest time goes: each piece alone
-  const ev = (i) => ({ id: randomUUID(), tenantId: tenant, type: 'CARD.CREATED', resource: JSON.stringify({ i }), changedFields: null, eventTime: new Date(), idempotencyKey: null });
+  const ev = (i) => ({
+    id: randomUUID(),
+    tenantId: tenant,
+    type: 'CARD.CREATED',
+    resource: JSON.stringify({ i }),
+    changedFields: null,
+    eventTime: new Date(),
+    idempotencyKey: null,
+  });
   await measure('  Prisma event.create alone', (i) => prisma.event.create({ data: ev(i) }));
   const hookIds = (await pool.query(`SELECT id FROM webhooks WHERE tenant_id = $1`, [tenant])).rows.map((r) => r.id);
   const someEvent = (await pool.query(`SELECT id FROM events LIMIT 1`)).rows[0].id;
-  const notifRows = () => hookIds.map((w) => ({ id: randomUUID(), tenantId: tenant, eventId: someEvent, webhookId: w, type: 'CARD.CREATED', nextAttemptAt: new Date() }));
+  const notifRows = () =>
+    hookIds.map((w) => ({ id: randomUUID(), tenantId: tenant, eventId: someEvent, webhookId: w, type: 'CARD.CREATED', nextAttemptAt: new Date() }));
   await measure('  Prisma notification.createMany (20 rows) alone', () => prisma.notification.createMany({ data: notifRows() }));
   await measure('  Prisma notification.createMany (1 row) alone', () => prisma.notification.createMany({ data: notifRows().slice(0, 1) }));
   await measure('  Prisma $transaction(async tx => SELECT 1)', () => prisma.$transaction(async (tx) => tx.$queryRaw`SELECT 1`));
@@ -126,7 +140,16 @@ try {
   // 2. a delivery's two statements: load the context, record the attempt
   const { rows: pending } = await pool.query(`SELECT id FROM notifications WHERE status = 'PENDING' ORDER BY id LIMIT $1`, [OPS * 3]);
   const ids = pending.map((r) => r.id);
-  const attempt = (id) => ({ notificationId: id, attemptNumber: 1, attemptedAt: new Date(), durationMs: 1, statusCode: 200, responseBody: '', error: null, trigger: 'schedule' });
+  const attempt = (id) => ({
+    notificationId: id,
+    attemptNumber: 1,
+    attemptedAt: new Date(),
+    durationMs: 1,
+    statusCode: 200,
+    responseBody: '',
+    error: null,
+    trigger: 'schedule',
+  });
   const loadSql = `SELECT n.id, n.status, n.attempt_count, n.cycle_attempts, n.type, e.id AS event_id, e.event_time, e.resource,
       e.changed_fields, w.id AS webhook_id, w.url, w.metadata, w.secret, w.is_enabled, w.deleted_at
     FROM notifications n JOIN events e ON e.id = n.event_id JOIN webhooks w ON w.id = n.webhook_id WHERE n.id = $1::uuid`;

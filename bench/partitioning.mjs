@@ -97,7 +97,9 @@ async function measure(db, { prefix, webhookIds, remove }) {
 
 async function main() {
   const start = Date.now();
-  log(`partitioning: ${S.notifications.toLocaleString()} notifications over ${S.historyDays} days, removing the oldest ${SHARE * 100} % both ways; database ${DB.db}`);
+  log(
+    `partitioning: ${S.notifications.toLocaleString()} notifications over ${S.historyDays} days, removing the oldest ${SHARE * 100} % both ways; database ${DB.db}`,
+  );
   await withPg(ADMIN_DB_URL, (c) => c.query(`CREATE DATABASE "${DB.db}"`));
   onCleanup(async () => {
     if (KEEP) return log(`kept database ${DB.db}`);
@@ -110,7 +112,8 @@ async function main() {
     // the twins triple the seed's footprint
     const free = await freeDiskBytes(db);
     const need = 3 * S.notifications * S.bytesPerNotification + 2 * 2 ** 30;
-    if (free !== null && free < need && !S.skipDiskCheck) throw new Error(`not enough disk: ${(free / 2 ** 30).toFixed(1)} GiB free, about ${(need / 2 ** 30).toFixed(1)} GiB needed`);
+    if (free !== null && free < need && !S.skipDiskCheck)
+      throw new Error(`not enough disk: ${(free / 2 ** 30).toFixed(1)} GiB free, about ${(need / 2 ** 30).toFixed(1)} GiB needed`);
     const seed = await seedHistory(db);
     let parts;
     for (const twin of TWINS) parts = await createPartitionedCopy(db, twin.prefix, twin.fks);
@@ -136,7 +139,11 @@ async function main() {
     const drops = {};
     for (const twin of TWINS) {
       log(`detaching (${DETACH}) and dropping day partitions of ${twin.prefix}_*${twin.fks ? '' : ' (no foreign keys)'}`);
-      const m = await measure(db, { prefix: twin.prefix, webhookIds, remove: () => dropPartitions(db, { prefix: twin.prefix, parts, cutoff, detach: DETACH }) });
+      const m = await measure(db, {
+        prefix: twin.prefix,
+        webhookIds,
+        remove: () => dropPartitions(db, { prefix: twin.prefix, parts, cutoff, detach: DETACH }),
+      });
       drops[twin.key] = m;
     }
 
@@ -167,10 +174,14 @@ async function main() {
     row('insert p99 before / during (ms)', (m) => `${m.insert_before.p99_ms} / ${m.insert_during.p99_ms}`);
     row('insert errors', (m) => m.insert_errors);
     row('size before -> after (MiB)', (m) => `${m.mib_before} -> ${m.mib_after}`);
-    console.log(`batched delete, then VACUUM (${deletes.vacuum_s} s, ${deletes.vacuum_wal_mib} MiB WAL): ${deletes.mib_after_vacuum} MiB on disk, ${deletes.mib_free_for_reuse} MiB free for reuse`);
+    console.log(
+      `batched delete, then VACUUM (${deletes.vacuum_s} s, ${deletes.vacuum_wal_mib} MiB WAL): ${deletes.mib_after_vacuum} MiB on disk, ${deletes.mib_free_for_reuse} MiB free for reuse`,
+    );
     for (const t of TWINS) {
       const r = drops[t.key].removed;
-      console.log(`${t.label}: ${r.partitions} days, ${r.pending_lost} PENDING notifications dropped with them; counters ${r.counters_ms} ms, DDL ${r.ddl_ms} ms; retried after ${r.retries.deadlock} deadlocks, ${r.retries.lock_timeout} lock timeouts${drops[t.key].insert_first_error ? `; first insert error: ${drops[t.key].insert_first_error}` : ''}`);
+      console.log(
+        `${t.label}: ${r.partitions} days, ${r.pending_lost} PENDING notifications dropped with them; counters ${r.counters_ms} ms, DDL ${r.ddl_ms} ms; retried after ${r.retries.deadlock} deadlocks, ${r.retries.lock_timeout} lock timeouts${drops[t.key].insert_first_error ? `; first insert error: ${drops[t.key].insert_first_error}` : ''}`,
+      );
     }
     console.log(`load average ${result.load_average.join(' ')}`);
     console.log(`wrote ${path.relative(process.cwd(), file)}`);

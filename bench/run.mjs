@@ -46,7 +46,11 @@ async function ingestPhases(createProducer) {
   const express = await phaseExpressBaseline();
   log(`bare Express: ${express.per_s}/s, ${express.cpu_ms_per_request} CPU ms/request (API: ${http.api_cpu_ms_per_event})`);
   const batch = await phaseBatchIngest();
-  log(batch.supported ? `batch ingest: ${batch.per_s} events/s (${batch.accepted} accepted, ${batch.failed} failed${batch.first_error ? `: ${batch.first_error}` : ''})` : `batch ingest: ${batch.note}`);
+  log(
+    batch.supported
+      ? `batch ingest: ${batch.per_s} events/s (${batch.accepted} accepted, ${batch.failed} failed${batch.first_error ? `: ${batch.first_error}` : ''})`
+      : `batch ingest: ${batch.note}`,
+  );
   const sdk = await phaseSdkIngest(createProducer);
   log(`SDK ingest, no workers: publishBatch ${sdk.publish_batch.per_s}/s, publish() ${sdk.publish.per_s}/s`);
   return { http, express, batch, sdk };
@@ -57,7 +61,9 @@ async function main() {
   // the scale phase brings its own databases and processes: alone, it needs none of the others'
   if (ONLY.every((p) => p === 'scale')) return runScale();
   const overallStart = Date.now();
-  log(`mode ${MODE}; phases ${ONLY.filter(runs).join(',')}; database ${DB_NAME}; queue prefix ${QUEUE_PREFIX}; workers ${WORKER_COUNTS.join(',')} × concurrency ${CONCURRENCY}`);
+  log(
+    `mode ${MODE}; phases ${ONLY.filter(runs).join(',')}; database ${DB_NAME}; queue prefix ${QUEUE_PREFIX}; workers ${WORKER_COUNTS.join(',')} × concurrency ${CONCURRENCY}`,
+  );
   const { createProducer } = await startStack();
   await createWebhooks();
 
@@ -113,7 +119,7 @@ async function main() {
     details.sdk_ingest = ingest.sdk;
     details.noisy = noisy;
     details.redis = {
-      note: 'used_memory is server-wide (other users of this Redis count too); prefix_* is this run\'s keys only',
+      note: "used_memory is server-wide (other users of this Redis count too); prefix_* is this run's keys only",
       prefix_before: keysBefore,
       prefix_after: keysAfter,
     };

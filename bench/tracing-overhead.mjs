@@ -44,11 +44,15 @@ console.log(`=> best of 5: bare ${bare.toFixed(1)} ns, wrapped ${off.toFixed(1)}
 // the SDK on, as startTracing sets it up, with an exporter that drops everything
 // resolved where @hookrelay/core resolves them (the API's registrations are global, shared by every copy)
 const requireFromCore = createRequire(path.join(root, 'packages/core/package.json'));
-const [api, otelCore, sdk, asyncHooks] = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-trace', '@opentelemetry/context-async-hooks'].map((m) => requireFromCore(m));
+const [api, otelCore, sdk, asyncHooks] = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-trace', '@opentelemetry/context-async-hooks'].map(
+  (m) => requireFromCore(m),
+);
 api.context.setGlobalContextManager(new asyncHooks.AsyncLocalStorageContextManager().enable());
 api.propagation.setGlobalPropagator(new otelCore.W3CTraceContextPropagator());
 const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-const provider = new sdk.TracerProvider({ spanProcessors: [new sdk.BatchSpanProcessor({ exporter, maxQueueSize: 65536, maxExportBatchSize: 4096, scheduledDelayMillis: 50 })] });
+const provider = new sdk.TracerProvider({
+  spanProcessors: [new sdk.BatchSpanProcessor({ exporter, maxQueueSize: 65536, maxExportBatchSize: 4096, scheduledDelayMillis: 50 })],
+});
 api.trace.setGlobalTracerProvider(provider);
 core.setTracingEnabled(true);
 const on = await nsPerCall('traceAttempt, tracing on (span + traceparent header)', () => traceAttempt(ctx, 'schedule', null, {}, send), Math.min(N, 200_000));

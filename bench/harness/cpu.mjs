@@ -57,13 +57,18 @@ export function cpuDelta(a, b) {
     if (used > 0.005) out[k] = Math.round(used * 100) / 100;
   }
   // what the rest of the machine (other users' builds/tests) took meanwhile
-  const ours = Object.entries(out).filter(([k]) => k !== 'machine-busy').reduce((a, [, v]) => a + v, 0);
+  const ours = Object.entries(out)
+    .filter(([k]) => k !== 'machine-busy')
+    .reduce((a, [, v]) => a + v, 0);
   out.other = Math.max(0, Math.round(((out['machine-busy'] ?? 0) - ours) * 100) / 100);
   return out;
 }
 
 /** CPU of the system under test (everything but other users' processes), in cores. */
-export const ourCores = (cpu) => Object.entries(cpu).filter(([k]) => k !== 'machine-busy' && k !== 'other').reduce((a, [, v]) => a + v, 0);
+export const ourCores = (cpu) =>
+  Object.entries(cpu)
+    .filter(([k]) => k !== 'machine-busy' && k !== 'other')
+    .reduce((a, [, v]) => a + v, 0);
 
 /** CPU ms one process group spent per unit of work. */
 export const cpuMsPer = (cores, perS) => (cores && perS ? Math.round((cores / perS) * 1000 * 100) / 100 : null);

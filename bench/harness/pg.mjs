@@ -16,7 +16,8 @@ export async function withPg(url, fn) {
 }
 
 /** Transactions committed in the bench database so far (each statement of the hot paths is one). */
-export const pgCommits = () => withPg(DATABASE_URL, async (c) => Number((await c.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit));
+export const pgCommits = () =>
+  withPg(DATABASE_URL, async (c) => Number((await c.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit));
 
 /** Notification counts by status for one tenant. */
 export async function statusCounts(tenant) {

@@ -11,7 +11,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { appCommand } from '../../scripts/app-command.mjs';
 import {
-  ADMIN_API_KEY, CONCURRENCY, DATABASE_URL, PROFILE, QUEUE_PREFIX, REDIS_URL, SECRET_ENCRYPTION_KEY, log, logsDir, resultsDir, root,
+  ADMIN_API_KEY,
+  CONCURRENCY,
+  DATABASE_URL,
+  PROFILE,
+  QUEUE_PREFIX,
+  REDIS_URL,
+  SECRET_ENCRYPTION_KEY,
+  log,
+  logsDir,
+  resultsDir,
+  root,
 } from './options.mjs';
 import { api, setApiPort } from './http-client.mjs';
 
@@ -84,22 +94,28 @@ export function waitMessage(child, pred, timeoutMs, what) {
   });
 }
 
-const profArgs = (name) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
+const profArgs = (name) =>
+  PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
 
 export async function startApi() {
   const port = await freePort();
   setApiPort(port);
-  const child = startNode('api', API_COMMAND.entry, {
-    DATABASE_URL,
-    REDIS_URL,
-    QUEUE_PREFIX,
-    PORT: String(port),
-    ADMIN_API_KEY,
-    ALLOW_PRIVATE_DESTINATIONS: 'true',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    SECRET_ENCRYPTION_KEY,
-  }, [...API_COMMAND.nodeFlags, ...profArgs('api')]);
+  const child = startNode(
+    'api',
+    API_COMMAND.entry,
+    {
+      DATABASE_URL,
+      REDIS_URL,
+      QUEUE_PREFIX,
+      PORT: String(port),
+      ADMIN_API_KEY,
+      ALLOW_PRIVATE_DESTINATIONS: 'true',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      SECRET_ENCRYPTION_KEY,
+    },
+    [...API_COMMAND.nodeFlags, ...profArgs('api')],
+  );
   child.port = port;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -116,20 +132,25 @@ export async function startWorkers(n, tag, env = {}) {
   const procs = [];
   for (let i = 0; i < n; i++) {
     procs.push(
-      startNode(`worker-${i}`, WORKER_COMMAND.entry, {
-        DATABASE_URL,
-        REDIS_URL,
-        QUEUE_PREFIX,
-        WORKER_CONCURRENCY: String(CONCURRENCY),
-        ALLOW_PRIVATE_DESTINATIONS: 'true',
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-        SECRET_ENCRYPTION_KEY,
-        DELIVERY_TIMEOUT_MS: '15000',
-        RECONCILE_INTERVAL_MS: '600000',
-        WORKER_METRICS_PORT: String(await freePort()),
-        ...env,
-      }, [...WORKER_COMMAND.nodeFlags, ...profArgs(`worker-${tag}-${i}`)]),
+      startNode(
+        `worker-${i}`,
+        WORKER_COMMAND.entry,
+        {
+          DATABASE_URL,
+          REDIS_URL,
+          QUEUE_PREFIX,
+          WORKER_CONCURRENCY: String(CONCURRENCY),
+          ALLOW_PRIVATE_DESTINATIONS: 'true',
+          LOG_LEVEL: 'warn',
+          NODE_ENV: 'production',
+          SECRET_ENCRYPTION_KEY,
+          DELIVERY_TIMEOUT_MS: '15000',
+          RECONCILE_INTERVAL_MS: '600000',
+          WORKER_METRICS_PORT: String(await freePort()),
+          ...env,
+        },
+        [...WORKER_COMMAND.nodeFlags, ...profArgs(`worker-${tag}-${i}`)],
+      ),
     );
   }
   // ready = every process registered its BullMQ workers in Redis

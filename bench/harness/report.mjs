@@ -14,7 +14,13 @@ export const TARGETS = [
   { key: 'batch_ingest_per_s', label: 'batch ingest events/s (100 per request, 8 in flight)', op: '>=', value: 15000, measured: (runs) => runs('ingest') },
   { key: 'sdk_ingest_per_s', label: 'SDK publish() x64 events/s, workers consuming', op: '>=', value: 10000, measured: (runs) => runs('ingest') },
   { key: 'sdk_batch_ingest_per_s', label: 'SDK publishBatch events/s', op: '>=', value: 50000, measured: (runs) => runs('ingest') },
-  { key: 'floor_ratio', label: 'deliveries / same-client floor, lower of the worker counts', op: 'between', value: [0.75, 1], measured: (runs) => runs('throughput') && runs('floor') },
+  {
+    key: 'floor_ratio',
+    label: 'deliveries / same-client floor, lower of the worker counts',
+    op: 'between',
+    value: [0.75, 1],
+    measured: (runs) => runs('throughput') && runs('floor'),
+  },
   { key: 'p99_ms', label: `p99 latency @${LATENCY_RATE} ev/s after the warm-up (ms)`, op: '<', value: 100, measured: (runs) => runs('latency') },
   { key: 'p99_cold_ms', label: `p99 latency @${COLD_RATE} ev/s from the first event (ms)`, op: '<', value: 100, measured: (runs) => runs('latency') },
   { key: 'redis_mem_growth_bytes', label: 'Redis memory growth (bytes)', op: '<', value: 32 * 1024 * 1024, measured: (runs) => ROUNDS.some(runs) },
@@ -64,11 +70,30 @@ const padl = (s, n) => String(s).padStart(n);
 
 /** The figures of the table, in groups; cold latency sits next to warm. */
 const SHOWN = [
-  ['http_ingest_per_s', 'express_ingest_per_s', 'http_ingest_ratio_vs_express', 'api_cpu_ms_per_event', 'express_cpu_ms_per_request', 'ingest_cpu_ratio_vs_express', 'batch_ingest_per_s', 'sdk_ingest_per_s', 'sdk_batch_ingest_per_s'],
+  [
+    'http_ingest_per_s',
+    'express_ingest_per_s',
+    'http_ingest_ratio_vs_express',
+    'api_cpu_ms_per_event',
+    'express_cpu_ms_per_request',
+    'ingest_cpu_ratio_vs_express',
+    'batch_ingest_per_s',
+    'sdk_ingest_per_s',
+    'sdk_batch_ingest_per_s',
+  ],
   ['deliveries_per_s', 'floor_deliveries_per_s', 'floor_ratio'],
   ['p50_ms', 'p50_cold_ms', 'p95_ms', 'p95_cold_ms', 'p99_ms', 'p99_cold_ms', 'sdk_p50_ms', 'sdk_p95_ms', 'sdk_p99_ms'],
   ['redis_mem_before_bytes', 'redis_mem_after_bytes', 'redis_mem_growth_bytes'],
-  ['quiet_p50_ms', 'noisy_p50_ms', 'quiet_p99_ms', 'noisy_p99_ms', 'noisy_p99_ratio', 'quiet_delivered_per_s', 'noisy_delivered_per_s', 'noisy_throughput_ratio'],
+  [
+    'quiet_p50_ms',
+    'noisy_p50_ms',
+    'quiet_p99_ms',
+    'noisy_p99_ms',
+    'noisy_p99_ratio',
+    'quiet_delivered_per_s',
+    'noisy_delivered_per_s',
+    'noisy_throughput_ratio',
+  ],
 ];
 
 function byWorkersTable(result) {
@@ -95,16 +120,26 @@ function footer(d) {
   const lines = [];
   const hi = d.http_ingest;
   if (!hi.skipped) {
-    lines.push(`HTTP ingest: API ${fmt(hi.api_cpu_ms_per_event)} CPU ms/event, response p50 ${fmt(hi.response_p50_ms)} ms; other users took ${fmt(hi.cpu_cores.other)} cores meanwhile`);
+    lines.push(
+      `HTTP ingest: API ${fmt(hi.api_cpu_ms_per_event)} CPU ms/event, response p50 ${fmt(hi.response_p50_ms)} ms; other users took ${fmt(hi.cpu_cores.other)} cores meanwhile`,
+    );
     lines.push(`bare Express (express.json() + 202): ${fmt(d.express_ingest.per_s)}/s, ${fmt(d.express_ingest.cpu_ms_per_request)} CPU ms/request`);
     const b = d.batch_ingest;
-    lines.push(b.supported ? `batch ingest: ${fmt(b.per_s)} events/s, API ${fmt(b.api_cpu_ms_per_event)} CPU ms/event, response p50 ${fmt(b.response_p50_ms)} ms` : `batch ingest: n/a (${b.note})`);
-    lines.push(`SDK ingest, no workers: publishBatch ${fmt(d.sdk_ingest.publish_batch.per_s)}/s, publish() ×${SDK_CONCURRENCY} ${fmt(d.sdk_ingest.publish.per_s)}/s`);
+    lines.push(
+      b.supported
+        ? `batch ingest: ${fmt(b.per_s)} events/s, API ${fmt(b.api_cpu_ms_per_event)} CPU ms/event, response p50 ${fmt(b.response_p50_ms)} ms`
+        : `batch ingest: n/a (${b.note})`,
+    );
+    lines.push(
+      `SDK ingest, no workers: publishBatch ${fmt(d.sdk_ingest.publish_batch.per_s)}/s, publish() ×${SDK_CONCURRENCY} ${fmt(d.sdk_ingest.publish.per_s)}/s`,
+    );
   }
   const nz = d.noisy;
   if (nz) {
     const dn = nz.details.noise;
-    lines.push(`noisy: ${nz.details.workers} worker(s), DELIVERY_TIMEOUT_MS ${nz.details.delivery_timeout_ms}; ${dn.created.slow} notifications on a ${nz.details.slow_endpoint_ms} ms endpoint and ${dn.created.dead} on a dead one; during the noisy half ${fmt(dn.during_noisy?.slow_attempts)} slow and ${fmt(dn.during_noisy?.dead_attempts)} dead attempts began`);
+    lines.push(
+      `noisy: ${nz.details.workers} worker(s), DELIVERY_TIMEOUT_MS ${nz.details.delivery_timeout_ms}; ${dn.created.slow} notifications on a ${nz.details.slow_endpoint_ms} ms endpoint and ${dn.created.dead} on a dead one; during the noisy half ${fmt(dn.during_noisy?.slow_attempts)} slow and ${fmt(dn.during_noisy?.dead_attempts)} dead attempts began`,
+    );
   }
   return lines;
 }
@@ -112,9 +147,13 @@ function footer(d) {
 export function table(result) {
   const lines = [];
   lines.push(`Hookrelay bench — ${result.mode} — ${result.date}`);
-  lines.push(`machine: ${result.machine.cpus} × ${result.machine.model}, ${(result.machine.memory_bytes / 2 ** 30).toFixed(1)} GiB, node ${result.machine.node}`);
+  lines.push(
+    `machine: ${result.machine.cpus} × ${result.machine.model}, ${(result.machine.memory_bytes / 2 ** 30).toFixed(1)} GiB, node ${result.machine.node}`,
+  );
   lines.push(`load average at start ${result.load_average_start.join(' ')}, at end ${result.load_average_end.join(' ')} (other processes share these 2 cores)`);
-  lines.push(`worker concurrency ${result.worker_concurrency}; worker processes run: ${result.workers.join(', ')}; best throughput: ${fmt(result.best_workers)}, lowest p99: ${fmt(result.latency_workers)}; phases: ${result.phases.join(', ')}`);
+  lines.push(
+    `worker concurrency ${result.worker_concurrency}; worker processes run: ${result.workers.join(', ')}; best throughput: ${fmt(result.best_workers)}, lowest p99: ${fmt(result.latency_workers)}; phases: ${result.phases.join(', ')}`,
+  );
   lines.push(`latency: warm @${LATENCY_RATE}/s after the warm-up, cold @${COLD_RATE}/s from the first event after one warm-up delivery`);
   lines.push('');
   lines.push(`${pad('figure', 30)}${padl('value', 14)}   ${pad('target', 14)}result`);

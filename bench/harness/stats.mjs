@@ -8,4 +8,4 @@ export function percentile(sorted, p) {
 }
 
 /** Rounded to d decimals; null/undefined/non-finite pass through as null (or as themselves when non-finite numbers). */
-export const round = (x, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? x ?? null : Math.round(x * 10 ** d) / 10 ** d);
+export const round = (x, d = 0) => (x === null || x === undefined || !Number.isFinite(x) ? (x ?? null) : Math.round(x * 10 ** d) / 10 ** d);

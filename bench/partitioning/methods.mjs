@@ -10,7 +10,17 @@ import pg from 'pg';
 import { root } from '../harness/options.mjs';
 import { log } from '../scale/options.mjs';
 
-const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return silent; } };
+const silent = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  trace() {},
+  fatal() {},
+  child() {
+    return silent;
+  },
+};
 
 /** RetentionSweeper.sweep with cutoff = `cutoff` (maxAgeMs = now - cutoff), on its own pool as a worker has. */
 export async function batchedDelete(url, cutoff) {
@@ -18,7 +28,13 @@ export async function batchedDelete(url, cutoff) {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   try {
     const now = new Date();
-    const sweeper = new RetentionSweeper(pool, null, { maxAgeMs: now.getTime() - cutoff.getTime(), sweepIntervalMs: 3_600_000, queuePrefix: 'partitioning' }, silent, new Metrics());
+    const sweeper = new RetentionSweeper(
+      pool,
+      null,
+      { maxAgeMs: now.getTime() - cutoff.getTime(), sweepIntervalMs: 3_600_000, queuePrefix: 'partitioning' },
+      silent,
+      new Metrics(),
+    );
     const r = await sweeper.sweep(now);
     return { events: r.events, notifications: r.notifications, attempts: r.attempts, batches: r.batches };
   } finally {
@@ -58,7 +74,15 @@ async function ddl(db, sql, out, lockTimeout) {
  */
 export async function dropPartitions(db, { prefix, parts, cutoff, detach = 'concurrently', lockTimeout = '2s' }) {
   const old = parts.filter((p) => p.to.getTime() <= cutoff.getTime());
-  const out = { partitions: old.length, detach, rows: { events: 0, notifications: 0, attempts: 0 }, pending_lost: 0, counters_ms: 0, ddl_ms: 0, retries: { deadlock: 0, lock_timeout: 0 } };
+  const out = {
+    partitions: old.length,
+    detach,
+    rows: { events: 0, notifications: 0, attempts: 0 },
+    pending_lost: 0,
+    counters_ms: 0,
+    ddl_ms: 0,
+    retries: { deadlock: 0, lock_timeout: 0 },
+  };
   const name = (t, s) => `${prefix}_${t}_${s}`;
   for (const p of old) {
     const s = p.suffix;

@@ -34,19 +34,30 @@ async function timed(db, what, sql) {
  */
 export async function createPartitionedCopy(db, prefix, fks) {
   const parts = await days(db);
-  await db.query(`
+  await db.query(
+    `
     CREATE TABLE p_events (LIKE events INCLUDING DEFAULTS) PARTITION BY RANGE (created_at);
     CREATE TABLE p_notifications (LIKE notifications INCLUDING DEFAULTS) PARTITION BY RANGE (created_at);
-    CREATE TABLE p_attempts (LIKE attempts INCLUDING DEFAULTS, created_at timestamptz(3) NOT NULL) PARTITION BY RANGE (created_at);`.replace(/\bp_/g, `${prefix}_`));
+    CREATE TABLE p_attempts (LIKE attempts INCLUDING DEFAULTS, created_at timestamptz(3) NOT NULL) PARTITION BY RANGE (created_at);`.replace(
+      /\bp_/g,
+      `${prefix}_`,
+    ),
+  );
   for (const p of parts) {
     for (const t of ['events', 'notifications', 'attempts']) {
-      await db.query(`CREATE TABLE ${prefix}_${t}_${p.suffix} PARTITION OF ${prefix}_${t} FOR VALUES FROM ('${p.from.toISOString()}') TO ('${p.to.toISOString()}')`);
+      await db.query(
+        `CREATE TABLE ${prefix}_${t}_${p.suffix} PARTITION OF ${prefix}_${t} FOR VALUES FROM ('${p.from.toISOString()}') TO ('${p.to.toISOString()}')`,
+      );
     }
   }
   log(`partitioned copy ${prefix}_*${fks ? '' : ' (no foreign keys)'}: ${parts.length} day partitions per table`);
   await timed(db, 'copied events', `INSERT INTO ${prefix}_events SELECT * FROM events`);
   await timed(db, 'copied notifications', `INSERT INTO ${prefix}_notifications SELECT * FROM notifications`);
-  await timed(db, 'copied attempts', `INSERT INTO ${prefix}_attempts SELECT a.*, n.created_at FROM attempts a JOIN notifications n ON n.id = a.notification_id`);
+  await timed(
+    db,
+    'copied attempts',
+    `INSERT INTO ${prefix}_attempts SELECT a.*, n.created_at FROM attempts a JOIN notifications n ON n.id = a.notification_id`,
+  );
   await db.query(`SET maintenance_work_mem = '512MB'`);
   const ddl = [
     ['p_events primary key (id, created_at)', 'ALTER TABLE p_events ADD PRIMARY KEY (id, created_at)'],
@@ -65,15 +76,23 @@ export async function createPartitionedCopy(db, prefix, fks) {
     ['p_attempts unique (notification_id, attempt_number, created_at)', 'CREATE UNIQUE INDEX ON p_attempts (notification_id, attempt_number, created_at)'],
     ['p_notifications -> p_events foreign key', 'ALTER TABLE p_notifications ADD FOREIGN KEY (event_id, created_at) REFERENCES p_events (id, created_at)'],
     ['p_notifications -> webhooks foreign key', 'ALTER TABLE p_notifications ADD FOREIGN KEY (webhook_id) REFERENCES webhooks (id)'],
-    ['p_attempts -> p_notifications foreign key', 'ALTER TABLE p_attempts ADD FOREIGN KEY (notification_id, created_at) REFERENCES p_notifications (id, created_at) ON DELETE CASCADE'],
+    [
+      'p_attempts -> p_notifications foreign key',
+      'ALTER TABLE p_attempts ADD FOREIGN KEY (notification_id, created_at) REFERENCES p_notifications (id, created_at) ON DELETE CASCADE',
+    ],
   ].filter(([what]) => fks || !what.includes('foreign key'));
   for (const [what, sql] of ddl) await timed(db, what.replace(/\bp_/g, `${prefix}_`), sql.replace(/\bp_/g, `${prefix}_`));
   // the same counters as the plain table (statement triggers with transition tables on the partitioned parent)
-  await db.query(`
+  await db.query(
+    `
     CREATE TRIGGER p_notifications_count_insert AFTER INSERT ON p_notifications
       REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hookrelay_count_notifications();
     CREATE TRIGGER p_notifications_count_update AFTER UPDATE ON p_notifications
-      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hookrelay_count_notifications();`.replace(/\bp_/g, `${prefix}_`));
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hookrelay_count_notifications();`.replace(
+      /\bp_/g,
+      `${prefix}_`,
+    ),
+  );
   await timed(db, 'VACUUM ANALYZE of the copy', `VACUUM ANALYZE ${prefix}_events, ${prefix}_notifications, ${prefix}_attempts`);
   return parts;
 }

@@ -27,7 +27,8 @@ const PARTS = ['warm', 'quiet', 'noisy'];
 const SLOW = 'bench-noisy-slow';
 const DEAD = 'bench-noisy-dead';
 
-const notificationsOf = (tenant) => withPg(DATABASE_URL, async (c) => (await c.query('SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1', [tenant])).rows[0].n);
+const notificationsOf = (tenant) =>
+  withPg(DATABASE_URL, async (c) => (await c.query('SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1', [tenant])).rows[0].n);
 
 /** Queues NOISY.noise notifications for each noisy endpoint (SDK publishBatch; the workers fan them out), then waits until they exist and the first noisy attempts have started. */
 async function injectNoise(createProducer) {
@@ -86,7 +87,9 @@ export async function phaseNoisy(createProducer) {
     const after = (await receiverStats()).noise;
     // noisy attempts that began while the healthy tenant was measured: the noise really held the fleet
     noiseDuring = { slow_attempts: after.slow - before.slow, dead_attempts: after.hung - before.hung, open_at_end: after.open };
-    log(`noisy @${NOISY.rate}/s: p50 ${noisy.p50_ms} ms, p99 ${noisy.p99_ms} ms, ${noisy.delivered_per_s}/s delivered (${noisy.delivered}/${noisy.accepted}); noise attempts meanwhile ${noiseDuring.slow_attempts} slow, ${noiseDuring.dead_attempts} dead`);
+    log(
+      `noisy @${NOISY.rate}/s: p50 ${noisy.p50_ms} ms, p99 ${noisy.p99_ms} ms, ${noisy.delivered_per_s}/s delivered (${noisy.delivered}/${noisy.accepted}); noise attempts meanwhile ${noiseDuring.slow_attempts} slow, ${noiseDuring.dead_attempts} dead`,
+    );
   } finally {
     await stopWorkers(procs);
   }

@@ -14,7 +14,8 @@ import { round } from '../harness/stats.mjs';
 
 export const sdkTenant = (tag) => `bench-sdk-${tag}`;
 
-const eventsOf = (tenant) => withPg(DATABASE_URL, async (c) => (await c.query('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1', [tenant])).rows[0].n);
+const eventsOf = (tenant) =>
+  withPg(DATABASE_URL, async (c) => (await c.query('SELECT count(*)::int AS n FROM events WHERE tenant_id = $1', [tenant])).rows[0].n);
 
 export async function phaseSdkWithConsumers(createProducer, tag) {
   const tenant = sdkTenant(tag);

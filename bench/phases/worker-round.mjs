@@ -28,15 +28,21 @@ export async function workerRound(n, createProducer, { afterThroughput } = {}) {
     if (runs('latency')) {
       // counted from the first event after a single warm-up delivery: nothing excluded
       cold = await phaseColdLatency(tag);
-      log(`cold latency @${COLD_RATE}/s over HTTP (after one warm-up delivery): p50 ${cold.p50_ms} ms, p95 ${cold.p95_ms} ms, p99 ${cold.p99_ms} ms (${cold.delivered}/${cold.accepted} delivered)`);
+      log(
+        `cold latency @${COLD_RATE}/s over HTTP (after one warm-up delivery): p50 ${cold.p50_ms} ms, p95 ${cold.p95_ms} ms, p99 ${cold.p99_ms} ms (${cold.delivered}/${cold.accepted} delivered)`,
+      );
       // freshly started workers compile their hot paths and open their connections in the first
       // seconds: a warm-up at the same rate (not measured) so that the figures are the steady state
       warmup = await phaseLatency(tag, 'http', createProducer, { seconds: P.warmupS, name: 'warm' });
       log(`warm-up @${LATENCY_RATE}/s over HTTP for ${P.warmupS} s (not a figure): p50 ${warmup.p50_ms} ms, p99 ${warmup.p99_ms} ms`);
       latency = await phaseLatency(tag, 'http', createProducer);
-      log(`latency @${LATENCY_RATE}/s over HTTP: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms (${latency.delivered}/${latency.accepted} delivered)`);
+      log(
+        `latency @${LATENCY_RATE}/s over HTTP: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms (${latency.delivered}/${latency.accepted} delivered)`,
+      );
       sdkLatency = await phaseLatency(tag, 'sdk', createProducer);
-      log(`latency @${LATENCY_RATE}/s via the SDK: p50 ${sdkLatency.p50_ms} ms, p95 ${sdkLatency.p95_ms} ms, p99 ${sdkLatency.p99_ms} ms (${sdkLatency.delivered}/${sdkLatency.accepted} delivered)`);
+      log(
+        `latency @${LATENCY_RATE}/s via the SDK: p50 ${sdkLatency.p50_ms} ms, p95 ${sdkLatency.p95_ms} ms, p99 ${sdkLatency.p99_ms} ms (${sdkLatency.delivered}/${sdkLatency.accepted} delivered)`,
+      );
     }
     if (runs('throughput')) {
       throughput = await phaseThroughput(createProducer, tag);
@@ -54,7 +60,8 @@ export async function workerRound(n, createProducer, { afterThroughput } = {}) {
   } finally {
     await stopWorkers(procs);
   }
-  if (!throughput.complete || cold.missing || warmup.missing || latency.missing || sdkLatency.missing || !sdkIngest.skipped) await purgeHookrelayWork(`leftovers with ${n} workers`);
+  if (!throughput.complete || cold.missing || warmup.missing || latency.missing || sdkLatency.missing || !sdkIngest.skipped)
+    await purgeHookrelayWork(`leftovers with ${n} workers`);
   let floor = null;
   if (runs('floor')) {
     floor = await phaseFloor(n);

@@ -132,12 +132,20 @@ export async function compareSides(sides) {
         ingest_failed: ing.failed,
         ingest_skipped: ing.skipped,
         ingest_first_error: ing.firstError,
-        ingest_p99_ms: round(percentile(ing.lat.slice().sort((x, y) => x - y), 99), 1),
+        ingest_p99_ms: round(
+          percentile(
+            ing.lat.slice().sort((x, y) => x - y),
+            99,
+          ),
+          1,
+        ),
         ingest_delivered: ing.delivered,
         burst: b,
       };
       acc.rounds.push(roundFigures);
-      log(`round ${r + 1}, ${side.name.padEnd(7)}: ingest p99 ${roundFigures.ingest_p99_ms} ms (${ing.accepted}/${ing.sent} accepted${ing.skipped ? `, ${ing.skipped} skipped` : ''}${ing.firstError ? `, first error ${ing.firstError}` : ''}); burst ${b.delivered}/${b.expected} at ${b.per_s}/s`);
+      log(
+        `round ${r + 1}, ${side.name.padEnd(7)}: ingest p99 ${roundFigures.ingest_p99_ms} ms (${ing.accepted}/${ing.sent} accepted${ing.skipped ? `, ${ing.skipped} skipped` : ''}${ing.firstError ? `, first error ${ing.firstError}` : ''}); burst ${b.delivered}/${b.expected} at ${b.per_s}/s`,
+      );
     }
   }
   const out = {};

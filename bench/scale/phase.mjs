@@ -60,10 +60,25 @@ function targets(result) {
   const t = [];
   for (const r of result.reads) t.push({ label: `${r.read} p99 (ms)`, figure: r.p99_ms, target: `< ${READ_P99_TARGET_MS}`, result: r.result });
   const c = result.comparison;
-  t.push({ label: 'delivery throughput, history / empty', figure: c.throughput_ratio, target: '>= 0.85', result: c.throughput_ratio >= 0.85 ? 'PASS' : 'FAIL' });
-  t.push({ label: 'ingest p99, history / empty', figure: c.ingest_p99_ratio, target: '<= 1.15', result: c.ingest_p99_ratio !== null && c.ingest_p99_ratio <= 1.15 ? 'PASS' : 'FAIL' });
+  t.push({
+    label: 'delivery throughput, history / empty',
+    figure: c.throughput_ratio,
+    target: '>= 0.85',
+    result: c.throughput_ratio >= 0.85 ? 'PASS' : 'FAIL',
+  });
+  t.push({
+    label: 'ingest p99, history / empty',
+    figure: c.ingest_p99_ratio,
+    target: '<= 1.15',
+    result: c.ingest_p99_ratio !== null && c.ingest_p99_ratio <= 1.15 ? 'PASS' : 'FAIL',
+  });
   const sw = result.sweep;
-  t.push({ label: `delivery p99 raise during the sweep (ms; ${sw.deleted.notifications.toLocaleString()} notifications deleted)`, figure: sw.p99_raise_ms, target: `< ${SWEEP_P99_RAISE_TARGET_MS}`, result: sw.result });
+  t.push({
+    label: `delivery p99 raise during the sweep (ms; ${sw.deleted.notifications.toLocaleString()} notifications deleted)`,
+    figure: sw.p99_raise_ms,
+    target: `< ${SWEEP_P99_RAISE_TARGET_MS}`,
+    result: sw.result,
+  });
   return t;
 }
 
@@ -73,7 +88,9 @@ function write(result) {
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   const c = result.comparison;
   console.log('');
-  console.log(`scale: ${S.notifications.toLocaleString()} notifications of history, ${S.webhooks} webhooks; ${S.readers} readers; load average ${result.load_average_start.join(' ')} -> ${result.load_average_end.join(' ')} on ${result.machine.cpus} cores`);
+  console.log(
+    `scale: ${S.notifications.toLocaleString()} notifications of history, ${S.webhooks} webhooks; ${S.readers} readers; load average ${result.load_average_start.join(' ')} -> ${result.load_average_end.join(' ')} on ${result.machine.cpus} cores`,
+  );
   console.log(`           ${'empty'.padStart(10)} ${'history'.padStart(10)}`);
   const row = (label, k) => console.log(`${label.padEnd(10)} ${String(c.empty[k]).padStart(10)} ${String(c.history[k]).padStart(10)}`);
   row('deliv/s', 'deliveries_per_s');
@@ -99,8 +116,15 @@ function estimateMinutes() {
 
 export async function runScale() {
   const start = Date.now();
-  const result = { date: new Date().toISOString(), machine: machine(), load_average_start: os.loadavg().map((x) => round(x, 2)), options: { ...S, live_fanout: LIVE_FANOUT } };
-  log(`history: ${S.notifications.toLocaleString()} notifications (${S.events.toLocaleString()} events, fan-out ${S.fanout}, ${S.webhooks} webhooks) over ${S.historyDays} days in ${SIDES.history.db}; empty: ${SIDES.empty.db}`);
+  const result = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    load_average_start: os.loadavg().map((x) => round(x, 2)),
+    options: { ...S, live_fanout: LIVE_FANOUT },
+  };
+  log(
+    `history: ${S.notifications.toLocaleString()} notifications (${S.events.toLocaleString()} events, fan-out ${S.fanout}, ${S.webhooks} webhooks) over ${S.historyDays} days in ${SIDES.history.db}; empty: ${SIDES.empty.db}`,
+  );
   const est = estimateMinutes();
   log(`rough estimate: ${est.total.toFixed(0)} min in all, ${est.seed.toFixed(0)} of them seeding (a measured estimate follows the first chunk)`);
   for (const side of sides) {
@@ -136,4 +160,3 @@ export async function runScale() {
   write(result);
   return result;
 }
-

@@ -77,7 +77,9 @@ export async function timeReads(side, db) {
       result: c.errors + one.errors === 0 && p99 < READ_P99_TARGET_MS ? 'PASS' : 'FAIL',
     };
     out.push(row);
-    log(`${name.padEnd(36)} p50 ${String(row.p50_ms).padStart(7)}  p99 ${String(row.p99_ms).padStart(7)} ms  (one reader: p50 ${row.serial_p50_ms}, p99 ${row.serial_p99_ms})  ${row.result}${row.errors ? `  ${row.errors} errors, first: ${c.firstError ?? one.firstError}` : ''}`);
+    log(
+      `${name.padEnd(36)} p50 ${String(row.p50_ms).padStart(7)}  p99 ${String(row.p99_ms).padStart(7)} ms  (one reader: p50 ${row.serial_p50_ms}, p99 ${row.serial_p99_ms})  ${row.result}${row.errors ? `  ${row.errors} errors, first: ${c.firstError ?? one.firstError}` : ''}`,
+    );
   }
   return out;
 }

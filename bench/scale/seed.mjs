@@ -36,7 +36,10 @@ async function checkDisk(db, bytesPerNotification, what) {
     return;
   }
   log(`disk: ${gib(free)} free, the seed needs about ${gib(need)} (${what})`);
-  if (free < need && !S.skipDiskCheck) throw new Error(`not enough disk for ${S.notifications.toLocaleString()} notifications: ${gib(free)} free, about ${gib(need)} needed (--skip-disk-check to try anyway)`);
+  if (free < need && !S.skipDiskCheck)
+    throw new Error(
+      `not enough disk for ${S.notifications.toLocaleString()} notifications: ${gib(free)} free, about ${gib(need)} needed (--skip-disk-check to try anyway)`,
+    );
 }
 
 /** Webhooks k = 0..WEBHOOKS-1 (uuid u('w' || k)), subscribed to CARD.*; their URLs never resolve (.invalid). */
@@ -144,14 +147,22 @@ export async function seedHistory(db) {
     const done = b * S.fanout;
     const elapsed = Date.now() - start;
     const left = (elapsed / b) * (S.events - b);
-    log(`seeded chunk ${i + 1}/${chunks}: ${done.toLocaleString()} of ${S.notifications.toLocaleString()} notifications (${Date.now() - t} ms; about ${minutes(left)} left, plus ${deferred.length ? 'index builds and ' : ''}VACUUM)`);
+    log(
+      `seeded chunk ${i + 1}/${chunks}: ${done.toLocaleString()} of ${S.notifications.toLocaleString()} notifications (${Date.now() - t} ms; about ${minutes(left)} left, plus ${deferred.length ? 'index builds and ' : ''}VACUUM)`,
+    );
     if (i === 0 && chunks > 1) {
       const grown = Number((await db.query('SELECT pg_database_size(current_database()) AS s')).rows[0].s) - size0;
       const perNotification = Math.ceil(grown / done);
-      log(`seed estimate: ${perNotification} B and ${((elapsed / done) * 1e6 / 1000).toFixed(0)} s per million notifications so far; about ${minutes((elapsed / b) * S.events)} to seed in all`);
+      log(
+        `seed estimate: ${perNotification} B and ${(((elapsed / done) * 1e6) / 1000).toFixed(0)} s per million notifications so far; about ${minutes((elapsed / b) * S.events)} to seed in all`,
+      );
       // without their secondary indexes so far, the tables are about 40 % of their final size (indexes 1.5 x the heaps)
       const factor = deferred.length ? 2.5 * 1.3 : 1.3;
-      await checkDisk(db, perNotification * factor, `measured on the first chunk, x ${factor.toFixed(2)} for ${deferred.length ? 'the indexes and ' : ''}a margin`);
+      await checkDisk(
+        db,
+        perNotification * factor,
+        `measured on the first chunk, x ${factor.toFixed(2)} for ${deferred.length ? 'the indexes and ' : ''}a margin`,
+      );
     }
   }
   await db.query(`RESET session_replication_role`);

@@ -20,17 +20,22 @@ export const call = (side, method, path, body) => request(side.port, method, pat
 
 async function startApi(side) {
   side.port = await freePort();
-  side.api = startNode(`api-${side.name}`, API_COMMAND.entry, {
-    DATABASE_URL: side.url,
-    REDIS_URL,
-    QUEUE_PREFIX: side.prefix,
-    PORT: String(side.port),
-    ADMIN_API_KEY,
-    ALLOW_PRIVATE_DESTINATIONS: 'true',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    SECRET_ENCRYPTION_KEY,
-  }, API_COMMAND.nodeFlags);
+  side.api = startNode(
+    `api-${side.name}`,
+    API_COMMAND.entry,
+    {
+      DATABASE_URL: side.url,
+      REDIS_URL,
+      QUEUE_PREFIX: side.prefix,
+      PORT: String(side.port),
+      ADMIN_API_KEY,
+      ALLOW_PRIVATE_DESTINATIONS: 'true',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      SECRET_ENCRYPTION_KEY,
+    },
+    API_COMMAND.nodeFlags,
+  );
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (side.api.exitCode !== null) throw new Error(`API (${side.name}) exited (${side.api.exitCode}); see bench/results/logs/api-${side.name}.log`);
@@ -48,26 +53,32 @@ async function startApi(side) {
 async function startWorker(side, redis) {
   await redis.set(leaseKey(side), BENCH_HOLD);
   side.metricsPort = await freePort();
-  side.worker = startNode(`worker-${side.name}`, WORKER_COMMAND.entry, {
-    DATABASE_URL: side.url,
-    REDIS_URL,
-    QUEUE_PREFIX: side.prefix,
-    WORKER_CONCURRENCY: '50',
-    ALLOW_PRIVATE_DESTINATIONS: 'true',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    SECRET_ENCRYPTION_KEY,
-    DELIVERY_TIMEOUT_MS: '15000',
-    RECONCILE_INTERVAL_MS: '600000',
-    WORKER_METRICS_PORT: String(side.metricsPort),
-    RETENTION_DAYS: String(S.retentionDays),
-    RETENTION_SWEEP_INTERVAL_MS: '3600000',
-  }, WORKER_COMMAND.nodeFlags);
+  side.worker = startNode(
+    `worker-${side.name}`,
+    WORKER_COMMAND.entry,
+    {
+      DATABASE_URL: side.url,
+      REDIS_URL,
+      QUEUE_PREFIX: side.prefix,
+      WORKER_CONCURRENCY: '50',
+      ALLOW_PRIVATE_DESTINATIONS: 'true',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      SECRET_ENCRYPTION_KEY,
+      DELIVERY_TIMEOUT_MS: '15000',
+      RECONCILE_INTERVAL_MS: '600000',
+      WORKER_METRICS_PORT: String(side.metricsPort),
+      RETENTION_DAYS: String(S.retentionDays),
+      RETENTION_SWEEP_INTERVAL_MS: '3600000',
+    },
+    WORKER_COMMAND.nodeFlags,
+  );
   const q = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix: side.prefix });
   try {
     const deadline = Date.now() + 60_000;
     while ((await q.getWorkersCount()) < 1) {
-      if (side.worker.exitCode !== null) throw new Error(`worker (${side.name}) exited (${side.worker.exitCode}); see bench/results/logs/worker-${side.name}.log`);
+      if (side.worker.exitCode !== null)
+        throw new Error(`worker (${side.name}) exited (${side.worker.exitCode}); see bench/results/logs/worker-${side.name}.log`);
       if (Date.now() > deadline) throw new Error(`worker (${side.name}) not ready after 60 s`);
       await sleep(200);
     }

@@ -59,7 +59,9 @@ export async function sweepPhase(side, db, redis) {
   const withFree = await freeSpaceMapAvailable(db);
   const sizesBefore = await tableSizes(db, { withFree });
   printSizes('sizes before the sweep', sizesBefore);
-  log(`sweep: RETENTION_DAYS ${S.retentionDays}, cutoff ${cutoff.toISOString()}: ${old.events.toLocaleString()} events and ${old.notifications.toLocaleString()} notifications are older`);
+  log(
+    `sweep: RETENTION_DAYS ${S.retentionDays}, cutoff ${cutoff.toISOString()}: ${old.events.toLocaleString()} events and ${old.notifications.toLocaleString()} notifications are older`,
+  );
 
   // delivery latency at S.sweepRate: S.beforeSeconds before the sweep, then for as long as it runs
   const accept = `/sw-${side.name}/`;
@@ -92,8 +94,12 @@ export async function sweepPhase(side, db, redis) {
   const before = summary(latBefore);
   const during = summary(latDuring);
   const raise = typeof during.p99_ms === 'number' && typeof before.p99_ms === 'number' ? round(during.p99_ms - before.p99_ms, 1) : null;
-  log(`sweep: ${durationS?.toFixed(1)} s (worker's figure), deleted ${deleted.events.toLocaleString()} events, ${deleted.notifications.toLocaleString()} notifications, ${deleted.attempts.toLocaleString()} attempts; WAL ${(walBytes / 2 ** 20).toFixed(0)} MiB (server-wide)`);
-  log(`delivery latency @${S.sweepRate}/s: before p50 ${before.p50_ms} p99 ${before.p99_ms} ms (${before.deliveries}); during p50 ${during.p50_ms} p99 ${during.p99_ms} ms (${during.deliveries}); p99 raised by ${raise} ms`);
+  log(
+    `sweep: ${durationS?.toFixed(1)} s (worker's figure), deleted ${deleted.events.toLocaleString()} events, ${deleted.notifications.toLocaleString()} notifications, ${deleted.attempts.toLocaleString()} attempts; WAL ${(walBytes / 2 ** 20).toFixed(0)} MiB (server-wide)`,
+  );
+  log(
+    `delivery latency @${S.sweepRate}/s: before p50 ${before.p50_ms} p99 ${before.p99_ms} ms (${before.deliveries}); during p50 ${during.p50_ms} p99 ${during.p99_ms} ms (${during.deliveries}); p99 raised by ${raise} ms`,
+  );
 
   const sizesAfter = await tableSizes(db, { withFree });
   printSizes('sizes right after the sweep', sizesAfter);
@@ -103,7 +109,10 @@ export async function sweepPhase(side, db, redis) {
   // b-tree pages emptied by one VACUUM reach the free space map at the next one (as autovacuum's next pass would)
   await db.query('VACUUM events, notifications, attempts');
   const sizesVacuumed = await tableSizes(db, { withFree });
-  printSizes(`sizes after VACUUM (${(vacuumMs / 1000).toFixed(1)} s) and a second one: the *_free_mib columns are space Postgres reuses for new rows`, sizesVacuumed);
+  printSizes(
+    `sizes after VACUUM (${(vacuumMs / 1000).toFixed(1)} s) and a second one: the *_free_mib columns are space Postgres reuses for new rows`,
+    sizesVacuumed,
+  );
 
   return {
     retention_days: S.retentionDays,

@@ -10,5 +10,5 @@ export function log(level, message, extra = {}) {
       target: 'schema_engine::logger',
       fields: { message, ...extra },
     }) + '\n',
-  )
+  );
 }

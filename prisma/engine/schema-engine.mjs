@@ -27,41 +27,41 @@
 // (plain pg), adapter.mjs (adapter-pg for the wasm engine), wasm-engine.mjs
 // and rpc-server.mjs.
 
-import { enginesHash, parseArgs } from './engine-args.mjs'
-import { log } from './engine-log.mjs'
-import { prismaErrorCode, runCliCommand } from './one-shot.mjs'
-import { runRpcServer } from './rpc-server.mjs'
+import { enginesHash, parseArgs } from './engine-args.mjs';
+import { log } from './engine-log.mjs';
+import { prismaErrorCode, runCliCommand } from './one-shot.mjs';
+import { runRpcServer } from './rpc-server.mjs';
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2))
+  const args = parseArgs(process.argv.slice(2));
   if (args.version) {
-    process.stdout.write(`schema-engine-cli ${enginesHash()}\n`)
-    return
+    process.stdout.write(`schema-engine-cli ${enginesHash()}\n`);
+    return;
   }
   if (args.cli) {
     try {
-      await runCliCommand(args.cli, args.datasource?.url)
-      process.exit(0)
+      await runCliCommand(args.cli, args.datasource?.url);
+      process.exit(0);
     } catch (e) {
-      const { error_code, message } = e.code === 'P1012' ? { error_code: 'P1012', message: e.message } : prismaErrorCode(e, args.datasource?.url)
-      log('ERROR', message, { error_code })
-      process.exit(1)
+      const { error_code, message } = e.code === 'P1012' ? { error_code: 'P1012', message: e.message } : prismaErrorCode(e, args.datasource?.url);
+      log('ERROR', message, { error_code });
+      process.exit(1);
     }
   }
-  await runRpcServer(args)
+  await runRpcServer(args);
 }
 
 // The wasm glue can throw from inside callbacks it schedules itself, out of
 // reach of the per-request try/catch. Report it the way the native engine
 // reports a fatal error (an ERROR log line, which the CLI shows) and exit.
 const fatal = (e) => {
-  log('ERROR', e?.stack ?? String(e))
-  process.exit(1)
-}
-process.on('uncaughtException', fatal)
-process.on('unhandledRejection', fatal)
+  log('ERROR', e?.stack ?? String(e));
+  process.exit(1);
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
 
 main().catch((e) => {
-  log('ERROR', e?.stack ?? String(e))
-  process.exit(1)
-})
+  log('ERROR', e?.stack ?? String(e));
+  process.exit(1);
+});

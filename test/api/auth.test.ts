@@ -77,7 +77,7 @@ describe('API keys', () => {
 });
 
 describe('listing API keys', () => {
-  test('admin lists a tenant\'s keys, a tenant key its own; never the key; revoked only when asked', async () => {
+  test("admin lists a tenant's keys, a tenant key its own; never the key; revoked only when asked", async () => {
     const a = uniqueTenant('la');
     const b = uniqueTenant('lb');
     const first = await api.request('POST', '/v1/api-keys', { body: { tenant: a, name: 'first' } });
@@ -131,7 +131,13 @@ describe('event types', () => {
     expect(listA.status).toBe(200);
     const names = listA.body.event_types.map((t: { name: string }) => t.name);
     expect(names).toEqual(expect.arrayContaining(['CARD.CREATED', 'CARD_STATUS_CHANGE', 'WEBHOOK.PING', 'TRANSACTION.UPDATED', 'INVOICE.PAID']));
-    expect(listA.body.event_types.find((t: { name: string }) => t.name === 'CARD.CREATED')).toEqual({ name: 'CARD.CREATED', description: null, tenant: null, builtin: true, schema: null });
+    expect(listA.body.event_types.find((t: { name: string }) => t.name === 'CARD.CREATED')).toEqual({
+      name: 'CARD.CREATED',
+      description: null,
+      tenant: null,
+      builtin: true,
+      schema: null,
+    });
     const listB = await api.request('GET', '/v1/event-types?limit=100', { key: keyB });
     expect(listB.body.event_types.map((t: { name: string }) => t.name)).not.toContain('INVOICE.PAID');
     // the same name is free for another tenant

@@ -21,7 +21,9 @@ describe('configuration: PUBLIC_BASE_URL and PORTAL_FRAME_ANCESTORS', () => {
   });
 
   test('with them: links use PUBLIC_BASE_URL and the CSP names the origins', async () => {
-    const other = await startTestApi({ env: { PUBLIC_BASE_URL: 'https://hooks.example.com/relay/', PORTAL_FRAME_ANCESTORS: 'https://app.example.com  https://*.partner.example:8443' } });
+    const other = await startTestApi({
+      env: { PUBLIC_BASE_URL: 'https://hooks.example.com/relay/', PORTAL_FRAME_ANCESTORS: 'https://app.example.com  https://*.partner.example:8443' },
+    });
     try {
       const res = await other.request('POST', '/v1/portal-sessions', { body: { tenant: uniqueTenant() } });
       expect(res.status).toBe(201);

@@ -14,7 +14,12 @@ let api: TestApi;
 const logged: string[] = [];
 
 beforeAll(async () => {
-  const sink = new Writable({ write: (chunk, _enc, done) => { logged.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write: (chunk, _enc, done) => {
+      logged.push(String(chunk));
+      done();
+    },
+  });
   api = await startTestApi({ logger: createLogger({ level: 'trace', pretty: false }, sink) });
 });
 afterAll(async () => {
@@ -128,7 +133,10 @@ describe('a portal token', () => {
   });
 
   test('manages its webhooks: create, update, ping, sendexpired, delete', async () => {
-    const created = await api.request('POST', '/v1/webhooks', { key: token, body: { url: 'https://example.com/new', enabled_events: ['CARD.*'], is_enabled: true } });
+    const created = await api.request('POST', '/v1/webhooks', {
+      key: token,
+      body: { url: 'https://example.com/new', enabled_events: ['CARD.*'], is_enabled: true },
+    });
     expect(created.status).toBe(201);
     expect(created.body.tenant).toBe(tenant);
     expect((await api.request('PATCH', `/v1/webhooks/${created.body.id}`, { key: token, body: { description: 'from the portal' } })).status).toBe(200);
@@ -198,7 +206,10 @@ describe('a read-only portal token', () => {
     expect(search.body.notifications.map((n: { id: string }) => n.id)).toEqual([notification]);
     expect((await api.request('POST', '/v1/webhooks/search', { key: token, body: {} })).status).toBe(200);
     // :test-filter evaluates, it changes nothing
-    const tried = await api.request('POST', `/v1/webhooks/${id}:test-filter`, { key: token, body: { event: { type: 'CARD.CREATED', resource: { id: 'c1' } } } });
+    const tried = await api.request('POST', `/v1/webhooks/${id}:test-filter`, {
+      key: token,
+      body: { event: { type: 'CARD.CREATED', resource: { id: 'c1' } } },
+    });
     expect([tried.status, tried.body.matches]).toEqual([200, true]);
     expect((await api.request('GET', '/v1/portal-sessions/current', { key: token })).body.read_only).toBe(true);
   });
@@ -235,7 +246,9 @@ describe('a read-only portal token', () => {
     // nothing changed
     const after = await api.request('GET', `/v1/webhooks/${id}`);
     expect(after.body.description ?? null).toBeNull();
-    expect((await api.request('GET', `/v1/notifications/${notification}`)).body.attempts.filter((a: { trigger: string }) => a.trigger === 'resend')).toEqual([]);
+    expect((await api.request('GET', `/v1/notifications/${notification}`)).body.attempts.filter((a: { trigger: string }) => a.trigger === 'resend')).toEqual(
+      [],
+    );
   });
 });
 

@@ -53,7 +53,11 @@ async function walk(body: Record<string, unknown>): Promise<N[]> {
 
 const byCreated = (a: N, b: N) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id);
 const later = (iso: string, ms = 1) => new Date(Date.parse(iso) + ms).toISOString();
-const latest = (rows: N[]) => rows.map((n) => n.updated_at).sort().at(-1)!;
+const latest = (rows: N[]) =>
+  rows
+    .map((n) => n.updated_at)
+    .sort()
+    .at(-1)!;
 
 test('order asc/desc with keyset pages; updated_since sees attempts, cancellation and resend', async () => {
   const tenant = uniqueTenant('hist');
@@ -67,11 +71,14 @@ test('order asc/desc with keyset pages; updated_since sees attempts, cancellatio
   }
 
   // 4 SUCCEEDED on the good webhook, 4 PENDING after one failed attempt on the bad one
-  const settled = await until(async () => {
-    const all = await walk({ tenant, limit: 100 });
-    const done = all.filter((n) => (n.webhook_id === good ? n.status === 'SUCCEEDED' : n.attempt_count === 1));
-    return all.length === 8 && done.length === 8 ? all : null;
-  }, { timeoutMs: 20000 });
+  const settled = await until(
+    async () => {
+      const all = await walk({ tenant, limit: 100 });
+      const done = all.filter((n) => (n.webhook_id === good ? n.status === 'SUCCEEDED' : n.attempt_count === 1));
+      return all.length === 8 && done.length === 8 ? all : null;
+    },
+    { timeoutMs: 20000 },
+  );
   // recording an attempt bumps updated_at
   for (const n of settled) {
     expect(n.attempts).toHaveLength(1);
@@ -85,8 +92,9 @@ test('order asc/desc with keyset pages; updated_since sees attempts, cancellatio
   expect(asc.map((n) => n.id)).toEqual([...settled].sort(byCreated).map((n) => n.id));
   expect(desc.map((n) => n.id)).toEqual(asc.map((n) => n.id).reverse());
   expect((await search({ tenant, limit: 1, order: 'desc' })).notifications[0]!.id).toBe(desc[0]!.id);
-  expect((await walk({ tenant, webhook_id: bad, status: 'PENDING', order: 'desc', limit: 1 })).map((n) => n.id))
-    .toEqual(desc.filter((n) => n.webhook_id === bad).map((n) => n.id));
+  expect((await walk({ tenant, webhook_id: bad, status: 'PENDING', order: 'desc', limit: 1 })).map((n) => n.id)).toEqual(
+    desc.filter((n) => n.webhook_id === bad).map((n) => n.id),
+  );
 
   // nothing changed since the latest change
   const mark = later(latest(settled));

@@ -72,7 +72,9 @@ describe('tenant isolation', () => {
     const list = await api.request('GET', '/v1/webhooks', { key: keyA });
     expect(list.body.webhooks.map((w: { id: string }) => w.id)).toEqual([created.body.id]);
     expect((await api.request('GET', `/v1/webhooks?tenant=${b}`, { key: keyA })).status).toBe(403);
-    expect((await api.request('POST', '/v1/webhooks', { key: keyA, body: { tenant: b, url: 'https://e.com', enabled_events: ['*'], is_enabled: true } })).status).toBe(403);
+    expect(
+      (await api.request('POST', '/v1/webhooks', { key: keyA, body: { tenant: b, url: 'https://e.com', enabled_events: ['*'], is_enabled: true } })).status,
+    ).toBe(403);
     expect((await api.request('GET', `/v1/webhooks/${created.body.id}?tenant=${a}`, { key: keyA })).status).toBe(200);
     // the admin reaches any tenant's webhook by id, or scoped by ?tenant=
     expect((await api.request('GET', `/v1/webhooks/${wb.id}`)).status).toBe(200);

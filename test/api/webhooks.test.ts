@@ -48,17 +48,50 @@ describe('create and read', () => {
     expect(got.body.secret).toBeUndefined();
     expect(got.body.id).toBe(w.id);
     expect(Object.keys(got.body).sort()).toEqual(
-      ['auth', 'creation_time', 'description', 'disabled_reason', 'enabled_events', 'filter', 'headers', 'id', 'is_enabled', 'last_updated', 'last_updated_time', 'max_in_flight', 'metadata', 'ordered', 'rate_limit', 'tenant', 'url'].sort(),
+      [
+        'auth',
+        'creation_time',
+        'description',
+        'disabled_reason',
+        'enabled_events',
+        'filter',
+        'headers',
+        'id',
+        'is_enabled',
+        'last_updated',
+        'last_updated_time',
+        'max_in_flight',
+        'metadata',
+        'ordered',
+        'rate_limit',
+        'tenant',
+        'url',
+      ].sort(),
     );
   });
 
   test('reference vocabulary: endpoint and events', async () => {
     const tenant = uniqueTenant();
     const res = await api.request('POST', '/v1/webhooks', {
-      body: { tenant, endpoint: 'http://example.com/x', events: ['CARD_STATUS_CHANGE'], is_enabled: false, description: 'd', metadata: { a: 1 }, rate_limit: 5 },
+      body: {
+        tenant,
+        endpoint: 'http://example.com/x',
+        events: ['CARD_STATUS_CHANGE'],
+        is_enabled: false,
+        description: 'd',
+        metadata: { a: 1 },
+        rate_limit: 5,
+      },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ url: 'http://example.com/x', enabled_events: ['CARD_STATUS_CHANGE'], is_enabled: false, description: 'd', metadata: { a: 1 }, rate_limit: 5 });
+    expect(res.body).toMatchObject({
+      url: 'http://example.com/x',
+      enabled_events: ['CARD_STATUS_CHANGE'],
+      is_enabled: false,
+      description: 'd',
+      metadata: { a: 1 },
+      rate_limit: 5,
+    });
   });
 
   test('admin without tenant uses "default"', async () => {
@@ -102,7 +135,9 @@ describe('create and read', () => {
     expect((await api.request('POST', '/v1/event-types', { body: { tenant, name: 'ORDER.SHIPPED' } })).status).toBe(201);
     await createWebhook(tenant, { enabled_events: ['ORDER.*', 'ORDER.SHIPPED'] });
     // another tenant's custom type is unknown here
-    const other = await api.request('POST', '/v1/webhooks', { body: { tenant: uniqueTenant(), url: 'https://e.com', enabled_events: ['ORDER.*'], is_enabled: true } });
+    const other = await api.request('POST', '/v1/webhooks', {
+      body: { tenant: uniqueTenant(), url: 'https://e.com', enabled_events: ['ORDER.*'], is_enabled: true },
+    });
     expect(other.status).toBe(400);
   });
 
@@ -168,7 +203,13 @@ describe('update', () => {
     await new Promise((r) => setTimeout(r, 5));
     const put = await api.request('PUT', `/v1/webhooks/${w.id}`, { body: { endpoint: 'https://example.com/new', events: ['CARD_STATUS_CHANGE'] } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ url: 'https://example.com/new', enabled_events: ['CARD_STATUS_CHANGE'], description: 'first', metadata: { a: 1 }, is_enabled: true });
+    expect(put.body).toMatchObject({
+      url: 'https://example.com/new',
+      enabled_events: ['CARD_STATUS_CHANGE'],
+      description: 'first',
+      metadata: { a: 1 },
+      is_enabled: true,
+    });
     expect(put.body.creation_time).toBe(w.creation_time);
     expect(Date.parse(put.body.last_updated)).toBeGreaterThan(Date.parse(w.last_updated));
     expect(put.body.last_updated_time).toBe(put.body.last_updated);

@@ -43,9 +43,15 @@ export function useCliStack(): CliStack {
 
   const cli = (args: string[], options: CliOptions = {}) => runCli(args, { ...options, env: { ...env, ...options.env } });
   return {
-    get stack() { return stack; },
-    get receiver() { return receiver; },
-    get env() { return env; },
+    get stack() {
+      return stack;
+    },
+    get receiver() {
+      return receiver;
+    },
+    get env() {
+      return env;
+    },
     dir,
     cli,
     async cliJson<T = any>(args: string[], options: CliOptions = {}): Promise<T> {

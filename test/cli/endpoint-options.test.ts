@@ -12,7 +12,21 @@ const { cli, cliJson } = setup;
 
 test('create with --header and --auth-basic, update with --auth-bearer, then --no-headers --no-auth', async () => {
   const t = ['--tenant', uniqueTenant()];
-  const created = await cliJson([...t, 'webhooks', 'create', '-u', setup.receiver.url, '-e', '*', '--header', 'X-Api-Key=k=v1', '--header', 'X-Team=cards', '--auth-basic', 'hook:pa:ss']);
+  const created = await cliJson([
+    ...t,
+    'webhooks',
+    'create',
+    '-u',
+    setup.receiver.url,
+    '-e',
+    '*',
+    '--header',
+    'X-Api-Key=k=v1',
+    '--header',
+    'X-Team=cards',
+    '--auth-basic',
+    'hook:pa:ss',
+  ]);
   expect(created.headers).toEqual({ 'X-Api-Key': '********', 'X-Team': '********' });
   expect(created.auth).toEqual({ type: 'basic', username: 'hook' });
 
@@ -45,10 +59,31 @@ test('create with --header and --auth-basic, update with --auth-bearer, then --n
 test('oauth2 options make one auth object; incomplete or conflicting options are usage errors (exit 2)', async () => {
   const t = ['--tenant', uniqueTenant()];
   const created = await cliJson([
-    ...t, 'webhooks', 'create', '-u', setup.receiver.url, '-e', '*',
-    '--auth-oauth2-token-url', 'https://auth.example.com/token', '--auth-oauth2-client-id', 'cid', '--auth-oauth2-client-secret', 'cs', '--auth-oauth2-scope', 'a b', '--auth-oauth2-audience', 'aud',
+    ...t,
+    'webhooks',
+    'create',
+    '-u',
+    setup.receiver.url,
+    '-e',
+    '*',
+    '--auth-oauth2-token-url',
+    'https://auth.example.com/token',
+    '--auth-oauth2-client-id',
+    'cid',
+    '--auth-oauth2-client-secret',
+    'cs',
+    '--auth-oauth2-scope',
+    'a b',
+    '--auth-oauth2-audience',
+    'aud',
   ]);
-  expect(created.auth).toEqual({ type: 'oauth2_client_credentials', token_url: 'https://auth.example.com/token', client_id: 'cid', scope: 'a b', audience: 'aud' });
+  expect(created.auth).toEqual({
+    type: 'oauth2_client_credentials',
+    token_url: 'https://auth.example.com/token',
+    client_id: 'cid',
+    scope: 'a b',
+    audience: 'aud',
+  });
 
   const missing = await cli([...t, 'webhooks', 'update', created.id, '--auth-oauth2-client-id', 'x']);
   expect(missing.code).toBe(2);

@@ -63,8 +63,30 @@ test('a tenant key cannot create keys: the API answers 403 and the CLI exits 1',
 test('webhooks: create, get, list with filters and pages, update, delete', async () => {
   const tenant = uniqueTenant();
   const t = ['--tenant', tenant];
-  const cards = await cliJson([...t, 'webhooks', 'create', '-u', setup.receiver.url, '-e', 'CARD.*,TRANSACTION.CREATED', '-d', 'cards', '--metadata', '{"team":"cards"}', '--rate-limit', '5']);
-  expect(cards).toMatchObject({ tenant, url: setup.receiver.url, enabled_events: ['CARD.*', 'TRANSACTION.CREATED'], is_enabled: true, description: 'cards', metadata: { team: 'cards' }, rate_limit: 5 });
+  const cards = await cliJson([
+    ...t,
+    'webhooks',
+    'create',
+    '-u',
+    setup.receiver.url,
+    '-e',
+    'CARD.*,TRANSACTION.CREATED',
+    '-d',
+    'cards',
+    '--metadata',
+    '{"team":"cards"}',
+    '--rate-limit',
+    '5',
+  ]);
+  expect(cards).toMatchObject({
+    tenant,
+    url: setup.receiver.url,
+    enabled_events: ['CARD.*', 'TRANSACTION.CREATED'],
+    is_enabled: true,
+    description: 'cards',
+    metadata: { team: 'cards' },
+    rate_limit: 5,
+  });
   expect(cards.secret).toMatch(/^whsec_/);
   writeFileSync(path.join(setup.dir, 'meta.json'), '{"team":"all"}');
   const all = await cliJson([...t, 'webhooks', 'create', '-u', setup.receiver.url, '-e', '*', '--metadata', `@${path.join(setup.dir, 'meta.json')}`]);
@@ -82,7 +104,10 @@ test('webhooks: create, get, list with filters and pages, update, delete', async
   const rest = await cliJson([...t, 'webhooks', 'list', '--limit', '2', '--page-token', page.next_page_token]);
   expect(rest.webhooks.map((w: { id: string }) => w.id)).toEqual([off.id]);
   const everything = await cliJson([...t, 'webhooks', 'list', '--limit', '1', '--all']);
-  expect(everything).toEqual({ webhooks: [expect.objectContaining({ id: cards.id }), expect.objectContaining({ id: all.id }), expect.objectContaining({ id: off.id })], next_page_token: null });
+  expect(everything).toEqual({
+    webhooks: [expect.objectContaining({ id: cards.id }), expect.objectContaining({ id: all.id }), expect.objectContaining({ id: off.id })],
+    next_page_token: null,
+  });
 
   const ids = async (...args: string[]) => (await cliJson([...t, 'webhooks', 'list', '--all', ...args])).webhooks.map((w: { id: string }) => w.id);
   expect(await ids('--enabled')).toEqual([cards.id, all.id]);
@@ -110,7 +135,7 @@ test('webhooks: create, get, list with filters and pages, update, delete', async
   expect(gone.stderr).toMatch(/^error: Not Found/);
 });
 
-test('the API\'s validation errors are printed with their fields: exit 1', async () => {
+test("the API's validation errors are printed with their fields: exit 1", async () => {
   const result = await cli(['--tenant', uniqueTenant(), 'webhooks', 'create', '-u', 'ftp://example.com/hooks', '-e', 'NOPE.*']);
   expect(result.code).toBe(1);
   const [first, ...fields] = result.stderr.trim().split('\n');
@@ -143,12 +168,17 @@ test('ping: exit 0 when the endpoint answers 2xx, exit 1 when it does not', asyn
   expect(failed.stderr).toMatch(/^error: ping failed: 500/);
 });
 
-test('event-types: a tenant\'s own type is listed and can be published', async () => {
+test("event-types: a tenant's own type is listed and can be published", async () => {
   const tenant = uniqueTenant();
   const created = await cliJson(['--tenant', tenant, 'event-types', 'create', 'INVOICE.PAID', '-d', 'an invoice was paid']);
   expect(created).toMatchObject({ name: 'INVOICE.PAID', tenant, builtin: false });
   const listed = await cliJson(['--tenant', tenant, 'event-types', 'list']);
-  expect(listed.event_types).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'CARD.CREATED', builtin: true }), expect.objectContaining({ name: 'INVOICE.PAID', builtin: false })]));
+  expect(listed.event_types).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ name: 'CARD.CREATED', builtin: true }),
+      expect.objectContaining({ name: 'INVOICE.PAID', builtin: false }),
+    ]),
+  );
   const table = await cli(['--tenant', tenant, 'event-types', 'list']);
   expect(table.stdout).toMatch(/^INVOICE\.PAID +tenant +- +an invoice was paid$/m);
   const elsewhere = await cliJson(['--tenant', uniqueTenant(), 'event-types', 'list']);

@@ -26,7 +26,11 @@ beforeAll(() => admin((c) => c.query(`CREATE DATABASE "${name}"`)));
 afterAll(() => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)));
 
 const tables = () =>
-  admin(async (c) => (await c.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).rows.map((r) => r.table_name), url.toString());
+  admin(
+    async (c) =>
+      (await c.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).rows.map((r) => r.table_name),
+    url.toString(),
+  );
 
 test('migrates an empty database, then finds nothing to do', async () => {
   expect(await tables()).toEqual([]);
@@ -35,7 +39,10 @@ test('migrates an empty database, then finds nothing to do', async () => {
   expectExit(first, 0);
   expect(first.stdout).toMatch(/database postgresql:\/\/\S+ is up to date\n$/);
   expect(await tables()).toEqual(expect.arrayContaining(['_prisma_migrations', 'webhooks', 'notifications']));
-  const applied = await admin(async (c) => (await c.query('SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL')).rows[0].n, url.toString());
+  const applied = await admin(
+    async (c) => (await c.query('SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL')).rows[0].n,
+    url.toString(),
+  );
   expect(applied).toBeGreaterThan(0);
 
   const again = await runCli(['migrate', '--database-url', url.toString(), '--json'], { timeoutMs: 120000 });
@@ -46,6 +53,8 @@ test('migrates an empty database, then finds nothing to do', async () => {
 test('a database that cannot be reached: exit 3', async () => {
   const result = await runCli(['migrate', '--database-url', 'postgresql://postgres:secret@127.0.0.1:2/hookrelay'], { timeoutMs: 60000 });
   expectExit(result, 3);
-  expect(result.stderr).toMatch(/^error: cannot reach the database postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:2\/hookrelay: P1001: Can't reach database server/m);
+  expect(result.stderr).toMatch(
+    /^error: cannot reach the database postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:2\/hookrelay: P1001: Can't reach database server/m,
+  );
   expect(result.stderr).not.toContain('secret');
 }, 90000);

@@ -19,9 +19,12 @@ test('publish over the API: resource inline, from a file or stdin; an idempotenc
   const tenant = uniqueTenant();
   const webhook = await cliJson(['--tenant', tenant, 'webhooks', 'create', '-u', setup.receiver.url, '-e', 'CARD.*']);
 
-  const published = await cliJson(['--tenant', tenant, 'publish', 'CARD.UPDATED', '-r', '-', '-c', '{"status":"PENDING"}', '--event-time', '2026-01-02T03:04:05Z', '-k', 'card_1-v7'], {
-    input: '{"id":"card_1","status":"ACTIVE"}',
-  });
+  const published = await cliJson(
+    ['--tenant', tenant, 'publish', 'CARD.UPDATED', '-r', '-', '-c', '{"status":"PENDING"}', '--event-time', '2026-01-02T03:04:05Z', '-k', 'card_1-v7'],
+    {
+      input: '{"id":"card_1","status":"ACTIVE"}',
+    },
+  );
   expect(published).toMatchObject({ tenant, type: 'CARD.UPDATED', duplicate: false, notification_ids: [expect.any(String)] });
   const [request] = await setup.receiver.waitFor(1, { filter: eventOf(published.id) });
   expect(JSON.parse(request.body)).toMatchObject({
@@ -53,10 +56,9 @@ test('publish over the API: resource inline, from a file or stdin; an idempotenc
 test('publish --redis-url goes straight into Redis with the producer SDK, no API key needed', async () => {
   const tenant = uniqueTenant();
   const webhook = await cliJson(['--tenant', tenant, 'webhooks', 'create', '-u', setup.receiver.url, '-e', 'CARD.CREATED']);
-  const result = await runCli(
-    ['--tenant', tenant, 'publish', 'CARD.CREATED', '-r', '{"id":"card_9"}', '--redis-url', testRedisUrl(), '--json'],
-    { env: { QUEUE_PREFIX: setup.stack.config.queuePrefix } },
-  );
+  const result = await runCli(['--tenant', tenant, 'publish', 'CARD.CREATED', '-r', '{"id":"card_9"}', '--redis-url', testRedisUrl(), '--json'], {
+    env: { QUEUE_PREFIX: setup.stack.config.queuePrefix },
+  });
   expect(result.code).toBe(0);
   const queued = parseJson(result);
   expect(queued).toEqual({ id: expect.any(String), tenant, type: 'CARD.CREATED', queue_prefix: setup.stack.config.queuePrefix });
@@ -64,7 +66,18 @@ test('publish --redis-url goes straight into Redis with the producer SDK, no API
   expect(JSON.parse(request.body)).toMatchObject({ webhook_id: webhook.id, resource: '{"id":"card_9"}' });
 
   // the same check as the API's, before anything reaches Redis
-  const invalid = await runCli(['--tenant', tenant, 'publish', 'not a type', '-r', '{}', '--redis-url', testRedisUrl(), '--queue-prefix', setup.stack.config.queuePrefix]);
+  const invalid = await runCli([
+    '--tenant',
+    tenant,
+    'publish',
+    'not a type',
+    '-r',
+    '{}',
+    '--redis-url',
+    testRedisUrl(),
+    '--queue-prefix',
+    setup.stack.config.queuePrefix,
+  ]);
   expect(invalid.code).toBe(1);
   expect(invalid.stderr).toMatch(/^error: Bad Request: .*\n  - type: /);
 });
@@ -97,14 +110,21 @@ test('tail --json follows a notification from its first failed attempt to SUCCEE
   const tenant = uniqueTenant();
   const webhook = await cliJson(['--tenant', tenant, 'webhooks', 'create', '-u', setup.receiver.url, '-e', 'CARD.*']);
   // the first two attempts fail (500), the second retry succeeds
-  setup.receiver.respondWith((req) => ({ status: setup.receiver.requests.filter((r) => r.headers['webhook-id'] === req.headers['webhook-id']).length < 2 ? 500 : 200 }));
-  const tail = startCli(['--tenant', tenant, 'tail', '--webhook', webhook.id, '--interval', '100ms', '--until-settled', '--timeout', '20s', '--json'], { env: setup.env });
+  setup.receiver.respondWith((req) => ({
+    status: setup.receiver.requests.filter((r) => r.headers['webhook-id'] === req.headers['webhook-id']).length < 2 ? 500 : 200,
+  }));
+  const tail = startCli(['--tenant', tenant, 'tail', '--webhook', webhook.id, '--interval', '100ms', '--until-settled', '--timeout', '20s', '--json'], {
+    env: setup.env,
+  });
   await tail.waitFor(/following notifications of tenant \S+ changed since/);
   const published = await cliJson(['--tenant', tenant, 'publish', 'CARD.CREATED', '-r', '{"id":1}']);
 
   const result = await tail.exited;
   expectExit(result, 0);
-  const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines.every((n) => n.id === published.notification_ids[0] && n.webhook_id === webhook.id && n.type === 'CARD.CREATED')).toBe(true);
   const states = lines.map((n) => `${n.status}/${n.attempt_count}/${n.last_status_code}`);
   expect(states.at(-1)).toBe('SUCCEEDED/3/200');

@@ -35,14 +35,19 @@ test('an EXPIRED notification goes back to PENDING once and is delivered', async
   const other = await cliJson([...t, 'webhooks', 'create', '-u', receiver.url, '-e', 'CARD.*']);
   const published = await cliJson([...t, 'publish', 'CARD.CREATED', '-r', '{"id":1}']);
   const [first, second] = published.notification_ids as string[];
-  const ours = (await cliJson([...t, 'notifications', 'search', '--event', published.id])).notifications.find((n: { webhook_id: string }) => n.webhook_id === webhook.id).id;
+  const ours = (await cliJson([...t, 'notifications', 'search', '--event', published.id])).notifications.find(
+    (n: { webhook_id: string }) => n.webhook_id === webhook.id,
+  ).id;
   expect([first, second]).toContain(ours);
 
   // both attempts of the schedule fail: EXPIRED
-  await until(async () => {
-    const found = await cliJson([...t, 'notifications', 'search', '--event', published.id, '--status', 'EXPIRED']);
-    return found.notifications.length === 2;
-  }, { timeoutMs: 20000 });
+  await until(
+    async () => {
+      const found = await cliJson([...t, 'notifications', 'search', '--event', published.id, '--status', 'EXPIRED']);
+      return found.notifications.length === 2;
+    },
+    { timeoutMs: 20000 },
+  );
   const expired = await cliJson([...t, 'notifications', 'get', ours]);
   expect(expired).toMatchObject({ status: 'EXPIRED', attempt_count: 2, last_status_code: 503 });
 

@@ -49,7 +49,11 @@ test.each([
   ['an invalid duration', ['tail', '--interval', 'soon'], /expected a duration/],
   ['an invalid time', ['send-expired', '--since', 'yesterday'], /expected an RFC 3339 time/],
   ['invalid JSON', ['publish', 'CARD.CREATED', '--resource', '{"id":'], /error: --resource: the value is not valid JSON/],
-  ['a missing JSON file', ['publish', 'CARD.CREATED', '--resource', '@/nonexistent/card.json'], /error: --resource: cannot read \/nonexistent\/card.json: ENOENT/],
+  [
+    'a missing JSON file',
+    ['publish', 'CARD.CREATED', '--resource', '@/nonexistent/card.json'],
+    /error: --resource: cannot read \/nonexistent\/card.json: ENOENT/,
+  ],
   ['metadata that is not an object', ['webhooks', 'create', '-u', 'https://e.com', '-e', '*', '--metadata', '[1]'], /--metadata: expected a JSON object/],
   ['an update without changes', ['webhooks', 'update', '3f9c0000-0000-4000-8000-000000000000'], /nothing to change/],
   ['api-keys create without --tenant', ['api-keys', 'create'], /needs --tenant/],

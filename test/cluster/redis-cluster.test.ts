@@ -116,7 +116,9 @@ describeCluster('on a Redis Cluster', () => {
 
   test('the producer refuses a cluster without a hash-tagged queue prefix', () => {
     expect(() => createProducer({ redisUrl: cluster.url, queuePrefix: tag })).toThrow(/queuePrefix ".*" must contain a Redis Cluster hash tag/);
-    expect(() => createProducer({ clusterNodes: [`127.0.0.1:${cluster.ports[0]}`] })).toThrow(/queuePrefix "hookrelay" must contain a Redis Cluster hash tag, e\.g\. "\{hookrelay\}"/);
+    expect(() => createProducer({ clusterNodes: [`127.0.0.1:${cluster.ports[0]}`] })).toThrow(
+      /queuePrefix "hookrelay" must contain a Redis Cluster hash tag, e\.g\. "\{hookrelay\}"/,
+    );
   });
 
   test('a failed attempt is retried after the schedule delay (a delayed job on the cluster), then delivered', async () => {

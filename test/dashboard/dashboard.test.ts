@@ -65,15 +65,26 @@ describeWithBrowser('dashboard in headless Chromium', () => {
     await publish('CARD.CREATED');
     await publish('CARD.UPDATED');
     // healthy: 2 SUCCEEDED; failing: 2 EXPIRED after 3 attempts; gone: disabled by its 410, 1 CANCELLED
-    await until(async () => {
-      const n = (await call('GET', '/v1/stats')).notifications;
-      return n.SUCCEEDED === 2 && n.EXPIRED === 2 && n.CANCELLED === 1;
-    }, { timeoutMs: 20000 });
+    await until(
+      async () => {
+        const n = (await call('GET', '/v1/stats')).notifications;
+        return n.SUCCEEDED === 2 && n.EXPIRED === 2 && n.CANCELLED === 1;
+      },
+      { timeoutMs: 20000 },
+    );
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
@@ -126,8 +137,13 @@ describeWithBrowser('dashboard in headless Chromium', () => {
 
   test('live counts follow a new event without reloading the page', async () => {
     const count = (status: string) => text(`[data-count="${status}"]`);
-    expect([await count('PENDING'), await count('SUCCEEDED'), await count('EXPIRED'), await count('CANCELLED'), await count('total')])
-      .toEqual(['0', '2', '2', '1', '5']);
+    expect([await count('PENDING'), await count('SUCCEEDED'), await count('EXPIRED'), await count('CANCELLED'), await count('total')]).toEqual([
+      '0',
+      '2',
+      '2',
+      '1',
+      '5',
+    ]);
     await publish('CARD.CREATED');
     await eventually(async () => (await count('total')) === '7');
     await eventually(async () => (await count('SUCCEEDED')) === '3' && (await count('EXPIRED')) === '3', 20000);
@@ -136,8 +152,13 @@ describeWithBrowser('dashboard in headless Chromium', () => {
 
   test('notifications filter by status and by webhook', async () => {
     await page.selectOption('#filter-status', 'EXPIRED');
-    await eventually(async () => (await page.locator('#notifications tbody tr').count()) === 3 && (await page.locator('#notifications tbody tr[data-status="EXPIRED"]').count()) === 3);
-    expect(new Set(await page.locator('#notifications tbody tr td[data-webhook-id]').evaluateAll((tds) => tds.map((td) => (td as any).dataset.webhookId)))).toEqual(new Set([ids.failing]));
+    await eventually(
+      async () =>
+        (await page.locator('#notifications tbody tr').count()) === 3 && (await page.locator('#notifications tbody tr[data-status="EXPIRED"]').count()) === 3,
+    );
+    expect(
+      new Set(await page.locator('#notifications tbody tr td[data-webhook-id]').evaluateAll((tds) => tds.map((td) => (td as any).dataset.webhookId))),
+    ).toEqual(new Set([ids.failing]));
 
     await page.selectOption('#filter-status', '');
     await page.selectOption('#filter-webhook', ids.healthy);
@@ -193,7 +214,7 @@ describeWithBrowser('dashboard in headless Chromium', () => {
     expect(await text('#detail-status')).toBe('EXPIRED');
   });
 
-  test('send expired requeues the webhook\'s expired notifications and shows how many', async () => {
+  test("send expired requeues the webhook's expired notifications and shows how many", async () => {
     await page.selectOption('#filter-status', '');
     await page.click('#sendexpired');
     await eventually(async () => /^3 expired notifications of .+ sent again$/.test(await text('#sendexpired-result')));

@@ -17,7 +17,11 @@ describeWithBrowser('dashboard: headers and auth', () => {
 
   beforeAll(async () => {
     stack = await startStack({}, { worker: false });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -28,10 +32,16 @@ describeWithBrowser('dashboard: headers and auth', () => {
     const tenant = uniqueTenant('dash');
     const key = (await stack.call('POST', '/v1/api-keys', { tenant })).body.key;
     const base = { url: 'https://hooks.example.com/x', enabled_events: ['*'], is_enabled: true };
-    const withBoth = await stack.call('POST', '/v1/webhooks', {
-      ...base, headers: { 'X-Api-Key': 'dash-header-secret', 'X-Team': 'cards-team-value' },
-      auth: { type: 'oauth2_client_credentials', token_url: 'https://auth.example.com/t', client_id: 'dash-client', client_secret: 'dash-client-secret' },
-    }, key);
+    const withBoth = await stack.call(
+      'POST',
+      '/v1/webhooks',
+      {
+        ...base,
+        headers: { 'X-Api-Key': 'dash-header-secret', 'X-Team': 'cards-team-value' },
+        auth: { type: 'oauth2_client_credentials', token_url: 'https://auth.example.com/t', client_id: 'dash-client', client_secret: 'dash-client-secret' },
+      },
+      key,
+    );
     const plain = await stack.call('POST', '/v1/webhooks', { ...base, auth: { type: 'bearer', token: 'dash-bearer-token' } }, key);
     expect([withBoth.status, plain.status]).toEqual([201, 201]);
 

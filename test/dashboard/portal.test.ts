@@ -74,14 +74,25 @@ describeWithBrowser('tenant portal in headless Chromium', () => {
     ids.failing = await webhook(tenant, `${failing.url}/billing`, 'Billing');
     ids.other = await webhook(otherTenant, `${other.url}/${OTHER_URL_MARK}`, OTHER_DESCRIPTION);
     for (const t of [tenant, tenant, otherTenant]) await call('POST', '/v1/events', { tenant: t, type: 'CARD.CREATED', resource: { id: 'card_1' } });
-    await until(async () => {
-      const n = (await call('GET', `/v1/stats?tenant=${tenant}`)).notifications;
-      return n.SUCCEEDED === 2 && n.EXPIRED === 2;
-    }, { timeoutMs: 30000 });
+    await until(
+      async () => {
+        const n = (await call('GET', `/v1/stats?tenant=${tenant}`)).notifications;
+        return n.SUCCEEDED === 2 && n.EXPIRED === 2;
+      },
+      { timeoutMs: 30000 },
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 90000);
 
@@ -120,10 +131,13 @@ describeWithBrowser('tenant portal in headless Chromium', () => {
     test("another tenant's data is never visible, and the API refuses to hand it over", async () => {
       await eventually(async () => (await page.locator('#notifications tbody tr').count()) === 4);
       await expectNoOtherTenant(page);
-      const answers = await page.evaluate(async ([t, otherTenantName, otherId]) => {
-        const get = (path: string) => fetch(path, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
-        return [await get(`/v1/webhooks?tenant=${otherTenantName}`), await get(`/v1/webhooks/${otherId}`), await get(`/v1/stats?tenant=${otherTenantName}`)];
-      }, [token, otherTenant, ids.other]);
+      const answers = await page.evaluate(
+        async ([t, otherTenantName, otherId]) => {
+          const get = (path: string) => fetch(path, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
+          return [await get(`/v1/webhooks?tenant=${otherTenantName}`), await get(`/v1/webhooks/${otherId}`), await get(`/v1/stats?tenant=${otherTenantName}`)];
+        },
+        [token, otherTenant, ids.other],
+      );
       expect(answers).toEqual([403, 404, 403]);
     });
 
@@ -138,7 +152,9 @@ describeWithBrowser('tenant portal in headless Chromium', () => {
       expect(await page.locator('#webhook-secret [data-role=secret]').textContent()).toMatch(/^whsec_/);
       await page.click('#webhook-cancel');
       await eventually(async () => (await page.locator('#webhooks tbody tr').count()) === 3);
-      const created = (await call('GET', `/v1/webhooks?tenant=${tenant}`)).webhooks.find((w: { description: string }) => w.description === 'Made in the portal');
+      const created = (await call('GET', `/v1/webhooks?tenant=${tenant}`)).webhooks.find(
+        (w: { description: string }) => w.description === 'Made in the portal',
+      );
       expect(created.enabled_events).toEqual(['CARD.*', 'CARD_STATUS_CHANGE']);
       const row = `#webhooks tr[data-webhook-id="${created.id}"]`;
 
@@ -157,7 +173,9 @@ describeWithBrowser('tenant portal in headless Chromium', () => {
 
     test('pings, sees attempts, resends and sends expired notifications again', async () => {
       await page.click(`#webhooks tr[data-webhook-id="${ids.ok}"] [data-action=ping]`);
-      await eventually(async () => /Ping delivered: HTTP 200/.test((await page.locator(`#webhooks tr[data-webhook-id="${ids.ok}"] [data-role=ping-result]`).textContent()) ?? ''));
+      await eventually(async () =>
+        /Ping delivered: HTTP 200/.test((await page.locator(`#webhooks tr[data-webhook-id="${ids.ok}"] [data-role=ping-result]`).textContent()) ?? ''),
+      );
 
       await page.selectOption('#filter-status', 'EXPIRED');
       await eventually(async () => (await page.locator('#notifications tbody tr[data-status="EXPIRED"]').count()) === 2);
@@ -199,23 +217,32 @@ describeWithBrowser('tenant portal in headless Chromium', () => {
 
     const changeButtons = page.locator('[data-change=true], #sendexpired, #resend');
     expect(await changeButtons.count()).toBeGreaterThanOrEqual(2 * 4 + 3);
-    const states = await changeButtons.evaluateAll((els) => els.map((el) => `${el.id || (el as HTMLElement).dataset.action}:${(el as HTMLButtonElement).disabled}`));
+    const states = await changeButtons.evaluateAll((els) =>
+      els.map((el) => `${el.id || (el as HTMLElement).dataset.action}:${(el as HTMLButtonElement).disabled}`),
+    );
     expect(states.filter((s) => s.endsWith(':false'))).toEqual([]);
     // reads still work
     expect(await page.locator('#detail-attempts tbody tr[data-attempt]').count()).toBeGreaterThan(0);
 
-    const statuses = await page.evaluate(async ([t, okId, failingId]) => {
-      const send = (method: string, path: string, body?: unknown) =>
-        fetch(path, { method, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.status);
-      return {
-        ping: await send('POST', `/v1/webhooks/${okId}:ping`),
-        sendexpired: await send('POST', '/v1/webhooks:sendexpired', {}),
-        update: await send('PATCH', `/v1/webhooks/${failingId}`, { description: 'no' }),
-        remove: await send('DELETE', `/v1/webhooks/${failingId}`),
-        create: await send('POST', '/v1/webhooks', { url: 'https://example.com/x', enabled_events: ['*'], is_enabled: true }),
-        search: await send('POST', '/v1/webhooks:search', {}),
-      };
-    }, [session.token, ids.ok, ids.failing]);
+    const statuses = await page.evaluate(
+      async ([t, okId, failingId]) => {
+        const send = (method: string, path: string, body?: unknown) =>
+          fetch(path, {
+            method,
+            headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          }).then((r) => r.status);
+        return {
+          ping: await send('POST', `/v1/webhooks/${okId}:ping`),
+          sendexpired: await send('POST', '/v1/webhooks:sendexpired', {}),
+          update: await send('PATCH', `/v1/webhooks/${failingId}`, { description: 'no' }),
+          remove: await send('DELETE', `/v1/webhooks/${failingId}`),
+          create: await send('POST', '/v1/webhooks', { url: 'https://example.com/x', enabled_events: ['*'], is_enabled: true }),
+          search: await send('POST', '/v1/webhooks:search', {}),
+        };
+      },
+      [session.token, ids.ok, ids.failing],
+    );
     expect(statuses).toEqual({ ping: 403, sendexpired: 403, update: 403, remove: 403, create: 403, search: 200 });
     await expectNoOtherTenant(page);
     if (process.env.UPDATE_SCREENSHOT === '1') await page.screenshot({ path: shot('portal-read-only.png'), fullPage: true });

@@ -136,5 +136,11 @@ test('counters equal a full count through create, cancel, retry, expire, sendexp
   };
   await resendOne(good);
   await resendOne(disabled);
-  await expectCountersRight(tenant, { [`${good} SUCCEEDED`]: 5, [`${bad} SUCCEEDED`]: 5, [`${doomed} CANCELLED`]: 5, [`${disabled} CANCELLED`]: 4, [`${disabled} SUCCEEDED`]: 1 });
+  await expectCountersRight(tenant, {
+    [`${good} SUCCEEDED`]: 5,
+    [`${bad} SUCCEEDED`]: 5,
+    [`${doomed} CANCELLED`]: 5,
+    [`${disabled} CANCELLED`]: 4,
+    [`${disabled} SUCCEEDED`]: 1,
+  });
 });

@@ -44,7 +44,7 @@ async function publish(key: string, count: number, type = 'CARD.CREATED'): Promi
 
 const stats = async (key: string, query = '') => stack.call('GET', `/v1/stats${query}`, undefined, key);
 
-test('counts notifications by status and reports each webhook\'s health; a tenant key sees only its own tenant', async () => {
+test("counts notifications by status and reports each webhook's health; a tenant key sees only its own tenant", async () => {
   const a = uniqueTenant('a');
   const b = uniqueTenant('b');
   const [keyA, keyB] = [await keyFor(a), await keyFor(b)];
@@ -57,11 +57,14 @@ test('counts notifications by status and reports each webhook\'s health; a tenan
   await publish(keyB, 1);
 
   // A: 2 SUCCEEDED (healthy), 2 EXPIRED after 3 attempts each (failing), 1 CANCELLED by the 410 (gone)
-  const settled = await until(async () => {
-    const res = await stats(keyA);
-    const n = res.body.notifications;
-    return n.SUCCEEDED === 2 && n.EXPIRED === 2 && n.CANCELLED === 1 ? res : null;
-  }, { timeoutMs: 20000 });
+  const settled = await until(
+    async () => {
+      const res = await stats(keyA);
+      const n = res.body.notifications;
+      return n.SUCCEEDED === 2 && n.EXPIRED === 2 && n.CANCELLED === 1 ? res : null;
+    },
+    { timeoutMs: 20000 },
+  );
   expect(settled.status).toBe(200);
   const body = settled.body;
   expect(body.tenant).toBe(a);
@@ -72,8 +75,15 @@ test('counts notifications by status and reports each webhook\'s health; a tenan
 
   const [healthy, bad, disabled] = body.webhooks;
   expect(healthy).toMatchObject({
-    url: ok.url, is_enabled: true, disabled_reason: null, attempts: 2, succeeded_attempts: 2, success_rate: 1,
-    last_status_code: 200, last_error: null, notifications: { PENDING: 0, SUCCEEDED: 2, EXPIRED: 0, CANCELLED: 0, total: 2 },
+    url: ok.url,
+    is_enabled: true,
+    disabled_reason: null,
+    attempts: 2,
+    succeeded_attempts: 2,
+    success_rate: 1,
+    last_status_code: 200,
+    last_error: null,
+    notifications: { PENDING: 0, SUCCEEDED: 2, EXPIRED: 0, CANCELLED: 0, total: 2 },
   });
   expect(bad).toMatchObject({ is_enabled: true, attempts: 6, succeeded_attempts: 0, success_rate: 0, last_status_code: 500 });
   expect(bad.notifications).toMatchObject({ EXPIRED: 2, total: 2 });

@@ -57,7 +57,13 @@ export function useAuthRig(): AuthRig {
   });
 
   const oauth2 = (extra: Record<string, unknown> = {}) => ({
-    type: 'oauth2_client_credentials', token_url: tokens.url, client_id: CLIENT.id, client_secret: CLIENT.secret, scope: 'events:write audit', audience: 'https://api.example.com', ...extra,
+    type: 'oauth2_client_credentials',
+    token_url: tokens.url,
+    client_id: CLIENT.id,
+    client_secret: CLIENT.secret,
+    scope: 'events:write audit',
+    audience: 'https://api.example.com',
+    ...extra,
   });
 
   async function publish(tenant: string): Promise<string> {
@@ -67,9 +73,15 @@ export function useAuthRig(): AuthRig {
   }
 
   return {
-    get stack() { return stack; },
-    get receiver() { return receiver; },
-    get tokens() { return tokens; },
+    get stack() {
+      return stack;
+    },
+    get receiver() {
+      return receiver;
+    },
+    get tokens() {
+      return tokens;
+    },
     acceptConfigured: () => receiver.respondWith(respond),
     oauth2,
     publish,

@@ -72,7 +72,11 @@ test.each([
   ['bearer with a field of another type', { type: 'bearer', token: 'a', password: 'b' }, 'auth.password'],
   ['oauth2 without a client_secret', { type: 'oauth2_client_credentials', token_url: 'https://a.example/t', client_id: 'c' }, 'auth.client_secret'],
   ['oauth2 with an ftp token_url', { type: 'oauth2_client_credentials', token_url: 'ftp://a.example/t', client_id: 'c', client_secret: 's' }, 'auth.token_url'],
-  ['oauth2 with a numeric scope', { type: 'oauth2_client_credentials', token_url: 'https://a.example/t', client_id: 'c', client_secret: 's', scope: 1 }, 'auth.scope'],
+  [
+    'oauth2 with a numeric scope',
+    { type: 'oauth2_client_credentials', token_url: 'https://a.example/t', client_id: 'c', client_secret: 's', scope: 1 },
+    'auth.scope',
+  ],
   ['a string', 'Bearer abc', 'auth'],
   ['an array', [{ type: 'bearer', token: 'a' }], 'auth'],
 ])('auth with %s is a 400 naming the field', async (_label, auth, field) => {

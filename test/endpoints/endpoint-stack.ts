@@ -58,10 +58,13 @@ export async function startEndpointStack(env: Record<string, string> = {}): Prom
     log: () => lines.join(''),
     call,
     async settled(id, status, timeoutMs = 20_000) {
-      return until(async () => {
-        const n = await call('GET', `/v1/notifications/${id}`);
-        return n.body?.status === status ? n.body : null;
-      }, { timeoutMs });
+      return until(
+        async () => {
+          const n = await call('GET', `/v1/notifications/${id}`);
+          return n.body?.status === status ? n.body : null;
+        },
+        { timeoutMs },
+      );
     },
     async stop() {
       await worker.stop();

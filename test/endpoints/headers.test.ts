@@ -118,7 +118,10 @@ test('PUT/PATCH replace the headers; the mask keeps a stored value; null and {} 
   expect(unknown.body.errors).toEqual([expect.objectContaining({ field: 'headers.X-Unknown' })]);
 
   // other fields leave the headers alone
-  expect((await stack.call('PATCH', `/v1/webhooks/${webhook.id}`, { description: 'x' })).body.headers).toEqual({ 'x-api-key': HEADER_VALUE_MASK, 'X-New': HEADER_VALUE_MASK });
+  expect((await stack.call('PATCH', `/v1/webhooks/${webhook.id}`, { description: 'x' })).body.headers).toEqual({
+    'x-api-key': HEADER_VALUE_MASK,
+    'X-New': HEADER_VALUE_MASK,
+  });
 
   for (const clear of [null, {}]) {
     await stack.call('PUT', `/v1/webhooks/${webhook.id}`, { headers: { 'X-Again': 'a' } });
@@ -135,13 +138,31 @@ test('PUT/PATCH replace the headers; the mask keeps a stored value; null and {} 
 
 describe('refused headers', () => {
   const reserved = [
-    'webhook-id', 'Webhook-Signature', 'WEBHOOK-TIMESTAMP', 'webhook-anything', 'content-type', 'Content-Length', 'content-md5',
-    'Host', 'user-agent', 'Authorization', 'connection', 'Transfer-Encoding', 'traceparent', 'TraceState',
+    'webhook-id',
+    'Webhook-Signature',
+    'WEBHOOK-TIMESTAMP',
+    'webhook-anything',
+    'content-type',
+    'Content-Length',
+    'content-md5',
+    'Host',
+    'user-agent',
+    'Authorization',
+    'connection',
+    'Transfer-Encoding',
+    'traceparent',
+    'TraceState',
   ];
 
   test.each(reserved)('%s is refused on create and on update with a 400 naming it', async (name) => {
     const tenant = uniqueTenant('hdr');
-    const create = await stack.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['*'], is_enabled: true, headers: { 'X-Ok': '1', [name]: 'v' } });
+    const create = await stack.call('POST', '/v1/webhooks', {
+      tenant,
+      url: receiver.url,
+      enabled_events: ['*'],
+      is_enabled: true,
+      headers: { 'X-Ok': '1', [name]: 'v' },
+    });
     expect(create.status).toBe(400);
     expect(create.body.detail).toContain(name);
     expect(create.body.errors).toEqual([expect.objectContaining({ field: 'headers', message: expect.stringContaining(name) })]);
@@ -155,7 +176,10 @@ describe('refused headers', () => {
 
   test('several reserved names are all named in one 400', async () => {
     const res = await stack.call('POST', '/v1/webhooks', {
-      url: receiver.url, enabled_events: ['*'], is_enabled: true, headers: { Host: 'a', 'Content-Type': 'b', 'X-Fine': 'c', authorization: 'd' },
+      url: receiver.url,
+      enabled_events: ['*'],
+      is_enabled: true,
+      headers: { Host: 'a', 'Content-Type': 'b', 'X-Fine': 'c', authorization: 'd' },
     });
     expect(res.status).toBe(400);
     for (const name of ['Host', 'Content-Type', 'authorization']) expect(res.body.detail).toContain(name);

@@ -25,7 +25,13 @@ describe('oauth2_client_credentials', () => {
   test('the token is fetched with the form body and client credentials, and sent on every trigger', async () => {
     const tenant = uniqueTenant('oauth');
     const webhook = await rig.createWebhook(tenant, rig.oauth2());
-    expect(webhook.auth).toEqual({ type: 'oauth2_client_credentials', token_url: rig.tokens.url, client_id: CLIENT.id, scope: 'events:write audit', audience: 'https://api.example.com' });
+    expect(webhook.auth).toEqual({
+      type: 'oauth2_client_credentials',
+      token_url: rig.tokens.url,
+      client_id: CLIENT.id,
+      scope: 'events:write audit',
+      audience: 'https://api.example.com',
+    });
     const from = rig.tokens.requests.length;
     const sent = await rig.authorizationOnEveryTrigger(tenant, webhook.id);
     for (const value of sent) expect(rig.tokens.isValid(value.replace(/^Bearer /, ''))).toBe(true);

@@ -44,7 +44,11 @@ async function withStack<T>(env: Record<string, string>, fn: (stack: Stack) => P
 
 function rekey(env: Record<string, string>) {
   const { SECRET_ENCRYPTION_KEY: _k, SECRET_ENCRYPTION_KEY_PREVIOUS: _p, ...inherited } = process.env;
-  const run = spawnSync(process.execPath, [REKEY], { env: { ...inherited, DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, [REKEY], {
+    env: { ...inherited, DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: run.status, report: run.stdout.trim() ? JSON.parse(run.stdout.trim()) : null, stderr: run.stderr };
 }
 
@@ -55,7 +59,10 @@ test('header values and auth secrets are re-sealed with the new key', async () =
     const created = await Promise.all([
       s.call('POST', '/v1/webhooks', { ...base, headers: { 'X-Api-Key': 'header-value-1' }, auth: { type: 'basic', username: 'u', password: 'pw-1' } }),
       s.call('POST', '/v1/webhooks', { ...base, auth: { type: 'bearer', token: 'bearer-1' } }),
-      s.call('POST', '/v1/webhooks', { ...base, auth: { type: 'oauth2_client_credentials', token_url: 'https://auth.example.com/t', client_id: 'c', client_secret: 'cs-1' } }),
+      s.call('POST', '/v1/webhooks', {
+        ...base,
+        auth: { type: 'oauth2_client_credentials', token_url: 'https://auth.example.com/t', client_id: 'c', client_secret: 'cs-1' },
+      }),
     ]);
     return created.map((r) => {
       expect(r.status).toBe(201);

@@ -21,7 +21,10 @@ afterAll(async () => {
 });
 
 test('a full webhook parks jobs in their order and release names the head', async () => {
-  const w: Gate[] = [{ name: 'w:a', cap: 2 }, { name: 't:x', cap: 100 }];
+  const w: Gate[] = [
+    { name: 'w:a', cap: 2 },
+    { name: 't:x', cap: 100 },
+  ];
   expect((await gates.acquire(w, 'j1', 10_000, 1)).ok).toBe(true);
   expect((await gates.acquire(w, 'j2', 10_000, 2)).ok).toBe(true);
   const refused = await gates.acquire(w, 'j4', 10_000, 4);
@@ -80,7 +83,10 @@ test('at a fast gate a release promotes up to the cap ahead; the promoted wait o
 });
 
 test('the tenant gate caps all of a tenant’s webhooks together', async () => {
-  const of = (hook: string): Gate[] => [{ name: `w:${hook}`, cap: 10 }, { name: 't:busy', cap: 3 }];
+  const of = (hook: string): Gate[] => [
+    { name: `w:${hook}`, cap: 10 },
+    { name: 't:busy', cap: 3 },
+  ];
   for (const [i, hook] of ['b1', 'b2', 'b3'].entries()) expect((await gates.acquire(of(hook), `k${i}`, 10_000, 1)).ok).toBe(true);
   expect(await gates.acquire(of('b4'), 'k9', 10_000, 1)).toMatchObject({ ok: false, gate: { name: 't:busy' } });
   expect(await gates.release(of('b1'), 'k0')).toEqual(['k9']);

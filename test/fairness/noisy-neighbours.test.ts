@@ -50,7 +50,11 @@ test('one tenant’s hanging webhooks together exceed WORKER_CONCURRENCY: anothe
 
   // operators see it: leases per webhook (bounded series), parked jobs, first vs retry depth, the dashboard's at-cap field
   const text = (await fx.stack.worker!.metrics.render()).body;
-  const value = (prefix: string) => text.split('\n').filter((l) => l.startsWith(prefix)).map((l) => Number(l.split(' ').pop()));
+  const value = (prefix: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(prefix))
+      .map((l) => Number(l.split(' ').pop()));
   expect(value('hookrelay_webhook_in_flight{').length).toBeLessThanOrEqual(11);
   expect(value('hookrelay_in_flight_total')[0]).toBeGreaterThan(0);
   expect(value('hookrelay_in_flight_total')[0]).toBeLessThanOrEqual(40);

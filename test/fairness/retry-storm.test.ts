@@ -31,7 +31,9 @@ test('a retry storm does not delay first attempts to a healthy endpoint', async 
   await until(async () => (await statusCounts(fx.db, backlog)).EXPIRED === backlog.length, { timeoutMs: 150_000, intervalMs: 500 }).catch(async (error) => {
     const snapshot = await fairSnapshot((await fx.stack.worker!.deliveries.queue.client) as never, fx.stack.config.queuePrefix);
     const delayed = await fx.stack.worker!.deliveries.queue.getJobCounts('delayed', 'prioritized', 'active', 'waiting', 'failed');
-    console.log(`[fairness] storm stuck: ${JSON.stringify(await statusCounts(fx.db, backlog))} parked ${JSON.stringify(snapshot.parked)} in flight ${JSON.stringify([...snapshot.inFlight])} jobs ${JSON.stringify(delayed)}`);
+    console.log(
+      `[fairness] storm stuck: ${JSON.stringify(await statusCounts(fx.db, backlog))} parked ${JSON.stringify(snapshot.parked)} in flight ${JSON.stringify([...snapshot.inFlight])} jobs ${JSON.stringify(delayed)}`,
+    );
     throw error;
   });
   const attempts = await fx.db.attempt.count({ where: { notificationId: { in: backlog } } });

@@ -53,7 +53,9 @@ test('worker SIGTERM during a slow delivery: the delivery completes, is recorded
   worker.signal('SIGTERM');
   const exit = await Promise.race([
     worker.exited,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`worker still running ${WORKER_EXIT_BOUND_MS} ms after SIGTERM\n${worker.tail()}`)), WORKER_EXIT_BOUND_MS + 5000)),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`worker still running ${WORKER_EXIT_BOUND_MS} ms after SIGTERM\n${worker.tail()}`)), WORKER_EXIT_BOUND_MS + 5000),
+    ),
   ]);
   const exitedAfterMs = Date.now() - signalledAt;
 
@@ -111,7 +113,9 @@ test('API SIGTERM during a slow request: the request completes, exit 0, no new c
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`api still running 20 s after SIGTERM\n${app.tail()}`)), 20_000)),
   ]);
   const exitedAfterMs = Date.now() - signalledAt;
-  console.log(`[faults] ${JSON.stringify({ scenario: 'api-sigterm', inFlightStatus: answered.status, inFlightSuccess: answered.body?.success, exitCode: exit.code, exitedAfterMs })}`);
+  console.log(
+    `[faults] ${JSON.stringify({ scenario: 'api-sigterm', inFlightStatus: answered.status, inFlightSuccess: answered.body?.success, exitCode: exit.code, exitedAfterMs })}`,
+  );
 
   expect(answered.status).toBe(200);
   expect(answered.body).toMatchObject({ success: true, status_code: 200 });

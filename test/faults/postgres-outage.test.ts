@@ -75,10 +75,13 @@ test('Postgres unreachable for 3 s mid-batch: the worker waits, recovers, delive
     throw new Error(`${(error as Error).message}\n${worker?.tail()}`);
   });
   const recoveredAfterMs = Date.now() - restoredAt;
-  const statuses = await until(async () => {
-    const counts = await statusCounts(db, published);
-    return counts.SUCCEEDED === EVENTS ? counts : null;
-  }, { timeoutMs: 30_000 }).catch(async (error) => {
+  const statuses = await until(
+    async () => {
+      const counts = await statusCounts(db, published);
+      return counts.SUCCEEDED === EVENTS ? counts : null;
+    },
+    { timeoutMs: 30_000 },
+  ).catch(async (error) => {
     throw new Error(`${(error as Error).message}: ${JSON.stringify(await statusCounts(db, published))}\n${worker?.tail()}`);
   });
 
@@ -120,10 +123,13 @@ test('events published through the SDK while Postgres is unreachable wait in Red
     await new Promise((r) => setTimeout(r, 2000));
     proxy.resume();
 
-    const received = await until(async () => {
-      const got = receiver.requests.filter((r) => eventIds.has(JSON.parse(r.body).event_id));
-      return new Set(got.map((r) => JSON.parse(r.body).event_id)).size === eventIds.size ? got : null;
-    }, { timeoutMs: 60_000 }).catch((error) => {
+    const received = await until(
+      async () => {
+        const got = receiver.requests.filter((r) => eventIds.has(JSON.parse(r.body).event_id));
+        return new Set(got.map((r) => JSON.parse(r.body).event_id)).size === eventIds.size ? got : null;
+      },
+      { timeoutMs: 60_000 },
+    ).catch((error) => {
       throw new Error(`${(error as Error).message}\n${worker?.tail()}`);
     });
     expect(new Set(received.map((r) => JSON.parse(r.body).event_id))).toEqual(eventIds);

@@ -37,8 +37,16 @@ afterAll(async () => {
 }, 60_000);
 
 const prefix = () => stack.config.queuePrefix;
-const workerEnv = () => ({ DATABASE_URL: stack.config.databaseUrl, QUEUE_PREFIX: prefix(), RETRY_SCHEDULE, DELIVERY_TIMEOUT_MS: '1000', WORKER_CONCURRENCY: '20', RECONCILE_INTERVAL_MS: '1000' });
-const reconciled = (w: AppProcess) => w.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('reconciler re-enqueued')).reduce((n, l) => n + Number(l.requeued ?? 0), 0);
+const workerEnv = () => ({
+  DATABASE_URL: stack.config.databaseUrl,
+  QUEUE_PREFIX: prefix(),
+  RETRY_SCHEDULE,
+  DELIVERY_TIMEOUT_MS: '1000',
+  WORKER_CONCURRENCY: '20',
+  RECONCILE_INTERVAL_MS: '1000',
+});
+const reconciled = (w: AppProcess) =>
+  w.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('reconciler re-enqueued')).reduce((n, l) => n + Number(l.requeued ?? 0), 0);
 
 test('jobs enqueued, then Redis wiped before any worker ran: the reconciler re-enqueues every one', async () => {
   const tenant = uniqueTenant('wipe');
@@ -74,30 +82,42 @@ test('Redis wiped while notifications wait for a retry: re-enqueued with their r
   const published = await publishMany(stack.call, tenant, 60, 16);
 
   // every notification failed at least once and waits for a retry (9 s after its last attempt)
-  await until(async () => {
-    const rows = await db.notification.findMany({ where: { id: { in: published } }, select: { status: true, attemptCount: true } });
-    return rows.length === published.length && rows.every((r) => r.status === 'PENDING' && r.attemptCount >= 1);
-  }, { timeoutMs: 60_000 });
+  await until(
+    async () => {
+      const rows = await db.notification.findMany({ where: { id: { in: published } }, select: { status: true, attemptCount: true } });
+      return rows.length === published.length && rows.every((r) => r.status === 'PENDING' && r.attemptCount >= 1);
+    },
+    { timeoutMs: 60_000 },
+  );
   const wiped = await wipeRedisPrefix(stack.config.redisUrl, prefix());
   const wipedAt = Date.now();
   // attempts in flight at the wipe still record their outcome: read the schedule once they settled
   await new Promise((r) => setTimeout(r, 1500));
-  const waiting = await db.notification.findMany({ where: { id: { in: published } }, select: { id: true, status: true, attemptCount: true, nextAttemptAt: true } });
+  const waiting = await db.notification.findMany({
+    where: { id: { in: published } },
+    select: { id: true, status: true, attemptCount: true, nextAttemptAt: true },
+  });
   expect(waiting.every((r) => r.status === 'PENDING')).toBe(true);
   const failuresBefore = receiver.requests.length;
   receiver.respondWith({ status: 200 });
 
-  await until(async () => {
-    const ok = new Set(receiver.requests.slice(failuresBefore).map((r) => String(r.headers['webhook-id'])));
-    return published.every((id) => ok.has(id));
-  }, { timeoutMs: 60_000, intervalMs: 100 }).catch((error) => {
+  await until(
+    async () => {
+      const ok = new Set(receiver.requests.slice(failuresBefore).map((r) => String(r.headers['webhook-id'])));
+      return published.every((id) => ok.has(id));
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  ).catch((error) => {
     lossReport('redis-wiped-during-retry-wait', published, receiver);
     throw new Error(`${(error as Error).message}\n${worker?.tail()}`);
   });
-  const statuses = await until(async () => {
-    const counts = await statusCounts(db, published);
-    return counts.SUCCEEDED === published.length ? counts : null;
-  }, { timeoutMs: 30_000 });
+  const statuses = await until(
+    async () => {
+      const counts = await statusCounts(db, published);
+      return counts.SUCCEEDED === published.length ? counts : null;
+    },
+    { timeoutMs: 30_000 },
+  );
 
   // each retry was made when it was due: not early (its delay survived the wipe), and, for those
   // due well after the wipe (re-enqueued ahead of time by the reconciler), not late either

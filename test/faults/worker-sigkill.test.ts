@@ -78,10 +78,13 @@ test('SIGKILL of a worker mid-batch: a new worker delivers every notification', 
     lossReport('worker-sigkill', published, receiver, { deliveredAtKill });
     throw new Error(`${(error as Error).message}\nsecond worker:\n${second.tail()}`);
   });
-  const statuses = await until(async () => {
-    const counts = await statusCounts(db, published);
-    return counts.SUCCEEDED === EVENTS ? counts : null;
-  }, { timeoutMs: 30_000 });
+  const statuses = await until(
+    async () => {
+      const counts = await statusCounts(db, published);
+      return counts.SUCCEEDED === EVENTS ? counts : null;
+    },
+    { timeoutMs: 30_000 },
+  );
 
   const report = lossReport('worker-sigkill', published, receiver, {
     publishMs,

@@ -21,7 +21,14 @@ afterAll(async () => {
 });
 
 const event = (tenantId: string, amount: number): NewEvent => ({
-  id: randomUUID(), tenantId, type: 'CARD.CREATED', resource: JSON.stringify({ amount }), changedFields: null, eventTime: new Date(), idempotencyKey: null, orderingKey: null,
+  id: randomUUID(),
+  tenantId,
+  type: 'CARD.CREATED',
+  resource: JSON.stringify({ amount }),
+  changedFields: null,
+  eventTime: new Date(),
+  idempotencyKey: null,
+  orderingKey: null,
 });
 
 test('warm cache, stale entries and new webhooks all give the current answer', async () => {

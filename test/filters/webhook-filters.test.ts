@@ -74,7 +74,12 @@ test('every operator, matching and not, through a real fan-out and delivery', as
   await new Promise((r) => setTimeout(r, 500));
   const delivered = receiver.requests.filter((r) => r.body.includes(res.body.id)).map((r) => r.path);
   expect(delivered.some((p) => p.endsWith('/unfiltered'))).toBe(true);
-  expect(delivered.filter((p) => p.includes('/case/')).map((p) => p.slice(p.indexOf('/case/'))).sort()).toEqual(expectedPaths.sort());
+  expect(
+    delivered
+      .filter((p) => p.includes('/case/'))
+      .map((p) => p.slice(p.indexOf('/case/')))
+      .sort(),
+  ).toEqual(expectedPaths.sort());
 });
 
 test('concurrent events share fan-out statements and are filtered one by one', async () => {
@@ -166,14 +171,23 @@ describe(':test-filter', () => {
     expect(yes.status).toBe(200);
     expect(yes.body).toEqual({ matches: true, reason: expect.stringContaining('resource.amount is 150') });
 
-    const no = await stack.call('POST', `/v1/webhooks/${w.id}:test-filter`, { tenant, event: { ...event, resource: JSON.stringify({ status: 'paid', amount: 5 }) } });
+    const no = await stack.call('POST', `/v1/webhooks/${w.id}:test-filter`, {
+      tenant,
+      event: { ...event, resource: JSON.stringify({ status: 'paid', amount: 5 }) },
+    });
     expect(no.body).toEqual({ matches: false, reason: 'resource.amount is 5, which does not satisfy $gt 100' });
 
     const plain = await webhook(tenant, '/p');
     const any = await stack.call('POST', `/v1/webhooks/${plain.id}:test-filter`, { tenant, event });
     expect(any.body.matches).toBe(true);
 
-    for (const bad of [{}, { event: { type: FILTER_EVENT.type } }, { event: { type: 'bad type!', resource: {} } }, { event: { type: 'NOT.KNOWN', resource: {} } }, { event: { ...event, resource: '{nope' } }]) {
+    for (const bad of [
+      {},
+      { event: { type: FILTER_EVENT.type } },
+      { event: { type: 'bad type!', resource: {} } },
+      { event: { type: 'NOT.KNOWN', resource: {} } },
+      { event: { ...event, resource: '{nope' } },
+    ]) {
       const res = await stack.call('POST', `/v1/webhooks/${w.id}:test-filter`, { tenant, ...bad });
       expect(res.status).toBe(400);
     }

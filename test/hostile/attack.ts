@@ -23,9 +23,7 @@ export interface Target {
 export async function snapshot({ db, redis, queuePrefix }: Target): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of TABLES) {
-    const { rows } = await db.query(
-      `SELECT count(*)::int AS n, coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '-') AS sum FROM "${table}" x`,
-    );
+    const { rows } = await db.query(`SELECT count(*)::int AS n, coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '-') AS sum FROM "${table}" x`);
     out[`db:${table}`] = `${rows[0].n} rows, md5 ${rows[0].sum}`;
   }
   const keys: string[] = [];

@@ -20,59 +20,122 @@ interface BodyRoute {
 function bodyRoutes(ctx: HostileContext): BodyRoute[] {
   const { seed, tenant: TENANT } = ctx;
   const webhookUpdate = (method: string): BodyRoute => ({
-    method, path: '/v1/webhooks/{id}', base: () => ({ description: 'changed by a hostile request' }),
-    strField: 'description', numField: 'rate_limit', objField: 'metadata', idField: 'url',
+    method,
+    path: '/v1/webhooks/{id}',
+    base: () => ({ description: 'changed by a hostile request' }),
+    strField: 'description',
+    numField: 'rate_limit',
+    objField: 'metadata',
+    idField: 'url',
   });
   return [
     {
-      method: 'POST', path: '/v1/webhooks',
+      method: 'POST',
+      path: '/v1/webhooks',
       base: () => ({ tenant: TENANT, url: 'https://hooks.example.com/new', enabled_events: ['*'], is_enabled: true }),
-      strField: 'description', numField: 'rate_limit', objField: 'metadata', idField: 'url',
+      strField: 'description',
+      numField: 'rate_limit',
+      objField: 'metadata',
+      idField: 'url',
     },
     webhookUpdate('PUT'),
     webhookUpdate('PATCH'),
     { ...webhookUpdate('PATCH'), numField: 'max_in_flight', objField: 'ordered' },
     {
-      method: 'POST', path: '/v1/api-keys', base: () => ({ tenant: TENANT, name: 'hostile' }),
-      strField: 'name', numField: 'name', objField: 'name', idField: 'tenant',
+      method: 'POST',
+      path: '/v1/api-keys',
+      base: () => ({ tenant: TENANT, name: 'hostile' }),
+      strField: 'name',
+      numField: 'name',
+      objField: 'name',
+      idField: 'tenant',
     },
     {
-      method: 'POST', path: '/v1/event-types', base: () => ({ tenant: TENANT, name: 'HOSTILE.NEW_TYPE', description: 'x' }),
-      strField: 'description', numField: 'description', objField: 'description', idField: 'name',
+      method: 'POST',
+      path: '/v1/event-types',
+      base: () => ({ tenant: TENANT, name: 'HOSTILE.NEW_TYPE', description: 'x' }),
+      strField: 'description',
+      numField: 'description',
+      objField: 'description',
+      idField: 'name',
     },
     {
-      method: 'POST', path: '/v1/events', base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
-      strField: 'idempotency_key', numField: 'event_time', objField: 'resource', idField: 'type',
+      method: 'POST',
+      path: '/v1/events',
+      base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
+      strField: 'idempotency_key',
+      numField: 'event_time',
+      objField: 'resource',
+      idField: 'type',
     },
     {
-      method: 'POST', path: '/v1/webhooks/{id}:test-filter', base: () => ({ tenant: TENANT, event: { type: seed.eventType, resource: { id: 1 } } }),
-      strField: 'tenant', numField: 'event', objField: 'event', idField: 'tenant',
+      method: 'POST',
+      path: '/v1/webhooks/{id}:test-filter',
+      base: () => ({ tenant: TENANT, event: { type: seed.eventType, resource: { id: 1 } } }),
+      strField: 'tenant',
+      numField: 'event',
+      objField: 'event',
+      idField: 'tenant',
     },
     {
-      method: 'PUT', path: '/v1/event-types/{name}', base: () => ({ tenant: TENANT, description: 'changed by a hostile request' }),
-      strField: 'description', numField: 'description', objField: 'schema', idField: 'tenant',
+      method: 'PUT',
+      path: '/v1/event-types/{name}',
+      base: () => ({ tenant: TENANT, description: 'changed by a hostile request' }),
+      strField: 'description',
+      numField: 'description',
+      objField: 'schema',
+      idField: 'tenant',
     },
     {
-      method: 'POST', path: '/v1/events', base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
-      strField: 'ordering_key', numField: 'ordering_key', objField: 'ordering_key', idField: 'type',
+      method: 'POST',
+      path: '/v1/events',
+      base: () => ({ tenant: TENANT, type: seed.eventType, resource: { id: 1 } }),
+      strField: 'ordering_key',
+      numField: 'ordering_key',
+      objField: 'ordering_key',
+      idField: 'type',
     },
-    ...['/v1/webhooks:search', '/v1/webhooks/search'].map((path): BodyRoute => ({
-      method: 'POST', path, base: () => ({ tenant: TENANT }),
-      strField: 'status', numField: 'limit', objField: 'webhook_id', idField: 'notification_id',
-    })),
+    ...['/v1/webhooks:search', '/v1/webhooks/search'].map(
+      (path): BodyRoute => ({
+        method: 'POST',
+        path,
+        base: () => ({ tenant: TENANT }),
+        strField: 'status',
+        numField: 'limit',
+        objField: 'webhook_id',
+        idField: 'notification_id',
+      }),
+    ),
     // the history options of :search (order, updated_since) get the same attacks
     {
-      method: 'POST', path: '/v1/webhooks:search', base: () => ({ tenant: TENANT, order: 'desc', updated_since: '2026-01-01T00:00:00Z' }),
-      strField: 'order', numField: 'updated_since', objField: 'updated_since', idField: 'order',
+      method: 'POST',
+      path: '/v1/webhooks:search',
+      base: () => ({ tenant: TENANT, order: 'desc', updated_since: '2026-01-01T00:00:00Z' }),
+      strField: 'order',
+      numField: 'updated_since',
+      objField: 'updated_since',
+      idField: 'order',
     },
     {
-      method: 'POST', path: '/v1/portal-sessions', base: () => ({ tenant: TENANT, ttl_seconds: 60, read_only: true }),
-      strField: 'tenant', numField: 'ttl_seconds', objField: 'read_only', idField: 'tenant',
+      method: 'POST',
+      path: '/v1/portal-sessions',
+      base: () => ({ tenant: TENANT, ttl_seconds: 60, read_only: true }),
+      strField: 'tenant',
+      numField: 'ttl_seconds',
+      objField: 'read_only',
+      idField: 'tenant',
     },
-    ...['/v1/webhooks:sendexpired', '/v1/webhooks/sendexpired'].map((path): BodyRoute => ({
-      method: 'POST', path, base: () => ({ tenant: TENANT }),
-      strField: 'webhook_id', numField: 'since', objField: 'notification_ids', idField: 'webhook_id',
-    })),
+    ...['/v1/webhooks:sendexpired', '/v1/webhooks/sendexpired'].map(
+      (path): BodyRoute => ({
+        method: 'POST',
+        path,
+        base: () => ({ tenant: TENANT }),
+        strField: 'webhook_id',
+        numField: 'since',
+        objField: 'notification_ids',
+        idField: 'webhook_id',
+      }),
+    ),
   ];
 }
 
@@ -153,13 +216,24 @@ function addEnvelopeCases(add: AddCase, ctx: HostileContext): void {
     ['array for scalar tenant', setRaw(envelope, 'tenant', JSON.stringify([TENANT]))],
     ['tenant = 1e400', setRaw(envelope, 'tenant', '1e400')],
     ...SQL_IDS.map((id): [string, string] => [`SQL in tenant: ${id}`, setRaw(envelope, 'tenant', JSON.stringify(id))]),
-    ['8 MiB + 1 of events', JSON.stringify({ tenant: TENANT, events: Array.from({ length: 40 }, (_, i) => ({ ...item(), resource: { i, pad: 'p'.repeat(210_000) } })) }), [413]],
+    [
+      '8 MiB + 1 of events',
+      JSON.stringify({ tenant: TENANT, events: Array.from({ length: 40 }, (_, i) => ({ ...item(), resource: { i, pad: 'p'.repeat(210_000) } })) }),
+      [413],
+    ],
   ];
   for (const [name, body, expect] of envelopeBodies) add(batchOp, `envelope: ${name}`, { method: 'POST', path: BATCH, headers: json, body }, expect ?? [400]);
-  add(batchOp, 'envelope: a tenant key naming another tenant', {
-    method: 'POST', path: BATCH, headers: { authorization: `Bearer ${seed.tenantKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ ...envelope, tenant: 'default' }),
-  }, [403]);
+  add(
+    batchOp,
+    'envelope: a tenant key naming another tenant',
+    {
+      method: 'POST',
+      path: BATCH,
+      headers: { authorization: `Bearer ${seed.tenantKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...envelope, tenant: 'default' }),
+    },
+    [403],
+  );
 }
 
 /** The list query: numbers, repeats and arrays where scalars belong. */
@@ -177,7 +251,10 @@ function addListQueryCases(add: AddCase, ctx: HostileContext): void {
     ['SQL in event_type', `event_type=${encodeURIComponent(SQL_IDS[1])}`],
     ['SQL in page_token', `page_token=${encodeURIComponent(SQL_IDS[0])}`],
     ['page token holding an SQL id', `page_token=${Buffer.from(JSON.stringify(['2020-01-01T00:00:00Z', SQL_IDS[2]])).toString('base64url')}`],
-    ['page token holding a huge date', `page_token=${Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.001Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`],
+    [
+      'page token holding a huge date',
+      `page_token=${Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.001Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`,
+    ],
     ['page token that is a JSON object', `page_token=${Buffer.from('{"__proto__":{"a":1}}').toString('base64url')}`],
     ['page token longer than allowed', `page_token=${'A'.repeat(600)}`],
     ['invalid percent-encoding in the query', 'tenant=%E0%A4%A'],

@@ -26,7 +26,9 @@ function send(method: string, path: string, body: string): Promise<{ status: num
     const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), text: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.setHeader('authorization', `Bearer ${stack.config.api.adminApiKey}`);
@@ -49,8 +51,12 @@ beforeAll(async () => {
   db = new pg.Client({ connectionString: ownDb.url });
   await db.connect();
   const created = await stack.call('POST', '/v1/webhooks', {
-    tenant: TENANT, url: 'https://hooks.example.com/h', enabled_events: ['*'], is_enabled: true,
-    headers: { 'X-Seeded': 'seed' }, auth: { type: 'bearer', token: 'seeded-token' },
+    tenant: TENANT,
+    url: 'https://hooks.example.com/h',
+    enabled_events: ['*'],
+    is_enabled: true,
+    headers: { 'X-Seeded': 'seed' },
+    auth: { type: 'bearer', token: 'seeded-token' },
   });
   expect(created.status).toBe(201);
   webhookId = created.body.id;
@@ -138,7 +144,11 @@ const AUTH: [string, string][] = [
 ];
 
 const ROUTES = [
-  { method: 'POST', path: () => '/v1/webhooks', base: () => `"tenant":"${TENANT}","url":"https://hooks.example.com/n","enabled_events":["*"],"is_enabled":true` },
+  {
+    method: 'POST',
+    path: () => '/v1/webhooks',
+    base: () => `"tenant":"${TENANT}","url":"https://hooks.example.com/n","enabled_events":["*"],"is_enabled":true`,
+  },
   { method: 'PUT', path: () => `/v1/webhooks/${webhookId}`, base: () => '"description":"changed"' },
   { method: 'PATCH', path: () => `/v1/webhooks/${webhookId}`, base: () => '"description":"changed"' },
 ];
@@ -149,7 +159,10 @@ test('hostile headers and auth answer a 4xx problem, leak nothing, change nothin
   const failures: string[] = [];
   let count = 0;
   for (const route of ROUTES) {
-    for (const [field, table] of [['headers', HEADERS], ['auth', AUTH]] as const) {
+    for (const [field, table] of [
+      ['headers', HEADERS],
+      ['auth', AUTH],
+    ] as const) {
       for (const [name, raw] of table) {
         count++;
         const label = `${route.method} ${field}: ${name}`;
@@ -160,7 +173,10 @@ test('hostile headers and auth answer a 4xx problem, leak nothing, change nothin
         if (!res.contentType.startsWith('application/problem+json')) problems.push(`content-type ${res.contentType}`);
         if (STACK_TRACE.test(res.text)) problems.push('leaks internals');
         if (res.text.includes('X-Injected') || res.text.includes('seeded-token')) problems.push('echoes a value');
-        const health = await fetch(`${stack.api.url}/healthz`).then((r) => r.status, () => 0);
+        const health = await fetch(`${stack.api.url}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (health !== 200) problems.push(`/healthz ${health}`);
         if ((await webhooksSnapshot()) !== before) problems.push('changed the webhooks table');
         if (problems.length) failures.push(`${label}: ${problems.join('; ')} — ${res.text.slice(0, 200)}`);

@@ -10,9 +10,13 @@ const nest = (depth: number, open: (inner: string) => string, leaf: string) => {
   return text;
 };
 
-export function addFilterAndSchemaCases(add: AddCase, ctx: { tenant: string; webhookId: string; adminKey: string; schemaType: string; eventType: string }): void {
+export function addFilterAndSchemaCases(
+  add: AddCase,
+  ctx: { tenant: string; webhookId: string; adminKey: string; schemaType: string; eventType: string },
+): void {
   const json = { authorization: `Bearer ${ctx.adminKey}`, 'content-type': 'application/json' };
-  const create = (filter: string) => `{"tenant":${JSON.stringify(ctx.tenant)},"url":"https://hooks.example.com/f","enabled_events":["*"],"is_enabled":true,"filter":${filter}}`;
+  const create = (filter: string) =>
+    `{"tenant":${JSON.stringify(ctx.tenant)},"url":"https://hooks.example.com/f","enabled_events":["*"],"is_enabled":true,"filter":${filter}}`;
   const filters: [string, string][] = [
     ['filter 11 levels of $not', nest(11, (s) => `{"$not":${s}}`, '{"type":"X"}')],
     ['filter 5,000 levels of $and', nest(5000, (s) => `{"$and":[${s}]}`, '{"type":"X"}')],
@@ -49,7 +53,10 @@ export function addFilterAndSchemaCases(add: AddCase, ctx: { tenant: string; web
   const schemaBody = (schema: string) => `{"tenant":${JSON.stringify(ctx.tenant)},"name":"HOSTILE.SCHEMA_NEW","schema":${schema}}`;
   const schemas: [string, string][] = [
     ['schema over 64 KiB', JSON.stringify({ type: 'object', description: 'x'.repeat(200 * 1024) })],
-    ['schema with 3,000 properties (over 64 KiB)', JSON.stringify({ type: 'object', properties: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`p${i}`, { type: 'string', minLength: i }])) })],
+    [
+      'schema with 3,000 properties (over 64 KiB)',
+      JSON.stringify({ type: 'object', properties: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`p${i}`, { type: 'string', minLength: i }])) }),
+    ],
     ['schema with a remote $ref', '{"$ref":"http://169.254.169.254/latest/meta-data/"}'],
     ['schema with a file $ref', '{"$ref":"file:///etc/passwd"}'],
     ['schema with a catastrophic pattern', '{"type":"string","pattern":"^(a+)+$"}'],
@@ -67,12 +74,37 @@ export function addFilterAndSchemaCases(add: AddCase, ctx: { tenant: string; web
     add('POST /v1/event-types', name, { method: 'POST', path: '/v1/event-types', headers: json, body: schemaBody(schema) }, [400]);
   }
   for (const [name, schema] of schemas.slice(0, 7)) {
-    add('PUT /v1/event-types/{name}', name, { method: 'PUT', path: `/v1/event-types/${ctx.schemaType}`, headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"schema":${schema}}` }, [400]);
+    add(
+      'PUT /v1/event-types/{name}',
+      name,
+      { method: 'PUT', path: `/v1/event-types/${ctx.schemaType}`, headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"schema":${schema}}` },
+      [400],
+    );
   }
-  add('PUT /v1/event-types/{name}', 'a built-in type', { method: 'PUT', path: '/v1/event-types/CARD.CREATED', headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"description":"x"}` }, [409]);
-  add('PUT /v1/event-types/{name}', 'a wildcard name', { method: 'PUT', path: '/v1/event-types/CARD.*', headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"description":"x"}` }, [400]);
-  add('PUT /v1/event-types/{name}', 'a traversal name', { method: 'PUT', path: '/v1/event-types/..%2F..%2Fadmin', headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"description":"x"}` }, [400, 404]);
-  add('PUT /v1/event-types/{name}', 'no field to change', { method: 'PUT', path: `/v1/event-types/${ctx.schemaType}`, headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)}}` }, [400]);
+  add(
+    'PUT /v1/event-types/{name}',
+    'a built-in type',
+    { method: 'PUT', path: '/v1/event-types/CARD.CREATED', headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"description":"x"}` },
+    [409],
+  );
+  add(
+    'PUT /v1/event-types/{name}',
+    'a wildcard name',
+    { method: 'PUT', path: '/v1/event-types/CARD.*', headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"description":"x"}` },
+    [400],
+  );
+  add(
+    'PUT /v1/event-types/{name}',
+    'a traversal name',
+    { method: 'PUT', path: '/v1/event-types/..%2F..%2Fadmin', headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)},"description":"x"}` },
+    [400, 404],
+  );
+  add(
+    'PUT /v1/event-types/{name}',
+    'no field to change',
+    { method: 'PUT', path: `/v1/event-types/${ctx.schemaType}`, headers: json, body: `{"tenant":${JSON.stringify(ctx.tenant)}}` },
+    [400],
+  );
 
   const event = (resource: string) => `{"tenant":${JSON.stringify(ctx.tenant)},"type":${JSON.stringify(ctx.schemaType)},"resource":${resource}}`;
   for (const [name, resource] of [
@@ -107,6 +139,11 @@ export function addFilterAndSchemaCases(add: AddCase, ctx: { tenant: string; web
     ['page_token that is a JSON object', `page_token=${Buffer.from('{"__proto__":{"a":1}}').toString('base64url')}`],
     ['page_token with a 10 KB name', `page_token=${Buffer.from(JSON.stringify(['c', 'A'.repeat(300)])).toString('base64url')}`],
   ] as const) {
-    add('GET /v1/event-types', `query: ${name}`, { method: 'GET', path: `/v1/event-types?${query}`, headers: { authorization: `Bearer ${ctx.adminKey}` } }, [400]);
+    add(
+      'GET /v1/event-types',
+      `query: ${name}`,
+      { method: 'GET', path: `/v1/event-types?${query}`, headers: { authorization: `Bearer ${ctx.adminKey}` } },
+      [400],
+    );
   }
 }

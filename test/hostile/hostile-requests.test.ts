@@ -71,7 +71,13 @@ beforeAll(async () => {
   // seed: one webhook, one pending notification, one tenant key, one custom type
   const types = await stack.call('GET', `/v1/event-types?tenant=${TENANT}`);
   seed.eventType = (types.body.event_types as { name: string }[]).map((t) => t.name).find((n) => n !== 'WEBHOOK.PING')!;
-  const webhook = await stack.call('POST', '/v1/webhooks', { tenant: TENANT, url: 'https://hooks.example.com/hook', enabled_events: ['*'], is_enabled: true, metadata: { a: 1 } });
+  const webhook = await stack.call('POST', '/v1/webhooks', {
+    tenant: TENANT,
+    url: 'https://hooks.example.com/hook',
+    enabled_events: ['*'],
+    is_enabled: true,
+    metadata: { a: 1 },
+  });
   if (webhook.status !== 201) throw new Error(`seeding a webhook failed: ${JSON.stringify(webhook.body)}`);
   seed.webhookId = webhook.body.id;
   const event = await stack.call('POST', '/v1/events', { tenant: TENANT, type: seed.eventType, resource: { id: 1 } });
@@ -102,12 +108,18 @@ afterAll(async () => {
 
 test('the OpenAPI document lists every route the app serves, and serves every route it lists', () => {
   const app = stack.api.server.listeners('request')[0] as unknown as { router: { stack: Layer[] } };
-  interface Layer { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } }
+  interface Layer {
+    route?: { path: string; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+  }
   const served = new Set<string>();
   const walk = (layers: Layer[]) => {
     for (const layer of layers) {
       if (layer.route) {
-        const path = layer.route.path.replaceAll('\\:', '\u0001').replace(/:([A-Za-z0-9_]+)/g, '{$1}').replaceAll('\u0001', ':');
+        const path = layer.route.path
+          .replaceAll('\\:', '\u0001')
+          .replace(/:([A-Za-z0-9_]+)/g, '{$1}')
+          .replaceAll('\u0001', ':');
         for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') served.add(`${m.toUpperCase()} ${path}`);
       } else if (layer.handle?.stack) walk(layer.handle.stack);
     }
@@ -144,26 +156,50 @@ test('a batch whose every event is hostile answers 200 with a 4xx problem per ev
   const ok = { type: seed.eventType, resource: { id: 1 } };
   const raw = (extra: string) => withRaw(ok, extra);
   const items: string[] = [
-    'null', '42', '"hello"', JSON.stringify([ok]), nestedArrays(10_000), nestedObjects(10_000),
-    setRaw(ok, 'resource', nestedObjects(10_000)), setRaw(ok, 'resource', nestedArrays(10_000)),
+    'null',
+    '42',
+    '"hello"',
+    JSON.stringify([ok]),
+    nestedArrays(10_000),
+    nestedObjects(10_000),
+    setRaw(ok, 'resource', nestedObjects(10_000)),
+    setRaw(ok, 'resource', nestedArrays(10_000)),
     setRaw(ok, 'resource', nestedObjects(70, '"\\u0000"')),
-    raw('"__proto__":{"isAdmin":true,"tenant":"default"}'), raw('"constructor":{"prototype":{"polluted":true}}'), raw('"prototype":{"polluted":true}'),
+    raw('"__proto__":{"isAdmin":true,"tenant":"default"}'),
+    raw('"constructor":{"prototype":{"polluted":true}}'),
+    raw('"prototype":{"polluted":true}'),
     setRaw(ok, 'resource', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}'),
-    setRaw(ok, 'idempotency_key', '"a\\u0000b"'), raw('"a\\u0000b":1'), setRaw(ok, 'idempotency_key', '"x\\ud800y"'),
-    setRaw(ok, 'type', '"\\udc00"'), setRaw(ok, 'resource', '{"\\ud800":1}'), setRaw(ok, 'event_time', '1e400'), setRaw(ok, 'resource', '{"n":1e400}'),
-    setRaw(ok, 'event_time', '-0'), setRaw(ok, 'type', JSON.stringify([ok.type])), setRaw(ok, 'tenant', JSON.stringify([TENANT])),
-    ...SQL_IDS.map((id) => setRaw(ok, 'type', JSON.stringify(id))), setRaw(ok, 'tenant', JSON.stringify(SQL_IDS[1])),
-    JSON.stringify({ ...ok, type: 'NO.SUCH_TYPE' }), JSON.stringify({ ...ok, colour: 'red' }),
+    setRaw(ok, 'idempotency_key', '"a\\u0000b"'),
+    raw('"a\\u0000b":1'),
+    setRaw(ok, 'idempotency_key', '"x\\ud800y"'),
+    setRaw(ok, 'type', '"\\udc00"'),
+    setRaw(ok, 'resource', '{"\\ud800":1}'),
+    setRaw(ok, 'event_time', '1e400'),
+    setRaw(ok, 'resource', '{"n":1e400}'),
+    setRaw(ok, 'event_time', '-0'),
+    setRaw(ok, 'type', JSON.stringify([ok.type])),
+    setRaw(ok, 'tenant', JSON.stringify([TENANT])),
+    ...SQL_IDS.map((id) => setRaw(ok, 'type', JSON.stringify(id))),
+    setRaw(ok, 'tenant', JSON.stringify(SQL_IDS[1])),
+    JSON.stringify({ ...ok, type: 'NO.SUCH_TYPE' }),
+    JSON.stringify({ ...ok, colour: 'red' }),
     JSON.stringify({ ...ok, resource: { pad: 'x'.repeat(300_000) } }),
   ];
   const body = `{"tenant":${JSON.stringify(TENANT)},"events":[${items.join(',')}]}`;
   const before = await snapshot(target());
-  const res = await send({ method: 'POST', path: BATCH, headers: { authorization: `Bearer ${stack.config.api.adminApiKey}`, 'content-type': 'application/json' }, body });
+  const res = await send({
+    method: 'POST',
+    path: BATCH,
+    headers: { authorization: `Bearer ${stack.config.api.adminApiKey}`, 'content-type': 'application/json' },
+    body,
+  });
   expect(res.status).toBe(200);
   expect(STACK_TRACE.test(res.text)).toBe(false);
   const results = JSON.parse(res.text).results as { index: number; status: number; id?: string; error?: Record<string, unknown> }[];
   expect(results.map((r) => r.index)).toEqual(items.map((_, i) => i));
-  const wrong = results.filter((r) => r.status < 400 || r.status >= 500 || r.id !== undefined || typeof r.error?.detail !== 'string' || r.error?.status !== r.status);
+  const wrong = results.filter(
+    (r) => r.status < 400 || r.status >= 500 || r.id !== undefined || typeof r.error?.detail !== 'string' || r.error?.status !== r.status,
+  );
   expect(wrong).toEqual([]);
   expect(results[results.length - 1].status).toBe(413);
   expect(await snapshot(target())).toEqual(before);
@@ -174,9 +210,24 @@ test('a batch whose every event is hostile answers 200 with a 4xx problem per ev
 function oversizedCases(): HostileCase[] {
   const admin = { authorization: `Bearer ${stack.config.api.adminApiKey}` };
   return [
-    { route: 'GET /v1/webhooks', name: 'Authorization header of 64 KiB', request: { method: 'GET', path: '/v1/webhooks', headers: { authorization: `Bearer ${'A'.repeat(64 * 1024)}` } }, expect: [431] },
-    { route: 'DELETE /v1/webhooks/{id}', name: 'path of 64 KiB', request: { method: 'DELETE', path: `/v1/webhooks/${'a'.repeat(64 * 1024)}`, headers: admin }, expect: [414, 431] },
-    { route: 'POST /v1/events', name: '2,000 x-junk headers', request: { method: 'POST', path: '/v1/events', headers: { ...admin, 'x-junk': Array.from({ length: 2000 }, (_, i) => `v${i}`) } }, expect: [431] },
+    {
+      route: 'GET /v1/webhooks',
+      name: 'Authorization header of 64 KiB',
+      request: { method: 'GET', path: '/v1/webhooks', headers: { authorization: `Bearer ${'A'.repeat(64 * 1024)}` } },
+      expect: [431],
+    },
+    {
+      route: 'DELETE /v1/webhooks/{id}',
+      name: 'path of 64 KiB',
+      request: { method: 'DELETE', path: `/v1/webhooks/${'a'.repeat(64 * 1024)}`, headers: admin },
+      expect: [414, 431],
+    },
+    {
+      route: 'POST /v1/events',
+      name: '2,000 x-junk headers',
+      request: { method: 'POST', path: '/v1/events', headers: { ...admin, 'x-junk': Array.from({ length: 2000 }, (_, i) => `v${i}`) } },
+      expect: [431],
+    },
   ];
 }
 

@@ -20,7 +20,11 @@ test.each([
   ['Infinity from 1e400', JSON.parse('{"metadata":{"n":[1e400]}}'), ['metadata.n.0']],
   ['-Infinity', { metadata: { n: -Infinity } }, ['metadata.n']],
   ['nesting beyond the limit', { metadata: nest(MAX_JSON_DEPTH + 5) }, [['metadata', ...Array(MAX_JSON_DEPTH - 1).fill('a')].join('.')]],
-  ['a NUL byte below the old depth cap', { metadata: { deep: JSON.parse('{"a":'.repeat(50) + '"\\u0000"' + '}'.repeat(50)) } }, [['metadata', 'deep', ...Array(50).fill('a')].join('.')]],
+  [
+    'a NUL byte below the old depth cap',
+    { metadata: { deep: JSON.parse('{"a":'.repeat(50) + '"\\u0000"' + '}'.repeat(50)) } },
+    [['metadata', 'deep', ...Array(50).fill('a')].join('.')],
+  ],
 ])('%s is refused with its path', (_label, input, fields) => {
   expect(fieldsOf(input)).toEqual(fields);
 });

@@ -76,7 +76,11 @@ export function durationMs(text: string | undefined): number {
 }
 
 export function env(service: Service): Record<string, string> {
-  return Object.fromEntries(Object.entries(service.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {})
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, String(v)]),
+  );
 }
 
 export function volumeTargets(service: Service): string[] {
@@ -84,10 +88,10 @@ export function volumeTargets(service: Service): string[] {
 }
 
 export function commandText(service: Service): string {
-  return Array.isArray(service.command) ? service.command.join(' ') : service.command ?? '';
+  return Array.isArray(service.command) ? service.command.join(' ') : (service.command ?? '');
 }
 
 export function healthcheckText(service: Service): string {
   const test = service.healthcheck?.test;
-  return Array.isArray(test) ? test.join(' ') : test ?? '';
+  return Array.isArray(test) ? test.join(' ') : (test ?? '');
 }

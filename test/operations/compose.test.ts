@@ -9,10 +9,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@hookrelay/core';
 import { DOCKERFILE, dockerfileStages, ROOT } from '../support/dockerfile.js';
-import { commandText, composeAvailable, composeConfig, durationMs, env, healthcheckText, parseYaml, REQUIRED_ENV, volumeTargets, type Service } from './compose-config.js';
+import {
+  commandText,
+  composeAvailable,
+  composeConfig,
+  durationMs,
+  env,
+  healthcheckText,
+  parseYaml,
+  REQUIRED_ENV,
+  volumeTargets,
+  type Service,
+} from './compose-config.js';
 
 if (!composeAvailable) {
-  console.warn('test/operations/compose.test.ts: docker-compose is not installed, so docker/compose.yml is not rendered; the Dockerfile checks are in dockerfile.test.ts');
+  console.warn(
+    'test/operations/compose.test.ts: docker-compose is not installed, so docker/compose.yml is not rendered; the Dockerfile checks are in dockerfile.test.ts',
+  );
 }
 const describeCompose = composeAvailable ? describe : describe.skip;
 
@@ -74,7 +87,11 @@ describeCompose('docker/compose.yml, rendered by docker-compose config', () => {
     for (const name of ['api', 'worker']) {
       const deps = services[name].depends_on ?? {};
       expect({ name, migrate: deps.migrate?.condition }).toEqual({ name, migrate: 'service_completed_successfully' });
-      expect({ name, redis: deps.redis?.condition, postgres: deps.postgres?.condition }).toEqual({ name, redis: 'service_healthy', postgres: 'service_healthy' });
+      expect({ name, redis: deps.redis?.condition, postgres: deps.postgres?.condition }).toEqual({
+        name,
+        redis: 'service_healthy',
+        postgres: 'service_healthy',
+      });
       expect(services[name].restart).toMatch(/^(always|unless-stopped|on-failure)/);
     }
   });

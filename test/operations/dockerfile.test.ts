@@ -71,20 +71,38 @@ describe('docker/Dockerfile against the repository', () => {
     ];
     expect(needed).toEqual(expect.arrayContaining(['prisma/schema.prisma', 'prisma/engine/schema-engine.mjs', 'packages/http/dashboard/index.html']));
     expect(needed.filter((file) => ignored(file))).toEqual([]);
-    for (const file of ['.env', 'docker/.env', 'packages/db/.env', 'node_modules/x/index.js', 'packages/core/node_modules/joi/index.js', 'packages/core/dist/index.js', 'packages/db/src/generated/prisma/client.ts', '.git/HEAD']) {
+    for (const file of [
+      '.env',
+      'docker/.env',
+      'packages/db/.env',
+      'node_modules/x/index.js',
+      'packages/core/node_modules/joi/index.js',
+      'packages/core/dist/index.js',
+      'packages/db/src/generated/prisma/client.ts',
+      '.git/HEAD',
+    ]) {
       expect({ file, ignored: ignored(file) }).toEqual({ file, ignored: true });
     }
   });
 
   test('installs the pnpm version package.json pins, so pnpm does not switch versions mid-build', () => {
     const { packageManager } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { packageManager: string };
-    const installed = /npm install -g (pnpm@\S+)/.exec(dockerfileInstructions().map((i) => i.args).join('\n'))?.[1];
+    const installed = /npm install -g (pnpm@\S+)/.exec(
+      dockerfileInstructions()
+        .map((i) => i.args)
+        .join('\n'),
+    )?.[1];
     expect(installed).toBe(packageManager);
   });
 
   test('api and worker run the built entry points as a non-root user with NODE_ENV=production', () => {
     const runtime = dockerStage('runtime');
-    expect(runtime.body).toEqual(expect.arrayContaining([{ keyword: 'USER', args: 'node' }, { keyword: 'ENV', args: 'NODE_ENV=production' }]));
+    expect(runtime.body).toEqual(
+      expect.arrayContaining([
+        { keyword: 'USER', args: 'node' },
+        { keyword: 'ENV', args: 'NODE_ENV=production' },
+      ]),
+    );
     for (const app of ['api', 'worker']) {
       const stage = dockerStage(app);
       expect(stage.from).toBe('runtime');
@@ -105,7 +123,10 @@ describe('docker/Dockerfile against the repository', () => {
   test('migrate runs the Prisma CLI with the offline schema engine, as a non-root user', () => {
     const args = dockerfileInstructions().map((i) => `${i.keyword} ${i.args}`);
     const start = args.findIndex((a) => /^FROM \S+ AS migrate$/i.test(a));
-    const body = args.slice(start + 1, args.findIndex((a, i) => i > start && a.startsWith('FROM ')));
+    const body = args.slice(
+      start + 1,
+      args.findIndex((a, i) => i > start && a.startsWith('FROM ')),
+    );
     expect(body).toContain('USER node');
     const cmd = JSON.parse(body.find((a) => a.startsWith('CMD '))!.slice(4)) as string[];
     expect(cmd).toEqual(['node', 'node_modules/prisma/build/index.js', 'migrate', 'deploy']);

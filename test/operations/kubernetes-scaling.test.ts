@@ -85,7 +85,12 @@ describe('deploy/kubernetes/overlays/hpa', () => {
     const base = render(BASE);
     const hpa = render(HPA);
     const kinds = (objs: K8sObject[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
-    expect(kinds(hpa)).toEqual(kinds(base).filter((k) => !k.startsWith('ScaledObject/') && !k.startsWith('TriggerAuthentication/')).concat('HorizontalPodAutoscaler/hookrelay-worker').sort());
+    expect(kinds(hpa)).toEqual(
+      kinds(base)
+        .filter((k) => !k.startsWith('ScaledObject/') && !k.startsWith('TriggerAuthentication/'))
+        .concat('HorizontalPodAutoscaler/hookrelay-worker')
+        .sort(),
+    );
     const autoscaler = find(hpa, 'HorizontalPodAutoscaler', 'hookrelay-worker');
     expect(autoscaler.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'hookrelay-worker' });
     expect(autoscaler.spec.metrics[0].resource.name).toBe('cpu');

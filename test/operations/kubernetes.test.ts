@@ -43,12 +43,15 @@ describe('deploy/kubernetes, rendered', () => {
 
   test('no secret values in the repository: secrets only by reference to the Secret `hookrelay`', () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-    for (const file of files(BASE).filter((f) => f.endsWith('.yaml'))) expect({ file, secret: /^kind:\s*Secret\b/m.test(readFileSync(file, 'utf8')) }).toEqual({ file, secret: false });
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    for (const file of files(BASE).filter((f) => f.endsWith('.yaml')))
+      expect({ file, secret: /^kind:\s*Secret\b/m.test(readFileSync(file, 'utf8')) }).toEqual({ file, secret: false });
     const secretish = /KEY|URL|PASSWORD|TOKEN/;
     for (const o of [api, worker, migrate]) {
       for (const e of container(o).env ?? []) {
-        if (secretish.test(e.name) && e.name !== 'PUBLIC_BASE_URL') expect({ name: e.name, ref: e.valueFrom?.secretKeyRef?.name }).toEqual({ name: e.name, ref: 'hookrelay' });
+        if (secretish.test(e.name) && e.name !== 'PUBLIC_BASE_URL')
+          expect({ name: e.name, ref: e.valueFrom?.secretKeyRef?.name }).toEqual({ name: e.name, ref: 'hookrelay' });
       }
     }
     for (const key of Object.keys(configMap.data ?? {})) expect(key).not.toMatch(/^(DATABASE_URL|REDIS_URL|ADMIN_API_KEY|SECRET_ENCRYPTION_KEY.*)$/);
@@ -56,7 +59,11 @@ describe('deploy/kubernetes, rendered', () => {
 
   test('images are the docker/Dockerfile targets, run with the same commands', () => {
     const dockerfile = readFileSync(path.join(ROOT, 'docker', 'Dockerfile'), 'utf8');
-    for (const [o, target] of [[api, 'api'], [worker, 'worker'], [migrate, 'migrate']] as const) {
+    for (const [o, target] of [
+      [api, 'api'],
+      [worker, 'worker'],
+      [migrate, 'migrate'],
+    ] as const) {
       const c = container(o);
       expect(c.image.replace(/[:@].*$/, '')).toBe(`hookrelay-${target}`);
       expect(dockerfile).toContain(`--target ${target}`);
@@ -117,7 +124,9 @@ describe('deploy/kubernetes, rendered', () => {
     const workerEnv = envNames(container(worker), configMap);
     for (const name of [...apiEnv, ...workerEnv]) expect({ name, read: known.has(name) || name.startsWith('OTEL_') }).toEqual({ name, read: true });
     expect(apiEnv).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'ADMIN_API_KEY', 'SECRET_ENCRYPTION_KEY', 'NODE_ENV', 'PORT']));
-    expect(workerEnv).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SECRET_ENCRYPTION_KEY', 'NODE_ENV', 'WORKER_METRICS_PORT', 'DELIVERY_TIMEOUT_MS']));
+    expect(workerEnv).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SECRET_ENCRYPTION_KEY', 'NODE_ENV', 'WORKER_METRICS_PORT', 'DELIVERY_TIMEOUT_MS']),
+    );
     expect(workerEnv).not.toContain('ADMIN_API_KEY');
     expect(envNames(container(migrate), configMap)).toEqual(['DATABASE_URL']);
     expect(readFileSync(path.join(ROOT, 'prisma.config.ts'), 'utf8')).toContain('process.env.DATABASE_URL');
@@ -155,8 +164,14 @@ describe('deploy/kubernetes, rendered', () => {
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
       for (const c of containersOf(o)) {
-        expect({ name: c.name, ro: c.securityContext.readOnlyRootFilesystem, escalation: c.securityContext.allowPrivilegeEscalation }).toEqual({ name: c.name, ro: true, escalation: false });
-        for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) expect({ name: c.name, kind, r, set: Boolean(c.resources?.[kind]?.[r]) }).toEqual({ name: c.name, kind, r, set: true });
+        expect({ name: c.name, ro: c.securityContext.readOnlyRootFilesystem, escalation: c.securityContext.allowPrivilegeEscalation }).toEqual({
+          name: c.name,
+          ro: true,
+          escalation: false,
+        });
+        for (const kind of ['requests', 'limits'])
+          for (const r of ['cpu', 'memory'])
+            expect({ name: c.name, kind, r, set: Boolean(c.resources?.[kind]?.[r]) }).toEqual({ name: c.name, kind, r, set: true });
       }
     }
     // the image's user is `node` (uid 1000 in the node images)
@@ -165,7 +180,10 @@ describe('deploy/kubernetes, rendered', () => {
   });
 
   test('PodDisruptionBudgets select the API and worker pods', () => {
-    for (const [name, deployment] of [['hookrelay-api', api], ['hookrelay-worker', worker]] as const) {
+    for (const [name, deployment] of [
+      ['hookrelay-api', api],
+      ['hookrelay-worker', worker],
+    ] as const) {
       const pdb = find(objects, 'PodDisruptionBudget', name);
       expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
       expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);

@@ -71,11 +71,15 @@ test('deletes old, final history and nothing else; one replica sweeps at a time'
   const all = [...oldDone, oldCancelled, oldMixed, oldNone, ...recent];
 
   // wait until every delivery happened: 9 attempts (one per notification)
-  await until(async () => {
-    const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM notifications n WHERE event_id = ANY($1::uuid[]) AND attempt_count >= 1`, [all]);
-    return rows[0]!.n === 10;
-  }, { timeoutMs: 30_000 });
+  await until(
+    async () => {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications n WHERE event_id = ANY($1::uuid[]) AND attempt_count >= 1`, [
+        all,
+      ]);
+      return rows[0]!.n === 10;
+    },
+    { timeoutMs: 30_000 },
+  );
   const notificationsOf = (events: string[]) => ids(`SELECT id::text AS id FROM notifications WHERE event_id = ANY($1::uuid[])`, [events]);
   const doomedEvents = [...oldDone, oldCancelled, oldNone];
   const doomedNotifications = await notificationsOf(doomedEvents);
@@ -101,7 +105,8 @@ test('deletes old, final history and nothing else; one replica sweeps at a time'
   // the counters followed the deletes
   const full = await db.query(`SELECT webhook_id, status::text, count(*)::int AS n FROM notifications GROUP BY 1, 2 ORDER BY 1, 2`);
   const counted = await db.query(
-    `SELECT webhook_id, status::text, sum(count)::int AS n FROM notification_counters GROUP BY 1, 2 HAVING sum(count) <> 0 ORDER BY 1, 2`);
+    `SELECT webhook_id, status::text, sum(count)::int AS n FROM notification_counters GROUP BY 1, 2 HAVING sum(count) <> 0 ORDER BY 1, 2`,
+  );
   expect(counted.rows).toEqual(full.rows);
 
   // each sweep logged with its counts and duration; together they deleted exactly the doomed rows

@@ -92,12 +92,19 @@ test('an HTTP publish, its fan-out and every attempt (failed, then retried) shar
   const [notificationId] = published.body.notification_ids as string[];
 
   const deliveries = await receiver.waitFor(2, { timeoutMs: 45_000, filter: (r) => bodyOf(r).event_id === eventId });
-  const spans = await otlp.waitForSpans((all) => attemptsOf(all, notificationId).length >= 2 && all.some((s) => s.name === 'hookrelay.publish' && s.attributes['hookrelay.event_id'] === eventId));
+  const spans = await otlp.waitForSpans(
+    (all) => attemptsOf(all, notificationId).length >= 2 && all.some((s) => s.name === 'hookrelay.publish' && s.attributes['hookrelay.event_id'] === eventId),
+  );
 
   const publish = spans.find((s) => s.name === 'hookrelay.publish' && s.attributes['hookrelay.event_id'] === eventId)!;
   const fanOut = spans.find((s) => s.name === 'hookrelay.fan_out' && s.attributes['hookrelay.event_id'] === eventId)!;
   expect(publish).toMatchObject({ service: 'hookrelay-api', kind: KIND.server, parentSpanId: null });
-  expect(publish.attributes).toMatchObject({ 'hookrelay.tenant': tenant, 'hookrelay.event_type': 'TRANSACTION.CREATED', 'http.route': '/v1/events', 'http.response.status_code': 202 });
+  expect(publish.attributes).toMatchObject({
+    'hookrelay.tenant': tenant,
+    'hookrelay.event_type': 'TRANSACTION.CREATED',
+    'http.route': '/v1/events',
+    'http.response.status_code': 202,
+  });
   expect(fanOut).toMatchObject({ service: 'hookrelay-api', traceId: publish.traceId, parentSpanId: publish.spanId });
   expect(fanOut.attributes).toMatchObject({ 'hookrelay.tenant': tenant, 'hookrelay.notification_count': 1 });
 
@@ -129,7 +136,12 @@ test('a caller traceparent on POST /v1/events is continued; a ping carries a tra
   const webhook = await traced.call('POST', '/v1/webhooks', { tenant, url: receiver.url, enabled_events: ['CARD.*'], is_enabled: true });
   const callerTrace = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
   const callerSpan = '0123456789abcdef';
-  const published = await traced.call('POST', '/v1/events', { tenant, type: 'CARD.CREATED', resource: {} }, { traceparent: `00-${callerTrace}-${callerSpan}-01` });
+  const published = await traced.call(
+    'POST',
+    '/v1/events',
+    { tenant, type: 'CARD.CREATED', resource: {} },
+    { traceparent: `00-${callerTrace}-${callerSpan}-01` },
+  );
   expect(published.status).toBe(202);
   const [delivery] = await receiver.waitFor(1, { filter: (r) => bodyOf(r).event_id === published.body.id });
   expect(parseTraceparent(delivery.headers.traceparent).traceId).toBe(callerTrace);
@@ -148,7 +160,12 @@ test('a caller traceparent on POST /v1/events is continued; a ping carries a tra
   const sent = parseTraceparent(pinged.headers.traceparent);
   const [attempt] = (await otlp.waitForSpans((all) => all.some((s) => s.spanId === sent.spanId))).filter((s) => s.spanId === sent.spanId);
   expect(attempt).toMatchObject({ name: 'hookrelay.delivery_attempt', service: 'hookrelay-api', traceId: sent.traceId });
-  expect(attempt.attributes).toMatchObject({ 'hookrelay.trigger': 'ping', 'hookrelay.webhook_id': webhook.body.id, 'http.response.status_code': 200, 'hookrelay.attempt_number': 1 });
+  expect(attempt.attributes).toMatchObject({
+    'hookrelay.trigger': 'ping',
+    'hookrelay.webhook_id': webhook.body.id,
+    'http.response.status_code': 200,
+    'hookrelay.attempt_number': 1,
+  });
 }, 60_000);
 
 test('through the producer SDK: the traceparent travels in the job; publish, fan-out and attempts share one trace', async () => {
@@ -183,7 +200,9 @@ test('through the producer SDK: the traceparent travels in the job; publish, fan
     const batchIds = (await producer.publishBatch([1, 2].map((n) => ({ tenant, type: 'TRANSACTION.CREATED', resource: { n } })))).map((r) => r.id);
     const batch = exporter.getFinishedSpans().find((s) => s.name === 'hookrelay.publish_batch')!;
     expect(batch.attributes['hookrelay.event_count']).toBe(2);
-    const fanOuts = await otlp.waitForSpans((all) => batchIds.every((id) => all.some((s) => s.name === 'hookrelay.fan_out' && s.attributes['hookrelay.event_id'] === id)));
+    const fanOuts = await otlp.waitForSpans((all) =>
+      batchIds.every((id) => all.some((s) => s.name === 'hookrelay.fan_out' && s.attributes['hookrelay.event_id'] === id)),
+    );
     for (const id of batchIds) {
       expect(fanOuts.find((s) => s.name === 'hookrelay.fan_out' && s.attributes['hookrelay.event_id'] === id)).toMatchObject({
         traceId: batch.spanContext().traceId,
@@ -212,7 +231,10 @@ test('SIGTERM exports the spans still buffered before the processes exit', async
     for (const app of slow.processes) app.signal('SIGTERM');
     const exits = await Promise.all(slow.processes.map((p) => p.exited));
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
-    const names = otlp.spans.filter((s) => s.traceId === traceId && s.service === 'flushed').map((s) => s.name).sort();
+    const names = otlp.spans
+      .filter((s) => s.traceId === traceId && s.service === 'flushed')
+      .map((s) => s.name)
+      .sort();
     expect(names).toEqual(['hookrelay.delivery_attempt', 'hookrelay.fan_out', 'hookrelay.publish']);
   } finally {
     await Promise.all(slow.processes.map((p) => p.kill()));

@@ -118,16 +118,21 @@ test('migrate deploy on a live database with rows: writes go on, indexes valid, 
   // the writer kept going through the whole migration, and no statement waited long
   expect(statements).toBeGreaterThan(20);
   expect(maxMs).toBeLessThan(2000);
-  console.log(`upgrade: migrate deploy took ${migrateMs} ms over ${ROWS} events x 1 notification; writer ran ${statements} statements, slowest ${Math.round(maxMs)} ms`);
+  console.log(
+    `upgrade: migrate deploy took ${migrateMs} ms over ${ROWS} events x 1 notification; writer ran ${statements} statements, slowest ${Math.round(maxMs)} ms`,
+  );
 
   const invalid = await db.query(`SELECT indexrelid::regclass::text AS name FROM pg_index WHERE NOT indisvalid`);
   expect(invalid.rows).toEqual([]);
   const indexes = (await db.query(`SELECT indexname FROM pg_indexes WHERE tablename IN ('notifications', 'events')`)).rows.map((r) => r.indexname);
-  expect(indexes).toEqual(expect.arrayContaining(['notifications_tenant_id_updated_at_id_idx', 'notifications_webhook_id_status_created_at_id_idx', 'events_created_at_id_idx']));
+  expect(indexes).toEqual(
+    expect.arrayContaining(['notifications_tenant_id_updated_at_id_idx', 'notifications_webhook_id_status_created_at_id_idx', 'events_created_at_id_idx']),
+  );
   expect(indexes).not.toContain('notifications_webhook_id_status_idx');
 
   const full = await db.query(`SELECT webhook_id, status::text, count(*)::int AS n FROM notifications GROUP BY 1, 2 ORDER BY 1, 2`);
   const counted = await db.query(
-    `SELECT webhook_id, status::text, sum(count)::int AS n FROM notification_counters GROUP BY 1, 2 HAVING sum(count) <> 0 ORDER BY 1, 2`);
+    `SELECT webhook_id, status::text, sum(count)::int AS n FROM notification_counters GROUP BY 1, 2 HAVING sum(count) <> 0 ORDER BY 1, 2`,
+  );
   expect(counted.rows).toEqual(full.rows);
 }, 180_000);

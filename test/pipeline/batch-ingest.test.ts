@@ -75,7 +75,17 @@ test('each event of a batch is published or refused on its own, in request order
   });
   expect(res.status).toBe(200);
   const results = res.body.results as Record<string, any>[];
-  expect(results.map((r) => [r.index, r.status])).toEqual([[0, 202], [1, 400], [2, 400], [3, 200], [4, 413], [5, 200], [6, 400], [7, 400], [8, 202]]);
+  expect(results.map((r) => [r.index, r.status])).toEqual([
+    [0, 202],
+    [1, 400],
+    [2, 400],
+    [3, 200],
+    [4, 413],
+    [5, 200],
+    [6, 400],
+    [7, 400],
+    [8, 202],
+  ]);
 
   expect(results[0]).toMatchObject({ id: expect.any(String), notification_ids: [expect.any(String)], duplicate: false });
   expect(results[0].error).toBeUndefined();
@@ -149,7 +159,10 @@ test('a malformed envelope is a 400 problem and publishes nothing', async () => 
 test('a batch body over 8 MiB is a 413; one over 1 MiB but within 8 MiB is accepted', async () => {
   const tenant = uniqueTenant();
   await createWebhook(tenant);
-  const big = (count: number) => ({ tenant, events: Array.from({ length: count }, (_, i) => ({ type: 'CARD.CREATED', resource: { i, pad: 'y'.repeat(200_000) } })) });
+  const big = (count: number) => ({
+    tenant,
+    events: Array.from({ length: count }, (_, i) => ({ type: 'CARD.CREATED', resource: { i, pad: 'y'.repeat(200_000) } })),
+  });
   const tooBig = await stack.call('POST', '/v1/events:batch', big(43));
   expect(tooBig.status).toBe(413);
   expect(tooBig.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -173,13 +186,18 @@ test('a tenant key publishes for its own tenant only', async () => {
   const other = uniqueTenant();
   const whole = await stack.call('POST', '/v1/events:batch', { tenant: other, events: [{ type: 'CARD.CREATED', resource: {} }] }, key);
   expect(whole.status).toBe(403);
-  const res = await stack.call('POST', '/v1/events:batch', {
-    events: [
-      { type: 'CARD.CREATED', resource: { a: 1 } },
-      { tenant: other, type: 'CARD.CREATED', resource: { a: 2 } },
-      { tenant, type: 'CARD.CREATED', resource: { a: 3 } },
-    ],
-  }, key);
+  const res = await stack.call(
+    'POST',
+    '/v1/events:batch',
+    {
+      events: [
+        { type: 'CARD.CREATED', resource: { a: 1 } },
+        { tenant: other, type: 'CARD.CREATED', resource: { a: 2 } },
+        { tenant, type: 'CARD.CREATED', resource: { a: 3 } },
+      ],
+    },
+    key,
+  );
   expect(res.status).toBe(200);
   expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([202, 403, 202]);
   expect(await eventCount(tenant)).toBe(2);
@@ -226,7 +244,11 @@ describe('MAX_EVENT_BYTES', () => {
       await expect(producer.publish(eventOfSize(tenant, MAX + 1))).rejects.toBeInstanceOf(EventTooLargeError);
       await expect(producer.publish(eventOfSize(tenant, MAX + 1))).rejects.toThrow(/262145 bytes.*262144.*MAX_EVENT_BYTES/);
       // one oversize event: none of the batch is sent
-      await expect(producer.publishBatch([{ tenant, type: 'CARD.CREATED', resource: { a: 1 } }, eventOfSize(tenant, MAX + 1)])).rejects.toMatchObject({ bytes: MAX + 1, limit: MAX, status: 413 });
+      await expect(producer.publishBatch([{ tenant, type: 'CARD.CREATED', resource: { a: 1 } }, eventOfSize(tenant, MAX + 1)])).rejects.toMatchObject({
+        bytes: MAX + 1,
+        limit: MAX,
+        status: 413,
+      });
       await expect(small.publish(eventOfSize(tenant, 1001))).rejects.toMatchObject({ limit: 1000 });
       expect(await queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed')).toBe(jobsBefore);
 

@@ -62,15 +62,18 @@ test('concurrent events of mixed types fan out to exactly the matching webhooks,
     expect(event.body.notification_ids).toContain(body.notification_id);
   }
 
-  const rows = await until(async () => {
-    const { rows } = await db.query(
-      `SELECT n.status, n.attempt_count, count(a.id)::int AS attempts
+  const rows = await until(
+    async () => {
+      const { rows } = await db.query(
+        `SELECT n.status, n.attempt_count, count(a.id)::int AS attempts
        FROM notifications n LEFT JOIN attempts a ON a.notification_id = n.id
        WHERE n.id = ANY($1::uuid[]) GROUP BY n.id`,
-      [allIds],
-    );
-    return rows.length === allIds.length && rows.every((r) => r.status === 'SUCCEEDED') ? rows : null;
-  }, { timeoutMs: 20_000 });
+        [allIds],
+      );
+      return rows.length === allIds.length && rows.every((r) => r.status === 'SUCCEEDED') ? rows : null;
+    },
+    { timeoutMs: 20_000 },
+  );
   expect(rows.every((r) => r.attempt_count === 1 && r.attempts === 1)).toBe(true);
   await new Promise((r) => setTimeout(r, 300));
   expect(receiver.requests.filter((r) => r.path.endsWith('/batch'))).toHaveLength(allIds.length);
@@ -84,13 +87,16 @@ test('an answer Postgres cannot store as text (NUL bytes) is recorded cleaned, a
   receiver.respondWith((r) => (r.path.endsWith('/nul') && n++ % 2 === 0 ? { status: 200, body: 'a\u0000b' } : { status: 200, body: 'fine' }));
   const events = await Promise.all(Array.from({ length: 10 }, () => stack.call('POST', '/v1/events', { tenant, type: 'CARD.CREATED', resource: {} })));
   const ids = events.map((e) => e.body.notification_ids[0] as string);
-  const rows = await until(async () => {
-    const { rows } = await db.query(
-      `SELECT n.status, a.response_body FROM notifications n JOIN attempts a ON a.notification_id = n.id WHERE n.id = ANY($1::uuid[])`,
-      [ids],
-    );
-    return rows.length === ids.length && rows.every((r) => r.status === 'SUCCEEDED') ? rows : null;
-  }, { timeoutMs: 20_000 });
+  const rows = await until(
+    async () => {
+      const { rows } = await db.query(
+        `SELECT n.status, a.response_body FROM notifications n JOIN attempts a ON a.notification_id = n.id WHERE n.id = ANY($1::uuid[])`,
+        [ids],
+      );
+      return rows.length === ids.length && rows.every((r) => r.status === 'SUCCEEDED') ? rows : null;
+    },
+    { timeoutMs: 20_000 },
+  );
   const bodies = rows.map((r) => r.response_body as string);
   expect(bodies).toContain('a\uFFFDb');
   expect(bodies).toContain('fine');

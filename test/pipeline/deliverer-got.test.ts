@@ -33,7 +33,8 @@ beforeEach(() => {
   seen.length = 0;
 });
 
-const send = (path: string) => deliverer.deliver({ url: `${base}${path}`, body: '{"a":1}', headers: { 'content-type': 'application/json', 'user-agent': 'Hookrelay/test' } });
+const send = (path: string) =>
+  deliverer.deliver({ url: `${base}${path}`, body: '{"a":1}', headers: { 'content-type': 'application/json', 'user-agent': 'Hookrelay/test' } });
 
 test('a redirect is not followed: it is the answer (retryable 302), and the target is never asked', async () => {
   handler = (req, res) => {

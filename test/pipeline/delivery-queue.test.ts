@@ -53,7 +53,11 @@ test('a single delayed enqueue is delayed; cycle attempts shorten the job', asyn
 test('first attempts get their position in their webhook’s backlog as priority', async () => {
   const [w1, w2] = [randomUUID(), randomUUID()];
   const ids = [randomUUID(), randomUUID(), randomUUID()];
-  await queue.enqueue([{ notificationId: ids[0]!, webhookId: w1 }, { notificationId: ids[1]!, webhookId: w1 }, { notificationId: ids[2]!, webhookId: w2 }]);
+  await queue.enqueue([
+    { notificationId: ids[0]!, webhookId: w1 },
+    { notificationId: ids[1]!, webhookId: w1 },
+    { notificationId: ids[2]!, webhookId: w2 },
+  ]);
   const priorities = await Promise.all(ids.map(async (id) => (await queue.queue.getJob(id))!.opts.priority));
   expect(priorities).toEqual([1, 2, 1]);
 });

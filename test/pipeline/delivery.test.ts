@@ -64,7 +64,14 @@ test('a published event arrives signed, with the reference callback body', async
     const res = await stack.call('POST', '/v1/webhooks:search', { notification_id: notificationId });
     return res.body.notifications[0]?.status === 'SUCCEEDED' ? res.body.notifications[0] : null;
   });
-  expect(found).toMatchObject({ id: notificationId, event_id: published.body.id, webhook_id: webhook.id, type: 'CARD.IMAGE.CREATED', attempt_count: 1, last_status_code: 200 });
+  expect(found).toMatchObject({
+    id: notificationId,
+    event_id: published.body.id,
+    webhook_id: webhook.id,
+    type: 'CARD.IMAGE.CREATED',
+    attempt_count: 1,
+    last_status_code: 200,
+  });
   expect(found.delivered_at).toEqual(expect.any(String));
   expect(found.attempts).toEqual([
     expect.objectContaining({ attempt_number: 1, status_code: 200, response_body: 'ok', error: null, trigger: 'schedule', duration_ms: expect.any(Number) }),
@@ -145,7 +152,17 @@ test('a custom event type can be published once added', async () => {
   const body = JSON.parse(request.body);
   expect(body.resource).toBe('{"amount":5}');
   // every reference field is present even when the event named no changed fields
-  expect(Object.keys(body).sort()).toEqual(['changed_fields', 'event_id', 'event_time', 'metadata', 'notification_id', 'resource', 'type', 'url', 'webhook_id']);
+  expect(Object.keys(body).sort()).toEqual([
+    'changed_fields',
+    'event_id',
+    'event_time',
+    'metadata',
+    'notification_id',
+    'resource',
+    'type',
+    'url',
+    'webhook_id',
+  ]);
   expect(body.changed_fields).toBe('{}');
   expect(body.metadata).toBe('{}');
 });

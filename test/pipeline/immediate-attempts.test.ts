@@ -126,7 +126,7 @@ test('a disabled webhook can still be pinged; its health is left alone (there is
   expect(await disabledEvents(tenant)).toBe(0);
 });
 
-test('ping and resend count in the API\'s delivery metrics, by trigger', async () => {
+test("ping and resend count in the API's delivery metrics, by trigger", async () => {
   const tenant = uniqueTenant('metrics');
   const webhook = await createWebhook(tenant);
   const id = await expiredNotification(tenant);
@@ -146,5 +146,7 @@ test('ping and resend count in the API\'s delivery metrics, by trigger', async (
   // a ping has no notification, so no state after it; a resend's is the notification's status
   expect(grew('hookrelay_deliveries_total', { outcome: 'SUCCEEDED', trigger: 'resend' })).toBe(1);
   expect(after).not.toMatch(/hookrelay_deliveries_total\{[^}]*trigger="ping"/);
-  expect(sample(after, 'hookrelay_delivery_attempt_duration_seconds_count', {}) - sample(before, 'hookrelay_delivery_attempt_duration_seconds_count', {})).toBe(3);
+  expect(sample(after, 'hookrelay_delivery_attempt_duration_seconds_count', {}) - sample(before, 'hookrelay_delivery_attempt_duration_seconds_count', {})).toBe(
+    3,
+  );
 });

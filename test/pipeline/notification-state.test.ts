@@ -46,7 +46,10 @@ async function seed(status: NotificationStatus): Promise<{ id: string; webhookId
   const tenant = uniqueTenant('sm');
   await q('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING', [tenant]);
   const webhookId = randomUUID();
-  await q(`INSERT INTO webhooks (id, tenant_id, url, enabled_events, is_enabled, secret, updated_at) VALUES ($1, $2, 'http://127.0.0.1:9/', '{*}', true, 'whsec_x', now())`, [webhookId, tenant]);
+  await q(
+    `INSERT INTO webhooks (id, tenant_id, url, enabled_events, is_enabled, secret, updated_at) VALUES ($1, $2, 'http://127.0.0.1:9/', '{*}', true, 'whsec_x', now())`,
+    [webhookId, tenant],
+  );
   const eventId = randomUUID();
   await q(`INSERT INTO events (id, tenant_id, type, resource, event_time) VALUES ($1, $2, 'CARD.CREATED', '{}', now())`, [eventId, tenant]);
   const id = randomUUID();
@@ -54,7 +57,18 @@ async function seed(status: NotificationStatus): Promise<{ id: string; webhookId
   await q(
     `INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, status, attempt_count, cycle_attempts, next_attempt_at, delivered_at, expired_at, cancelled_at, updated_at)
      VALUES ($1, $2, $3, $4, 'CARD.CREATED', $5, 1, 1, $6, $7, $8, $9, $10)`,
-    [id, tenant, eventId, webhookId, status, status === 'PENDING' ? past : null, status === 'SUCCEEDED' ? past : null, status === 'EXPIRED' ? past : null, status === 'CANCELLED' ? past : null, past],
+    [
+      id,
+      tenant,
+      eventId,
+      webhookId,
+      status,
+      status === 'PENDING' ? past : null,
+      status === 'SUCCEEDED' ? past : null,
+      status === 'EXPIRED' ? past : null,
+      status === 'CANCELLED' ? past : null,
+      past,
+    ],
   );
   return { id, webhookId };
 }
@@ -85,7 +99,14 @@ describe('attempt (DeliveryStore.record)', () => {
     const at = new Date();
     const next = new Date(at.getTime() + 5000);
     expect(await store.record(attempt(id, 2, at), { status: 'PENDING', nextAttemptAt: next })).toBe(true);
-    expect(await row(id)).toMatchObject({ status: 'PENDING', next_attempt_at: next, expired_at: null, delivered_at: null, attempt_count: 2, cycle_attempts: 2 });
+    expect(await row(id)).toMatchObject({
+      status: 'PENDING',
+      next_attempt_at: next,
+      expired_at: null,
+      delivered_at: null,
+      attempt_count: 2,
+      cycle_attempts: 2,
+    });
   });
 
   test.each([
@@ -157,7 +178,14 @@ describe('resend', () => {
     const { id } = await seed('EXPIRED');
     const at = new Date();
     await store.recordResend({ ...attempt(id, 2, at), trigger: 'resend' }, true);
-    expect(await row(id)).toMatchObject({ status: 'SUCCEEDED', delivered_at: at, expired_at: null, next_attempt_at: null, attempt_count: 2, cycle_attempts: 1 });
+    expect(await row(id)).toMatchObject({
+      status: 'SUCCEEDED',
+      delivered_at: at,
+      expired_at: null,
+      next_attempt_at: null,
+      attempt_count: 2,
+      cycle_attempts: 1,
+    });
   });
 
   test('a failure is counted and changes nothing else', async () => {

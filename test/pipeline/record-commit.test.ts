@@ -32,10 +32,15 @@ test('recording an attempt moves the notification and leaves synchronous_commit 
   const store = new DeliveryStore(pool);
   const ctx = await store.load(id!);
   expect(ctx).toMatchObject({ id, status: 'PENDING' });
-  const moved = await store.record(attemptRecord(ctx!, { durationMs: 12, statusCode: 200, responseBody: 'ok', error: null }, new Date(), 'schedule'), { status: 'SUCCEEDED' });
+  const moved = await store.record(attemptRecord(ctx!, { durationMs: 12, statusCode: 200, responseBody: 'ok', error: null }, new Date(), 'schedule'), {
+    status: 'SUCCEEDED',
+  });
   expect(moved).toBe(true);
 
   expect((await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit).toBe('on');
-  const { rows } = await pool.query('SELECT n.status, count(a.*)::int AS attempts FROM notifications n JOIN attempts a ON a.notification_id = n.id WHERE n.id = $1 GROUP BY n.status', [id]);
+  const { rows } = await pool.query(
+    'SELECT n.status, count(a.*)::int AS attempts FROM notifications n JOIN attempts a ON a.notification_id = n.id WHERE n.id = $1 GROUP BY n.status',
+    [id],
+  );
   expect(rows).toEqual([{ status: 'SUCCEEDED', attempts: 1 }]);
 });

@@ -39,10 +39,13 @@ test('failed attempts are retried after the schedule delays, then delivered', as
   // while PENDING, each failed attempt's record names its next attempt: the schedule entry after it
   const scheduled: number[] = [];
   for (const count of [1, 2]) {
-    const pending = await until(async () => {
-      const current = await notification(notificationId);
-      return current.attempts.length === count && current.next_attempt_at ? current : null;
-    }, { timeoutMs: 20000, intervalMs: 50 });
+    const pending = await until(
+      async () => {
+        const current = await notification(notificationId);
+        return current.attempts.length === count && current.next_attempt_at ? current : null;
+      },
+      { timeoutMs: 20000, intervalMs: 50 },
+    );
     const last = pending.attempts[count - 1];
     const gap = Date.parse(pending.next_attempt_at) - Date.parse(last.attempted_at);
     // RETRY_SCHEDULE=1,2: 1 s after the first failure, 2 s after the second (counted from the response)
@@ -85,10 +88,13 @@ test('after the last attempt the notification is EXPIRED and its job is in the f
   const tenant = uniqueTenant();
   receiver.respondWith({ status: 503, body: 'unavailable' });
   const { notificationId, webhookId } = await publishTo(tenant);
-  const expired = await until(async () => {
-    const current = await notification(notificationId);
-    return current.status === 'EXPIRED' ? current : null;
-  }, { timeoutMs: 20000 });
+  const expired = await until(
+    async () => {
+      const current = await notification(notificationId);
+      return current.status === 'EXPIRED' ? current : null;
+    },
+    { timeoutMs: 20000 },
+  );
   expect(expired.attempt_count).toBe(3);
   expect(expired.expired_at).toEqual(expect.any(String));
   expect(expired.next_attempt_at).toBeNull();
@@ -163,7 +169,12 @@ test('search filters by status and webhook and pages with next_page_token', asyn
   const seen: string[] = [];
   let token: string | null = null;
   do {
-    const page: { status: number; body: any } = await stack.call('POST', '/v1/webhooks:search', { tenant, webhook_id: webhook.body.id, limit: 2, ...(token ? { page_token: token } : {}) });
+    const page: { status: number; body: any } = await stack.call('POST', '/v1/webhooks:search', {
+      tenant,
+      webhook_id: webhook.body.id,
+      limit: 2,
+      ...(token ? { page_token: token } : {}),
+    });
     expect(page.status).toBe(200);
     expect(page.body.notifications.length).toBeLessThanOrEqual(2);
     seen.push(...page.body.notifications.map((n: { id: string }) => n.id));

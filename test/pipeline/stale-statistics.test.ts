@@ -19,7 +19,10 @@ const WEBHOOKS = 20;
 const EVENTS = 2000;
 
 async function fanOut(events: number): Promise<void> {
-  await pool.query(`INSERT INTO events (id, tenant_id, type, resource, event_time) SELECT gen_random_uuid(), 'stale', 'CARD.CREATED', '{}', now() FROM generate_series(1, $1)`, [events]);
+  await pool.query(
+    `INSERT INTO events (id, tenant_id, type, resource, event_time) SELECT gen_random_uuid(), 'stale', 'CARD.CREATED', '{}', now() FROM generate_series(1, $1)`,
+    [events],
+  );
   await pool.query(
     `INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
      SELECT gen_random_uuid(), 'stale', e.id, w.id, e.type, now() FROM events e CROSS JOIN webhooks w
@@ -70,7 +73,10 @@ interface PlanNode {
 
 /** Every scan of the plan, as "Seq Scan on notifications", "Index Scan using notifications_pkey". */
 function scans(node: PlanNode): string[] {
-  const here = node['Relation Name'] || node['Index Name'] ? [`${node['Node Type']} ${node['Index Name'] ? `using ${node['Index Name']}` : `on ${node['Relation Name']}`}`] : [];
+  const here =
+    node['Relation Name'] || node['Index Name']
+      ? [`${node['Node Type']} ${node['Index Name'] ? `using ${node['Index Name']}` : `on ${node['Relation Name']}`}`]
+      : [];
   return [...here, ...(node.Plans ?? []).flatMap(scans)];
 }
 
@@ -110,7 +116,9 @@ test('recording 40 attempts finds each notification by its key', async () => {
   const { rows } = await pool.query<{ id: string }>(`SELECT id FROM notifications WHERE status = 'PENDING' ORDER BY random() LIMIT 40`);
   const loaded = await Promise.all(rows.map((row) => new DeliveryStore(pool).load(row.id)));
   const moved = await Promise.all(
-    loaded.map((ctx) => store.record(attemptRecord(ctx!, { durationMs: 3, statusCode: 200, responseBody: 'ok', error: null }, new Date(), 'schedule'), { status: 'SUCCEEDED' })),
+    loaded.map((ctx) =>
+      store.record(attemptRecord(ctx!, { durationMs: 3, statusCode: 200, responseBody: 'ok', error: null }, new Date(), 'schedule'), { status: 'SUCCEEDED' }),
+    ),
   );
   expect(moved).toEqual(rows.map(() => true));
   expect(sent).toHaveLength(1);

@@ -54,7 +54,9 @@ test('failing for longer than AUTO_DISABLE_AFTER_SECONDS disables the webhook an
   expect(n.attempts.length).toBeGreaterThanOrEqual(2);
 
   // the tenant's WEBHOOK.DISABLED subscriber hears about it, with the webhook as the API shows it
-  const [event] = await monitor.waitFor(1, { filter: (r) => JSON.parse(r.body).type === 'WEBHOOK.DISABLED' && JSON.parse(r.body).webhook_id === watcher.body.id });
+  const [event] = await monitor.waitFor(1, {
+    filter: (r) => JSON.parse(r.body).type === 'WEBHOOK.DISABLED' && JSON.parse(r.body).webhook_id === watcher.body.id,
+  });
   const body = JSON.parse(event!.body);
   const resource = JSON.parse(body.resource);
   const shown = (await stack.call('GET', `/v1/webhooks/${bad.body.id}`)).body;
@@ -126,10 +128,13 @@ test('disabling and WEBHOOK.DISABLED commit together: when the event cannot be w
   }
 
   // the next failure disables it, and the tenant hears about it
-  const disabled = await until(async () => {
-    const row = await db.webhook.findUniqueOrThrow({ where: { id: bad.body.id } });
-    return row.isEnabled ? null : row;
-  }, { timeoutMs: 15_000 });
+  const disabled = await until(
+    async () => {
+      const row = await db.webhook.findUniqueOrThrow({ where: { id: bad.body.id } });
+      return row.isEnabled ? null : row;
+    },
+    { timeoutMs: 15_000 },
+  );
   expect(disabled.disabledReason).toMatch(/failed since/);
   await monitor.waitFor(1, { filter: (r) => JSON.parse(r.body).type === 'WEBHOOK.DISABLED' && JSON.parse(r.body).webhook_id === watcher.body.id });
   expect(await db.event.count({ where: { tenantId: tenant, type: 'WEBHOOK.DISABLED' } })).toBe(1);

@@ -70,7 +70,11 @@ describe('rotation end to end', () => {
   };
   const rekey = (env: Record<string, string>) => {
     const { SECRET_ENCRYPTION_KEY: _k, SECRET_ENCRYPTION_KEY_PREVIOUS: _p, ...inherited } = process.env;
-    const run = spawnSync(process.execPath, [REKEY], { env: { ...inherited, DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, [REKEY], {
+      env: { ...inherited, DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: run.status, report: run.stdout.trim() ? JSON.parse(run.stdout.trim()) : null, stderr: run.stderr };
   };
 

@@ -51,7 +51,9 @@ export function envFor(container: any, configMap: K8sObject): Record<string, str
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) {
-      env[e.name] = { DATABASE_URL: 'postgresql://hookrelay:pw@postgres:5432/hookrelay', REDIS_URL: 'redis://redis:6379' }[e.name as string] ?? `placeholder-${e.name}-0123456789`;
+      env[e.name] =
+        { DATABASE_URL: 'postgresql://hookrelay:pw@postgres:5432/hookrelay', REDIS_URL: 'redis://redis:6379' }[e.name as string] ??
+        `placeholder-${e.name}-0123456789`;
     }
   }
   return env;

@@ -47,7 +47,10 @@ export function kubectlKustomizeMajor(): number | null {
 export function renderWithKubectl(dir: string, yaml: YamlModule): K8sObject[] {
   const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
   if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} exited ${result.status}: ${result.stderr}`);
-  return yaml.parseAllDocuments(result.stdout).map((d) => d.toJSON() as K8sObject).filter(Boolean);
+  return yaml
+    .parseAllDocuments(result.stdout)
+    .map((d) => d.toJSON() as K8sObject)
+    .filter(Boolean);
 }
 
 const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'labels', 'images', 'patches']);
@@ -60,7 +63,13 @@ export function renderWithYaml(dir: string, yaml: YamlModule): K8sObject[] {
   for (const resource of k.resources ?? []) {
     const target = path.resolve(dir, resource);
     if (statSync(target).isDirectory()) objects.push(...renderWithYaml(target, yaml));
-    else objects.push(...yaml.parseAllDocuments(readFileSync(target, 'utf8')).map((d) => d.toJSON() as K8sObject).filter(Boolean));
+    else
+      objects.push(
+        ...yaml
+          .parseAllDocuments(readFileSync(target, 'utf8'))
+          .map((d) => d.toJSON() as K8sObject)
+          .filter(Boolean),
+      );
   }
   for (const patch of k.patches ?? []) {
     const body = yaml.parse(patch.patch ?? '') as Record<string, any> | null;

@@ -94,8 +94,7 @@ export function spawnApp(kind: 'worker' | 'api', env: Record<string, string>): A
     });
   });
 
-  const tail = (n = 30) =>
-    [...logs.slice(-n).map((l) => JSON.stringify(l)), ...rawOutput.slice(-n)].join('\n');
+  const tail = (n = 30) => [...logs.slice(-n).map((l) => JSON.stringify(l)), ...rawOutput.slice(-n)].join('\n');
 
   return {
     kind,

@@ -99,9 +99,7 @@ function client(port: number): Redis {
 /** Slots split evenly over the masters, then every node meets the first one. */
 async function formFromNode(clients: Redis[], ports: number[]): Promise<void> {
   const per = Math.ceil(CLUSTER_SLOTS / clients.length);
-  await Promise.all(
-    clients.map((c, i) => c.call('CLUSTER', 'ADDSLOTSRANGE', String(i * per), String(Math.min(CLUSTER_SLOTS, (i + 1) * per) - 1))),
-  );
+  await Promise.all(clients.map((c, i) => c.call('CLUSTER', 'ADDSLOTSRANGE', String(i * per), String(Math.min(CLUSTER_SLOTS, (i + 1) * per) - 1))));
   await Promise.all(clients.slice(1).map((c) => c.call('CLUSTER', 'MEET', '127.0.0.1', String(ports[0]))));
 }
 
@@ -154,14 +152,22 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       const child = spawn(
         redisServer,
         [
-          '--port', String(port),
-          '--bind', '127.0.0.1',
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout', '5000',
-          '--save', '',
-          '--appendonly', 'no',
-          '--dir', dir,
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '5000',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -200,7 +206,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           `cluster_state:ok on ${ports[i]}`,
           async () => {
             const info = String(await c.call('CLUSTER', 'INFO'));
-            return info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${ports.length}`) && info.includes(`cluster_slots_assigned:${CLUSTER_SLOTS}`);
+            return (
+              info.includes('cluster_state:ok') &&
+              info.includes(`cluster_known_nodes:${ports.length}`) &&
+              info.includes(`cluster_slots_assigned:${CLUSTER_SLOTS}`)
+            );
           },
           failure,
         ),

@@ -133,7 +133,11 @@ function problemOf(response: Response, body: unknown, text: string): Problem {
     if (typeof p.title === 'string' || typeof p.detail === 'string') return p;
   }
   // Not problem+json (a proxy's error page, say): show what came back.
-  return { title: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, status: response.status, detail: text.trim().slice(0, 200) || undefined };
+  return {
+    title: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+    status: response.status,
+    detail: text.trim().slice(0, 200) || undefined,
+  };
 }
 
 /** An id as one path segment. */

@@ -41,7 +41,12 @@ function parseBasic(value: string): [string, string] {
 
 export function endpointOptions(cmd: Command, update: boolean): Command {
   cmd
-    .option('--header <NAME=VALUE>', 'an extra request header sent with every delivery; repeat for more' + (update ? ' (replaces the stored set; a value of ******** keeps the stored one)' : ''), collectHeader)
+    .option(
+      '--header <NAME=VALUE>',
+      'an extra request header sent with every delivery; repeat for more' +
+        (update ? ' (replaces the stored set; a value of ******** keeps the stored one)' : ''),
+      collectHeader,
+    )
     .option('--auth-basic <USER:PASS>', 'send HTTP Basic credentials', parseBasic)
     .option('--auth-bearer <TOKEN>', 'send "Authorization: Bearer TOKEN"')
     .option('--auth-oauth2-token-url <url>', 'OAuth2 client credentials: the token endpoint (with --auth-oauth2-client-id and --auth-oauth2-client-secret)')
@@ -60,13 +65,19 @@ export function endpointFields(opts: EndpointOptions): Record<string, unknown> {
   if (opts.header) body.headers = Object.fromEntries(opts.header);
   else if (opts.headers === false) body.headers = null;
 
-  const oauth2 = [opts.authOauth2TokenUrl, opts.authOauth2ClientId, opts.authOauth2ClientSecret, opts.authOauth2Scope, opts.authOauth2Audience].some((v) => v !== undefined);
+  const oauth2 = [opts.authOauth2TokenUrl, opts.authOauth2ClientId, opts.authOauth2ClientSecret, opts.authOauth2Scope, opts.authOauth2Audience].some(
+    (v) => v !== undefined,
+  );
   const kinds = [opts.authBasic !== undefined, opts.authBearer !== undefined, oauth2, opts.auth === false].filter(Boolean).length;
   if (kinds > 1) throw new UsageError('give one of --auth-basic, --auth-bearer, the --auth-oauth2-* options, or --no-auth');
   if (opts.authBasic) body.auth = { type: 'basic', username: opts.authBasic[0], password: opts.authBasic[1] };
   else if (opts.authBearer !== undefined) body.auth = { type: 'bearer', token: opts.authBearer };
   else if (oauth2) {
-    const missing = [['--auth-oauth2-token-url', opts.authOauth2TokenUrl], ['--auth-oauth2-client-id', opts.authOauth2ClientId], ['--auth-oauth2-client-secret', opts.authOauth2ClientSecret]]
+    const missing = [
+      ['--auth-oauth2-token-url', opts.authOauth2TokenUrl],
+      ['--auth-oauth2-client-id', opts.authOauth2ClientId],
+      ['--auth-oauth2-client-secret', opts.authOauth2ClientSecret],
+    ]
       .filter(([, v]) => v === undefined)
       .map(([name]) => name);
     if (missing.length) throw new UsageError(`OAuth2 client credentials also need ${missing.join(', ')}`);
@@ -85,7 +96,11 @@ export function endpointFields(opts: EndpointOptions): Record<string, unknown> {
 /** What `webhooks get` prints about them: header names with masked values, the auth type and its non-secret fields. */
 export function endpointLines(w: Partial<Pick<WebhookView, 'headers' | 'auth'>>): [string, unknown][] {
   const names = Object.entries(w.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
-  const auth = w.auth ? Object.entries(w.auth).map(([k, v]) => (k === 'type' ? String(v) : `${k}=${String(v)}`)).join(' ') : 'none';
+  const auth = w.auth
+    ? Object.entries(w.auth)
+        .map(([k, v]) => (k === 'type' ? String(v) : `${k}=${String(v)}`))
+        .join(' ')
+    : 'none';
   return [
     ['headers', names.length ? names.join(', ') : 'none'],
     ['auth', auth],

@@ -40,5 +40,10 @@ export interface NotificationPage {
 /** When the notification last changed: its latest attempt or status change. */
 export function lastChange(n: Notification): string {
   const times = [n.created, n.delivered_at, n.expired_at, n.cancelled_at ?? null, ...n.attempts.map((a) => a.attempted_at)];
-  return times.filter((t): t is string => Boolean(t)).sort().at(-1) ?? n.created;
+  return (
+    times
+      .filter((t): t is string => Boolean(t))
+      .sort()
+      .at(-1) ?? n.created
+  );
 }

@@ -44,7 +44,10 @@ export function parsePositiveInt(max?: number) {
 
 /** A repeatable option that also takes comma-separated lists: `-e A -e B,C` → [A, B, C]. */
 export function collectList(value: string, previous: string[] | undefined): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new InvalidArgumentError('expected at least one value');
   return [...(previous ?? []), ...items];
 }

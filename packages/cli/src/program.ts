@@ -38,7 +38,7 @@ export function buildProgram(run: Run): Command {
     .showHelpAfterError('(add --help for usage)')
     .optionsGroup('Global options:')
     .addOption(new Option('--api-url <url>', 'base URL of the Hookrelay API').env('HOOKRELAY_API_URL').default('http://127.0.0.1:3000'))
-    .addOption(new Option('--api-key <key>', 'API key: the deployment\'s ADMIN_API_KEY or a tenant key').env('HOOKRELAY_API_KEY'))
+    .addOption(new Option('--api-key <key>', "API key: the deployment's ADMIN_API_KEY or a tenant key").env('HOOKRELAY_API_KEY'))
     .addOption(new Option('--tenant <tenant>', 'with the admin key: the tenant to act for (default tenant "default")').env('HOOKRELAY_TENANT'))
     .addOption(new Option('--json', 'print the raw JSON result (NDJSON for tail) instead of text'))
     .addOption(new Option('--request-timeout <duration>', 'give up on an API request after this long').argParser(parseDuration).default(30_000, '30s'));

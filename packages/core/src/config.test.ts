@@ -66,7 +66,9 @@ test('cluster mode without a hash tag in QUEUE_PREFIX stops the start with one m
 test('bad Redis settings name their variable', () => {
   expect(configError({ REDIS_URL: 'http://127.0.0.1:6379' })).toMatch(/^Invalid configuration: REDIS_URL: must be a redis:\/\//);
   expect(configError({ REDIS_URL: 'redis+cluster://a:1,b:x', QUEUE_PREFIX: '{h}' })).toMatch(/^Invalid configuration: REDIS_URL: "b:x" is not a host:port/);
-  expect(configError({ REDIS_CLUSTER_NODES: 'a:1,,b:nope', QUEUE_PREFIX: '{h}' })).toMatch(/^Invalid configuration: REDIS_CLUSTER_NODES: must be a comma-separated host:port list/);
+  expect(configError({ REDIS_CLUSTER_NODES: 'a:1,,b:nope', QUEUE_PREFIX: '{h}' })).toMatch(
+    /^Invalid configuration: REDIS_CLUSTER_NODES: must be a comma-separated host:port list/,
+  );
   expect(configError({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://a:1', QUEUE_PREFIX: '{h}' })).toMatch(
     /^Invalid configuration: REDIS_CLUSTER_NODES: set either REDIS_CLUSTER_NODES or REDIS_URL, not both/,
   );
@@ -78,7 +80,9 @@ test('retention: RETENTION_DAYS (fractions, at least 0.0005) and RETENTION_SWEEP
   expect(loadConfig({ RETENTION_DAYS: '0.0005' }).retention.maxAgeMs).toBe(43_200);
   expect(configError({ RETENTION_DAYS: '0.0001' })).toMatch(/^Invalid configuration: RETENTION_DAYS: must be greater than or equal to 0.0005/);
   expect(configError({ RETENTION_DAYS: 'forever' })).toMatch(/^Invalid configuration: RETENTION_DAYS: must be a number/);
-  expect(configError({ RETENTION_SWEEP_INTERVAL_MS: '999' })).toMatch(/^Invalid configuration: RETENTION_SWEEP_INTERVAL_MS: must be greater than or equal to 1000/);
+  expect(configError({ RETENTION_SWEEP_INTERVAL_MS: '999' })).toMatch(
+    /^Invalid configuration: RETENTION_SWEEP_INTERVAL_MS: must be greater than or equal to 1000/,
+  );
   expect(configError({ RETENTION_SWEEP_INTERVAL_MS: '1500.5' })).toMatch(/^Invalid configuration: RETENTION_SWEEP_INTERVAL_MS: must be an integer/);
 });
 
@@ -93,5 +97,6 @@ test('MAX_EVENT_BYTES defaults to 262144 and is checked', () => {
 test('ENDPOINT_MAX_IN_FLIGHT: default 10, 1-100, a bad value names the variable', () => {
   expect(loadConfig({}).delivery.endpointMaxInFlight).toBe(10);
   expect(loadConfig({ ENDPOINT_MAX_IN_FLIGHT: '3' }).delivery.endpointMaxInFlight).toBe(3);
-  for (const bad of ['0', '101', '2.5', 'ten']) expect(configError({ ENDPOINT_MAX_IN_FLIGHT: bad })).toMatch(/^Invalid configuration: ENDPOINT_MAX_IN_FLIGHT: /);
+  for (const bad of ['0', '101', '2.5', 'ten'])
+    expect(configError({ ENDPOINT_MAX_IN_FLIGHT: bad })).toMatch(/^Invalid configuration: ENDPOINT_MAX_IN_FLIGHT: /);
 });

@@ -54,11 +54,16 @@ const retrySchedule = Joi.string().custom((value: string) => parseRetrySchedule(
 const envSchema = Joi.object({
   NODE_ENV: Joi.string().default('development'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
-  DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).default('postgresql://postgres@127.0.0.1:5432/hookrelay'),
+  DATABASE_URL: Joi.string()
+    .uri({ scheme: ['postgres', 'postgresql'] })
+    .default('postgresql://postgres@127.0.0.1:5432/hookrelay'),
   // both parsed by redisSettings(), which names the variable in its message
   REDIS_URL: Joi.string().default('redis://127.0.0.1:6379'),
   REDIS_CLUSTER_NODES: Joi.string(),
-  QUEUE_PREFIX: Joi.string().pattern(/^[A-Za-z0-9_{}:.-]+$/).max(64).default('hookrelay'),
+  QUEUE_PREFIX: Joi.string()
+    .pattern(/^[A-Za-z0-9_{}:.-]+$/)
+    .max(64)
+    .default('hookrelay'),
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
   ADMIN_API_KEY: Joi.string().min(8),
   RETRY_SCHEDULE: retrySchedule.default(DEFAULT_RETRY_SCHEDULE.join(',')),
@@ -66,13 +71,24 @@ const envSchema = Joi.object({
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(10000).default(50),
   ENDPOINT_MAX_IN_FLIGHT: Joi.number().integer().min(1).max(100).default(10),
   ALLOW_PRIVATE_DESTINATIONS: Joi.boolean().truthy('1').falsy('0').default(false),
-  AUTO_DISABLE_AFTER_SECONDS: Joi.number().integer().min(1).default(5 * 24 * 3600),
+  AUTO_DISABLE_AFTER_SECONDS: Joi.number()
+    .integer()
+    .min(1)
+    .default(5 * 24 * 3600),
   RECONCILE_INTERVAL_MS: Joi.number().integer().min(1000).default(30000),
   WORKER_METRICS_PORT: Joi.number().integer().min(0).max(65535).default(9464),
   RETENTION_DAYS: Joi.number().min(0.0005).max(36500).default(30),
-  RETENTION_SWEEP_INTERVAL_MS: Joi.number().integer().min(1000).max(7 * 24 * 3600 * 1000).default(3600000),
+  RETENTION_SWEEP_INTERVAL_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .max(7 * 24 * 3600 * 1000)
+    .default(3600000),
   // a single POST /v1/events body is at most 1 MiB anyway
-  MAX_EVENT_BYTES: Joi.number().integer().min(1024).max(1024 * 1024).default(DEFAULT_MAX_EVENT_BYTES),
+  MAX_EVENT_BYTES: Joi.number()
+    .integer()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(DEFAULT_MAX_EVENT_BYTES),
   SECRET_ENCRYPTION_KEY: Joi.string().min(16),
   // empty = unset, so that compose can pass it through when it is not set
   SECRET_ENCRYPTION_KEY_PREVIOUS: Joi.string().min(16).empty(''),
@@ -92,7 +108,10 @@ function redisSettings(env: NodeJS.ProcessEnv, value: { REDIS_URL: string; REDIS
   let settings: RedisSettings;
   if (value.REDIS_CLUSTER_NODES !== undefined) {
     if (env.REDIS_URL !== undefined) {
-      throw invalid('REDIS_CLUSTER_NODES', 'set either REDIS_CLUSTER_NODES or REDIS_URL, not both (for a password or TLS use REDIS_URL=redis+cluster://user:pass@host:port,host:port)');
+      throw invalid(
+        'REDIS_CLUSTER_NODES',
+        'set either REDIS_CLUSTER_NODES or REDIS_URL, not both (for a password or TLS use REDIS_URL=redis+cluster://user:pass@host:port,host:port)',
+      );
     }
     try {
       settings = { kind: 'cluster', nodes: parseClusterNodes(value.REDIS_CLUSTER_NODES), tls: false };
@@ -129,7 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
   }
   if (value.SECRET_ENCRYPTION_KEY_PREVIOUS !== undefined) {
     if (!value.SECRET_ENCRYPTION_KEY) throw invalid('SECRET_ENCRYPTION_KEY_PREVIOUS', 'is set without SECRET_ENCRYPTION_KEY (the key it is being rotated to)');
-    if (value.SECRET_ENCRYPTION_KEY_PREVIOUS === value.SECRET_ENCRYPTION_KEY) throw invalid('SECRET_ENCRYPTION_KEY_PREVIOUS', 'must differ from SECRET_ENCRYPTION_KEY');
+    if (value.SECRET_ENCRYPTION_KEY_PREVIOUS === value.SECRET_ENCRYPTION_KEY)
+      throw invalid('SECRET_ENCRYPTION_KEY_PREVIOUS', 'must differ from SECRET_ENCRYPTION_KEY');
   }
   const redis = redisSettings(env, value);
   const tracing = parseTracingConfig(env);

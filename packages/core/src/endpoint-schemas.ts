@@ -45,7 +45,9 @@ function checkHeaderNames(value: Record<string, unknown>, helpers: Joi.CustomHel
     else seen.set(lower, name);
   }
   if (reserved.length) {
-    return helpers.message({ custom: `{{#label}} may not set ${reserved.join(', ')}: reserved header name${reserved.length > 1 ? 's' : ''} (Hookrelay sets them, or they frame or trace the request)` });
+    return helpers.message({
+      custom: `{{#label}} may not set ${reserved.join(', ')}: reserved header name${reserved.length > 1 ? 's' : ''} (Hookrelay sets them, or they frame or trace the request)`,
+    });
   }
   if (repeated.length) return helpers.message({ custom: `{{#label}} names ${repeated.join(', ')} more than once (header names are case-insensitive)` });
   return value;
@@ -68,9 +70,15 @@ const text = (max: number) => Joi.string().min(1).max(max);
 
 const basicAuth = Joi.object({
   type: Joi.string().valid('basic').required(),
-  username: text(256).pattern(/^[\x20-\x39\x3B-\x7E]+$/).required()
+  username: text(256)
+    .pattern(/^[\x20-\x39\x3B-\x7E]+$/)
+    .required()
     .messages({ 'string.pattern.base': '{{#label}} may hold only printable ASCII characters and no ":"' }),
-  password: Joi.string().max(1024).allow('').pattern(HEADER_VALUE).required()
+  password: Joi.string()
+    .max(1024)
+    .allow('')
+    .pattern(HEADER_VALUE)
+    .required()
     .messages({ 'string.pattern.base': '{{#label}} may hold only printable ASCII characters' }),
 });
 
@@ -81,7 +89,10 @@ const bearerAuth = Joi.object({
 
 const oauth2Auth = Joi.object({
   type: Joi.string().valid('oauth2_client_credentials').required(),
-  token_url: Joi.string().max(1000).uri({ scheme: ['http', 'https'] }).required()
+  token_url: Joi.string()
+    .max(1000)
+    .uri({ scheme: ['http', 'https'] })
+    .required()
     .messages({ 'string.uriCustomScheme': '{{#label}} must be an http or https URL' })
     .description('Checked by the same destination guard as `url`.'),
   client_id: text(256).required(),
@@ -100,7 +111,11 @@ export const authSchema = Joi.alternatives()
       { is: 'bearer', then: bearerAuth },
       { is: 'oauth2_client_credentials', then: oauth2Auth },
     ],
-    otherwise: Joi.object({ type: Joi.string().valid(...AUTH_TYPES).required() }).unknown(true),
+    otherwise: Joi.object({
+      type: Joi.string()
+        .valid(...AUTH_TYPES)
+        .required(),
+    }).unknown(true),
   })
   .allow(null)
   .description(

@@ -9,8 +9,14 @@ test('header values are sealed one by one, names stay readable; reads mask them 
   const stored = sealHeaders({ 'X-B': 'two', 'x-a': 'one' }, box)!;
   expect(Object.keys(stored)).toEqual(['X-B', 'x-a']);
   for (const value of Object.values(stored)) expect(value).toMatch(/^enc:v1:/);
-  expect(openHeaders(stored, box)).toEqual([['X-B', 'two'], ['x-a', 'one']]);
-  expect(Object.entries(maskedHeaders(stored))).toEqual([['x-a', HEADER_VALUE_MASK], ['X-B', HEADER_VALUE_MASK]]);
+  expect(openHeaders(stored, box)).toEqual([
+    ['X-B', 'two'],
+    ['x-a', 'one'],
+  ]);
+  expect(Object.entries(maskedHeaders(stored))).toEqual([
+    ['x-a', HEADER_VALUE_MASK],
+    ['X-B', HEADER_VALUE_MASK],
+  ]);
   expect(sealHeaders(null, box)).toBeNull();
   expect(sealHeaders({}, box)).toBeNull();
   expect(maskedHeaders(null)).toEqual({});

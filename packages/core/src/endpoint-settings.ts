@@ -108,8 +108,7 @@ export function openAuth(stored: unknown, box: SecretBox): EndpointAuth | null {
 export function authView(stored: unknown): EndpointAuthView | null {
   const auth = storedAuth(stored);
   if (!auth) return null;
-  const pick = (...fields: string[]) =>
-    Object.fromEntries(fields.filter((f) => typeof auth[f] === 'string').map((f) => [f, auth[f] as string]));
+  const pick = (...fields: string[]) => Object.fromEntries(fields.filter((f) => typeof auth[f] === 'string').map((f) => [f, auth[f] as string]));
   switch (auth.type) {
     case 'basic':
       return { type: 'basic', ...pick('username') } as EndpointAuthView;
@@ -124,10 +123,7 @@ export function authView(stored: unknown): EndpointAuthView | null {
  * Stored headers and auth with every sealed value passed through `reseal`
  * (secrets:rekey); the same objects back when nothing changed.
  */
-export function resealEndpointSettings(
-  stored: { headers: unknown; auth: unknown },
-  reseal: (value: string) => string,
-): { headers: unknown; auth: unknown } {
+export function resealEndpointSettings(stored: { headers: unknown; auth: unknown }, reseal: (value: string) => string): { headers: unknown; auth: unknown } {
   let headers = stored.headers;
   const entries = storedHeaderEntries(stored.headers);
   const resealed = entries.map(([name, value]) => [name, reseal(value)] as const);

@@ -8,8 +8,14 @@ describe('isDependencyUnavailable', () => {
     ['SQLSTATE class 08', Object.assign(new Error('connection failure'), { code: '08006' })],
     ['Postgres shutting down', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
     ['too many connections', Object.assign(new Error('sorry, too many clients already'), { code: '53300' })],
-    ['Prisma wrapping it', Object.assign(new Error('Invalid `prisma.webhook.findMany()` invocation'), { cause: new Error('Connection terminated unexpectedly') })],
-    ['an AggregateError of refused addresses', Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'connect failed'), {})],
+    [
+      'Prisma wrapping it',
+      Object.assign(new Error('Invalid `prisma.webhook.findMany()` invocation'), { cause: new Error('Connection terminated unexpectedly') }),
+    ],
+    [
+      'an AggregateError of refused addresses',
+      Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })], 'connect failed'), {}),
+    ],
     ['ioredis giving up', new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.')],
   ])('%s is unavailable', (_label, error) => {
     expect(isDependencyUnavailable(error)).toBe(true);

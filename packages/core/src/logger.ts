@@ -4,15 +4,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export const REDACT_PATHS = [
-  'secret',
-  'key',
-  'req.headers.authorization',
-  'headers.authorization',
-  '*.secret',
-  '*.key',
-  '*.previousSecret',
-];
+export const REDACT_PATHS = ['secret', 'key', 'req.headers.authorization', 'headers.authorization', '*.secret', '*.key', '*.previousSecret'];
 
 /** pino-pretty is a development dependency: production installs (the container images) do not have it. */
 function prettyAvailable(): boolean {

@@ -9,8 +9,15 @@ describe('portal configuration', () => {
   });
 
   test('PUBLIC_BASE_URL loses its trailing slash; PORTAL_FRAME_ANCESTORS splits on spaces', () => {
-    const { portal } = loadConfig({ ...base, PUBLIC_BASE_URL: 'https://hooks.example.com/', PORTAL_FRAME_ANCESTORS: " https://a.example.com 'self'  http://localhost:8080 https://*.b.example " });
-    expect(portal).toEqual({ publicBaseUrl: 'https://hooks.example.com', frameAncestors: ['https://a.example.com', "'self'", 'http://localhost:8080', 'https://*.b.example'] });
+    const { portal } = loadConfig({
+      ...base,
+      PUBLIC_BASE_URL: 'https://hooks.example.com/',
+      PORTAL_FRAME_ANCESTORS: " https://a.example.com 'self'  http://localhost:8080 https://*.b.example ",
+    });
+    expect(portal).toEqual({
+      publicBaseUrl: 'https://hooks.example.com',
+      frameAncestors: ['https://a.example.com', "'self'", 'http://localhost:8080', 'https://*.b.example'],
+    });
   });
 
   test.each([

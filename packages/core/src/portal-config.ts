@@ -23,13 +23,17 @@ const frameAncestors = Joi.string()
   .custom((value: string, helpers) => {
     const sources = value.split(/\s+/);
     const bad = sources.find((s) => !FRAME_ANCESTOR.test(s));
-    if (bad !== undefined) return helpers.message({ custom: `must be space-separated origins such as https://app.example.com (or 'self'); "${bad}" is not one` });
+    if (bad !== undefined)
+      return helpers.message({ custom: `must be space-separated origins such as https://app.example.com (or 'self'); "${bad}" is not one` });
     return sources;
   });
 
 export const portalEnvSchema = {
   // empty = unset, so that compose and Kubernetes can pass them through when not set
-  PUBLIC_BASE_URL: Joi.string().trim().uri({ scheme: ['http', 'https'] }).empty(''),
+  PUBLIC_BASE_URL: Joi.string()
+    .trim()
+    .uri({ scheme: ['http', 'https'] })
+    .empty(''),
   PORTAL_FRAME_ANCESTORS: frameAncestors,
 };
 

@@ -10,9 +10,7 @@ export interface RedisNode {
   port: number;
 }
 
-export type RedisSettings =
-  | { kind: 'single'; url: string }
-  | { kind: 'cluster'; nodes: RedisNode[]; username?: string; password?: string; tls: boolean };
+export type RedisSettings = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: RedisNode[]; username?: string; password?: string; tls: boolean };
 
 const CLUSTER_SCHEMES: Record<string, boolean> = { 'redis+cluster:': false, 'rediss+cluster:': true };
 const SINGLE_SCHEMES = new Set(['redis:', 'rediss:']);

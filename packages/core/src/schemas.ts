@@ -18,24 +18,32 @@ const bool = Joi.boolean().strict();
 const uuid = Joi.string().guid({ version: ['uuidv1', 'uuidv2', 'uuidv3', 'uuidv4', 'uuidv5', 'uuidv6', 'uuidv7', 'uuidv8'] });
 const timestamp = Joi.string().isoDate();
 
-export const tenantId = Joi.string().pattern(/^[A-Za-z0-9_.-]+$/).min(1).max(64)
+export const tenantId = Joi.string()
+  .pattern(/^[A-Za-z0-9_.-]+$/)
+  .min(1)
+  .max(64)
   .messages({ 'string.pattern.base': '{{#label}} may contain only letters, digits, "_", "-" and "."' });
 
-export const eventTypeName = Joi.string().max(128).pattern(EVENT_TYPE_NAME)
+export const eventTypeName = Joi.string()
+  .max(128)
+  .pattern(EVENT_TYPE_NAME)
   .messages({ 'string.pattern.base': '{{#label}} must be dot-separated segments of letters, digits, "_" or "-"' });
 
-const eventPattern = Joi.string().max(128).pattern(EVENT_TYPE_PATTERN)
-  .messages({ 'string.pattern.base': '{{#label}} must be an event type, PREFIX.* or *' });
+const eventPattern = Joi.string().max(128).pattern(EVENT_TYPE_PATTERN).messages({ 'string.pattern.base': '{{#label}} must be an event type, PREFIX.* or *' });
 
-const webhookUrl = Joi.string().max(MAX_URL_LENGTH).uri({ scheme: ['http', 'https'] })
+const webhookUrl = Joi.string()
+  .max(MAX_URL_LENGTH)
+  .uri({ scheme: ['http', 'https'] })
   .messages({ 'string.uriCustomScheme': '{{#label}} must be an http or https URL' });
 
-const metadata = Joi.object().unknown(true).custom((value: object, helpers) => {
-  if (JSON.stringify(value).length > MAX_METADATA_JSON) {
-    return helpers.message({ custom: `{{#label}} must serialize to at most ${MAX_METADATA_JSON} characters of JSON` });
-  }
-  return value;
-});
+const metadata = Joi.object()
+  .unknown(true)
+  .custom((value: object, helpers) => {
+    if (JSON.stringify(value).length > MAX_METADATA_JSON) {
+      return helpers.message({ custom: `{{#label}} must serialize to at most ${MAX_METADATA_JSON} characters of JSON` });
+    }
+    return value;
+  });
 
 const webhookFields = {
   tenant: tenantId,
@@ -44,21 +52,35 @@ const webhookFields = {
   is_enabled: bool,
   description: Joi.string().max(1000).allow(''),
   metadata,
-  rate_limit: Joi.number().integer().strict().min(1).max(100000).allow(null)
-    .description('At most this many deliveries start per second (any 1-s window, across all workers); the rest wait, without using up attempts. null = unlimited.'),
+  rate_limit: Joi.number()
+    .integer()
+    .strict()
+    .min(1)
+    .max(100000)
+    .allow(null)
+    .description(
+      'At most this many deliveries start per second (any 1-s window, across all workers); the rest wait, without using up attempts. null = unlimited.',
+    ),
   headers: headersSchema,
   auth: authSchema,
   filter: webhookFilterSchema,
-  ordered: bool.description('Notifications sharing an event `ordering_key` are attempted strictly in publish order (the next waits while the previous is PENDING). Default false.'),
-  max_in_flight: Joi.number().integer().strict().min(1).max(100).allow(null)
-    .description('At most this many deliveries to this webhook are in flight at once, across all workers; the rest wait without holding a worker slot or using up attempts. null = ENDPOINT_MAX_IN_FLIGHT (default 10).'),
+  ordered: bool.description(
+    'Notifications sharing an event `ordering_key` are attempted strictly in publish order (the next waits while the previous is PENDING). Default false.',
+  ),
+  max_in_flight: Joi.number()
+    .integer()
+    .strict()
+    .min(1)
+    .max(100)
+    .allow(null)
+    .description(
+      'At most this many deliveries to this webhook are in flight at once, across all workers; the rest wait without holding a worker slot or using up attempts. null = ENDPOINT_MAX_IN_FLIGHT (default 10).',
+    ),
 };
 
 /** `endpoint` and `events` are the management reference's names for `url` and `enabled_events`. */
 function withAliases(schema: Joi.ObjectSchema): Joi.ObjectSchema {
-  return schema
-    .rename('endpoint', 'url', { ignoreUndefined: true })
-    .rename('events', 'enabled_events', { ignoreUndefined: true });
+  return schema.rename('endpoint', 'url', { ignoreUndefined: true }).rename('events', 'enabled_events', { ignoreUndefined: true });
 }
 
 /** What the API says about `url` (the check itself is in the webhook service: it depends on ALLOW_PRIVATE_DESTINATIONS). */
@@ -98,8 +120,11 @@ export const createApiKeySchema = Joi.object({
   name: Joi.string().max(200),
 });
 
-const eventTypeSchemaField = Joi.object().unknown(true)
-  .description("JSON Schema 2020-12 (at most 64 KiB; local `$ref`s only; `format` is an annotation) that every event's `resource` (parsed if a JSON string) must satisfy; events that do not are refused (HTTP 400 listing the failures; SDK jobs rejected).");
+const eventTypeSchemaField = Joi.object()
+  .unknown(true)
+  .description(
+    "JSON Schema 2020-12 (at most 64 KiB; local `$ref`s only; `format` is an annotation) that every event's `resource` (parsed if a JSON string) must satisfy; events that do not are refused (HTTP 400 listing the failures; SDK jobs rejected).",
+  );
 
 export const createEventTypeSchema = Joi.object({
   tenant: tenantId,
@@ -128,14 +153,16 @@ export const listEventTypesQuery = Joi.object({
 const jsonValue = Joi.alternatives(
   Joi.object().unknown(true),
   Joi.array(),
-  Joi.string().max(1024 * 1024).custom((value: string, helpers) => {
-    try {
-      JSON.parse(value);
-      return value;
-    } catch {
-      return helpers.message({ custom: '{{#label}} must be an object or a JSON string' });
-    }
-  }),
+  Joi.string()
+    .max(1024 * 1024)
+    .custom((value: string, helpers) => {
+      try {
+        JSON.parse(value);
+        return value;
+      } catch {
+        return helpers.message({ custom: '{{#label}} must be an object or a JSON string' });
+      }
+    }),
 );
 
 const eventFields = {
@@ -160,7 +187,11 @@ export const MAX_EVENTS_PER_BATCH_REQUEST = 500;
  */
 export const publishEventBatchSchema = Joi.object({
   tenant: tenantId.description('the tenant of every event that names none (admin key only; a tenant key acts for its own tenant)'),
-  events: Joi.array().items(publishEventSchema).min(1).max(MAX_EVENTS_PER_BATCH_REQUEST).required()
+  events: Joi.array()
+    .items(publishEventSchema)
+    .min(1)
+    .max(MAX_EVENTS_PER_BATCH_REQUEST)
+    .required()
     .description(`1-${MAX_EVENTS_PER_BATCH_REQUEST} events; each is published or refused on its own`),
 });
 
@@ -199,10 +230,13 @@ export const searchNotificationsSchema = Joi.object({
   webhook_id: uuid,
   status: Joi.string().valid(...NOTIFICATION_STATUSES),
   ...timeRange,
-  order: Joi.string().valid('asc', 'desc').default('asc')
+  order: Joi.string()
+    .valid('asc', 'desc')
+    .default('asc')
     .description('by `created`: oldest first (asc, default) or newest first (desc); keep it, and the filters, the same while following next_page_token'),
-  updated_since: timestamp
-    .description('only notifications whose status or attempts changed at or after this instant (their `updated_at`); the order and page key stay by `created`'),
+  updated_since: timestamp.description(
+    'only notifications whose status or attempts changed at or after this instant (their `updated_at`); the order and page key stay by `created`',
+  ),
   limit: Joi.number().integer().strict().min(1).max(100).default(20),
   page_token: Joi.string().max(512),
 });

@@ -29,8 +29,18 @@ test('the standard sampler and batch processor variables are read, with the SDK 
     sampler: { name: 'parentbased_always_on', ratio: 1 },
     batch: { scheduledDelayMillis: 5000, exportTimeoutMillis: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 },
   });
-  const tracing = loadConfig({ OTEL_SERVICE_NAME: 'relay', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BSP_MAX_QUEUE_SIZE: '100' }).tracing;
-  expect(tracing).toMatchObject({ serviceName: 'relay', sampler: { name: 'parentbased_traceidratio', ratio: 0.25 }, batch: { scheduledDelayMillis: 100, maxQueueSize: 100, maxExportBatchSize: 100 } });
+  const tracing = loadConfig({
+    OTEL_SERVICE_NAME: 'relay',
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: '0.25',
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_BSP_MAX_QUEUE_SIZE: '100',
+  }).tracing;
+  expect(tracing).toMatchObject({
+    serviceName: 'relay',
+    sampler: { name: 'parentbased_traceidratio', ratio: 0.25 },
+    batch: { scheduledDelayMillis: 100, maxQueueSize: 100, maxExportBatchSize: 100 },
+  });
 });
 
 test('invalid tracing variables stop the start with a message naming them', () => {

@@ -24,7 +24,9 @@ export interface TracingConfig {
   protobufRequested: boolean;
 }
 
-const endpoint = Joi.string().uri({ scheme: ['http', 'https'] }).empty('');
+const endpoint = Joi.string()
+  .uri({ scheme: ['http', 'https'] })
+  .empty('');
 const protocol = Joi.string().valid('http/json', 'http/protobuf').empty('').messages({
   'any.only': 'must be http/json or http/protobuf: Hookrelay exports OTLP over HTTP (JSON); gRPC is not supported',
 });
@@ -40,7 +42,10 @@ const otelSchema = Joi.object({
     'any.only': 'must be otlp or none (Hookrelay exports traces over OTLP/HTTP only)',
   }),
   OTEL_SERVICE_NAME: Joi.string().max(255).empty(''),
-  OTEL_TRACES_SAMPLER: Joi.string().valid(...SAMPLERS).empty('').default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER: Joi.string()
+    .valid(...SAMPLERS)
+    .empty('')
+    .default('parentbased_always_on'),
   OTEL_TRACES_SAMPLER_ARG: Joi.number().min(0).max(1).empty(''),
   OTEL_BSP_SCHEDULE_DELAY: Joi.number().integer().min(0).empty('').default(5000),
   OTEL_BSP_EXPORT_TIMEOUT: count.default(30000),

@@ -40,8 +40,10 @@ function samplerFor(sdk: SdkTrace, name: SamplerName, ratio: number) {
 
 /** The OpenTelemetry SDK's own diagnostics (export failures) go to our log at warn level. */
 function diagnosticsTo(logger: Logger) {
-  const log = (level: 'error' | 'warn') => (message: string, ...args: unknown[]) =>
-    logger[level]({ otel: args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : String(a))) }, `opentelemetry: ${message}`);
+  const log =
+    (level: 'error' | 'warn') =>
+    (message: string, ...args: unknown[]) =>
+      logger[level]({ otel: args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : String(a))) }, `opentelemetry: ${message}`);
   const ignore = () => {};
   return { error: log('error'), warn: log('warn'), info: ignore, debug: ignore, verbose: ignore };
 }
@@ -73,8 +75,12 @@ export async function startTracing(config: TracingConfig, defaultServiceName: st
   });
   api.trace.setGlobalTracerProvider(provider);
   setTracingEnabled(true);
-  if (config.protobufRequested) logger.warn('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: Hookrelay sends OTLP/HTTP as JSON (collectors accept both on the same endpoint)');
-  logger.info({ service_name: serviceName, sampler: config.sampler.name, schedule_delay_ms: config.batch.scheduledDelayMillis }, 'tracing on: exporting spans over OTLP/HTTP');
+  if (config.protobufRequested)
+    logger.warn('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: Hookrelay sends OTLP/HTTP as JSON (collectors accept both on the same endpoint)');
+  logger.info(
+    { service_name: serviceName, sampler: config.sampler.name, schedule_delay_ms: config.batch.scheduledDelayMillis },
+    'tracing on: exporting spans over OTLP/HTTP',
+  );
 
   let stopped: Promise<void> | null = null;
   return {

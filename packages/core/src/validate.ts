@@ -20,7 +20,8 @@ function unsafeValuePaths(value: unknown, path: string[] = [], found: FieldError
   if (found.length >= 10) return found;
   if (typeof value === 'string') {
     if (value.includes('\u0000')) found.push({ field: fieldOf(path), message: `"${fieldOf(path)}" must not contain null characters` });
-    else if (LONE_SURROGATE.test(value)) found.push({ field: fieldOf(path), message: `"${fieldOf(path)}" must be valid Unicode (it holds an unpaired surrogate)` });
+    else if (LONE_SURROGATE.test(value))
+      found.push({ field: fieldOf(path), message: `"${fieldOf(path)}" must be valid Unicode (it holds an unpaired surrogate)` });
   } else if (typeof value === 'number') {
     if (!Number.isFinite(value)) found.push({ field: fieldOf(path), message: `"${fieldOf(path)}" must be a finite number` });
   } else if (value !== null && typeof value === 'object') {

@@ -123,7 +123,10 @@ export class DeliveryStore {
   private readonly loads: Batcher<string, DeliveryContext | null>;
   private readonly records: Batcher<RecordItem, boolean>;
 
-  constructor(private readonly pool: pg.Pool, options: DeliveryStoreOptions = {}) {
+  constructor(
+    private readonly pool: pg.Pool,
+    options: DeliveryStoreOptions = {},
+  ) {
     const batching = { maxBatch: options.maxBatch ?? 200, maxInFlight: options.maxInFlight ?? 2, isolateOn: isDataError };
     this.loads = new Batcher((ids) => this.loadMany(ids), batching);
     this.records = new Batcher((items) => this.recordMany(items), batching);

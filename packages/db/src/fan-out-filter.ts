@@ -51,7 +51,10 @@ export class FilterCache {
   private readonly tenants = new Map<string, TenantFilters>();
   private readonly loading = new Map<string, Promise<void>>();
 
-  constructor(private readonly pool: pg.Pool, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Never waits for Postgres: a tenant not loaded yet is evaluated in SQL for this batch and loaded meanwhile. */
   plan(events: FilterInput[]): FilterPlan {

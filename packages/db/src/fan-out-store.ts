@@ -24,7 +24,7 @@ export interface NewEvent {
 }
 
 /** null: an event with that id, or that tenant's idempotency key, exists already; nothing was written. */
-export type FanOutResult = { event: Event; notificationIds: string[]; /** aligned with notificationIds */ webhookIds?: string[] } | null;
+export type FanOutResult = { event: Event; notificationIds: string[] /** aligned with notificationIds */; webhookIds?: string[] } | null;
 
 /**
  * An event whose id or (tenant, idempotency key) exists is skipped (ON
@@ -82,7 +82,10 @@ export class FanOutStore {
   /** compiled webhook filters of this process (fan-out-filter.ts) */
   readonly filters: FilterCache;
 
-  constructor(private readonly pool: pg.Pool, options: FanOutStoreOptions = {}) {
+  constructor(
+    private readonly pool: pg.Pool,
+    options: FanOutStoreOptions = {},
+  ) {
     this.filters = new FilterCache(pool);
     this.batcher = new Batcher((events) => this.fanOutMany(events), {
       maxBatch: options.maxBatch ?? 100,

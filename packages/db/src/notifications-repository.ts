@@ -35,9 +35,7 @@ function filterWhere(filter: NotificationFilter): Prisma.NotificationWhereInput 
     ...(filter.eventId ? { eventId: filter.eventId } : {}),
     ...(filter.webhookId ? { webhookId: filter.webhookId } : {}),
     ...(filter.status ? { status: filter.status } : {}),
-    ...(filter.since || filter.until
-      ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } }
-      : {}),
+    ...(filter.since || filter.until ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lte: filter.until } : {}) } } : {}),
     ...(filter.updatedSince ? { updatedAt: { gte: filter.updatedSince } } : {}),
   };
 }

@@ -71,12 +71,26 @@ export class Deliverer {
     if (!this.options.allowPrivateDestinations) {
       const problem = destinationProblem(request.url);
       if (problem) {
-        return { kind: 'blocked', statusCode: null, durationMs: elapsed(), responseBody: null, error: `blocked destination: ${request.url} ${problem}`, retryAfterMs: null };
+        return {
+          kind: 'blocked',
+          statusCode: null,
+          durationMs: elapsed(),
+          responseBody: null,
+          error: `blocked destination: ${request.url} ${problem}`,
+          retryAfterMs: null,
+        };
       }
     }
     try {
       const { statusCode, body, retryAfter } = await postCapped(this.client, request);
-      return { kind: classifyStatus(statusCode), statusCode, durationMs: elapsed(), responseBody: body, error: null, retryAfterMs: parseRetryAfter(retryAfter) };
+      return {
+        kind: classifyStatus(statusCode),
+        statusCode,
+        durationMs: elapsed(),
+        responseBody: body,
+        error: null,
+        retryAfterMs: parseRetryAfter(retryAfter),
+      };
     } catch (error) {
       const blocked = isBlocked(error);
       return {

@@ -68,7 +68,12 @@ export class DeliveryTimeoutError extends Error {
 
 export function createDeliveryClient(options: DeliveryClientOptions): DeliveryClient {
   // `timeout` closes sockets idle in the pool; on a busy socket it only emits 'timeout' (got's request timeout governs)
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: 'lifo' as const, timeout: options.idleSocketTimeoutMs ?? IDLE_SOCKET_TIMEOUT_MS };
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 256,
+    scheduling: 'lifo' as const,
+    timeout: options.idleSocketTimeoutMs ?? IDLE_SOCKET_TIMEOUT_MS,
+  };
   const agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   // resolves host names for the sockets, refusing non-public answers; none when private destinations are allowed
   const lookup = options.allowPrivateDestinations ? undefined : options.lookup ? guardLookup(options.lookup) : guardedLookup;

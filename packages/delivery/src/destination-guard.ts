@@ -63,7 +63,11 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
   guardLookup(dnsLookup as LookupFunction)(hostname, options, callback);
 }
 
-export type LookupFunction = (hostname: string, options: LookupOptions & { all: true }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type LookupFunction = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /** Wraps a resolver (dns.lookup by default; tests inject one) so that non-public results fail with BlockedDestinationError. */
 export function guardLookup(resolve: LookupFunction) {

@@ -73,7 +73,14 @@ export class EndpointRequests {
         token = await tokens.token(endpoint.webhookId, auth);
       } catch (error) {
         if (!(error instanceof OAuth2TokenError)) throw error;
-        return { kind: error.blocked ? 'blocked' : 'retryable', statusCode: null, durationMs: elapsed(), responseBody: null, error: error.message, retryAfterMs: null };
+        return {
+          kind: error.blocked ? 'blocked' : 'retryable',
+          statusCode: null,
+          durationMs: elapsed(),
+          responseBody: null,
+          error: error.message,
+          retryAfterMs: null,
+        };
       }
       const result = await deliverer.deliver({ ...request, headers: endpointHeaders(extra, `Bearer ${token}`, request.headers) });
       return { token, result };

@@ -32,7 +32,10 @@ const ACCESS_TOKEN = /^[\x21-\x7E]+$/;
 
 /** A token could not be obtained; the message is what the attempt's `error` says. */
 export class OAuth2TokenError extends Error {
-  constructor(reason: string, readonly blocked = false) {
+  constructor(
+    reason: string,
+    readonly blocked = false,
+  ) {
     super(`oauth2 token request failed: ${reason}`);
     this.name = 'OAuth2TokenError';
   }

@@ -16,9 +16,7 @@ export async function pingWebhook(id: string, button: HTMLButtonElement): Promis
   try {
     const result = await api<PingResult>('POST', `/v1/webhooks/${encodeURIComponent(id)}:ping`);
     const code = result.status_code === null ? 'no response' : `HTTP ${result.status_code}`;
-    const text = result.success
-      ? `Ping delivered: ${code} in ${result.duration_ms} ms`
-      : `Ping failed: ${result.error ?? code} (${result.duration_ms} ms)`;
+    const text = result.success ? `Ping delivered: ${code} in ${result.duration_ms} ms` : `Ping failed: ${result.error ?? code} (${result.duration_ms} ms)`;
     state.pings.set(id, { success: result.success, text });
     toast(text, !result.success);
     renderWebhooks();

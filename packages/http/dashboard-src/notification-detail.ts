@@ -11,16 +11,25 @@ function fact(name: string, value: string | null): HTMLElement[] {
 }
 
 function attemptRows(a: Attempt): HTMLTableRowElement[] {
-  const main = h('tr', { dataset: { attempt: String(a.attempt_number), trigger: a.trigger } },
+  const main = h(
+    'tr',
+    { dataset: { attempt: String(a.attempt_number), trigger: a.trigger } },
     h('td', {}, String(a.attempt_number)),
     h('td', { class: 'nowrap', title: new Date(a.attempted_at).toLocaleString() }, formatTime(a.attempted_at)),
     h('td', {}, a.trigger),
     h('td', { class: 'a-code' }, codeBadge(a.status_code)),
-    h('td', { class: 'a-duration nowrap' }, `${a.duration_ms} ms`));
-  const extra = h('tr', { class: 'attempt-extra', dataset: { attemptDetail: String(a.attempt_number) } },
-    h('td', { colSpan: 5 },
+    h('td', { class: 'a-duration nowrap' }, `${a.duration_ms} ms`),
+  );
+  const extra = h(
+    'tr',
+    { class: 'attempt-extra', dataset: { attemptDetail: String(a.attempt_number) } },
+    h(
+      'td',
+      { colSpan: 5 },
       a.error ? h('div', { class: 'attempt-error' }, a.error) : null,
-      a.response_body ? h('pre', { class: 'excerpt a-body' }, a.response_body) : h('div', { class: 'muted small' }, 'No response body')));
+      a.response_body ? h('pre', { class: 'excerpt a-body' }, a.response_body) : h('div', { class: 'muted small' }, 'No response body'),
+    ),
+  );
   return [main, extra];
 }
 
@@ -43,7 +52,8 @@ export function renderDetail(n: Notification): void {
     ...(n.status === 'PENDING' ? fact('Next attempt', formatTime(n.next_attempt_at)) : []),
     ...(n.delivered_at ? fact('Delivered', formatTime(n.delivered_at)) : []),
     ...(n.expired_at ? fact('Expired', formatTime(n.expired_at)) : []),
-    ...(n.cancelled_at ? fact('Cancelled', formatTime(n.cancelled_at)) : []));
+    ...(n.cancelled_at ? fact('Cancelled', formatTime(n.cancelled_at)) : []),
+  );
   const attempts = [...n.attempts].sort((a, b) => b.attempt_number - a.attempt_number);
   $('#detail-attempts tbody').replaceChildren(...attempts.flatMap(attemptRows));
   $('#detail-attempts').hidden = attempts.length === 0;

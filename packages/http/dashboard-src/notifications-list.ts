@@ -69,9 +69,10 @@ export async function pollChanges(): Promise<void> {
   if (mine !== searches || generation !== state.generation) return;
   const index = new Map(state.notifications.map((n, i) => [n.id, i]));
   const last = state.notifications[state.notifications.length - 1];
-  const reshapes = (n: Notification) => index.has(n.id)
-    ? Boolean(status) && n.status !== status
-    : (!status || n.status === status) && (!state.nextPageToken || (last && n.created <= last.created));
+  const reshapes = (n: Notification) =>
+    index.has(n.id)
+      ? Boolean(status) && n.status !== status
+      : (!status || n.status === status) && (!state.nextPageToken || (last && n.created <= last.created));
   if (data.next_page_token || data.notifications.some(reshapes)) return reloadNotifications();
   state.watermark = advanceWatermark(state.watermark && new Date(Date.parse(state.watermark) + CHANGE_OVERLAP_MS).toISOString(), data.notifications);
   const changed = data.notifications.filter((n) => index.has(n.id));
@@ -97,13 +98,16 @@ export async function loadMore(): Promise<void> {
 
 function notificationRow(n: Notification): HTMLTableRowElement {
   const webhook = state.stats?.webhooks.find((w) => w.webhook_id === n.webhook_id);
-  return h('tr', { dataset: { notificationId: n.id, status: n.status }, class: n.id === state.selectedId ? 'selected' : '', onclick: () => select(n.id) },
+  return h(
+    'tr',
+    { dataset: { notificationId: n.id, status: n.status }, class: n.id === state.selectedId ? 'selected' : '', onclick: () => select(n.id) },
     h('td', { class: 'nowrap', title: new Date(n.created).toLocaleString() }, formatTime(n.created)),
     h('td', { class: 'mono' }, n.type),
     h('td', { class: 'webhook-cell', title: webhook?.url ?? n.webhook_id, dataset: { webhookId: n.webhook_id } }, shortWebhookLabel(n.webhook_id)),
     h('td', { class: 'n-status' }, statusBadge(n.status)),
     h('td', {}, String(n.attempt_count)),
-    h('td', { class: 'nowrap' }, n.attempt_count ? codeBadge(n.last_status_code) : h('span', { class: 'muted' }, '—')));
+    h('td', { class: 'nowrap' }, n.attempt_count ? codeBadge(n.last_status_code) : h('span', { class: 'muted' }, '—')),
+  );
 }
 
 function renderNotifications(): void {

@@ -47,13 +47,16 @@ export async function start(): Promise<void> {
   $('#app-view').hidden = false;
   $('#session').hidden = false;
   await reloadNotifications();
-  every(STATS_EVERY_MS, () => refreshStats().catch((error: unknown) => {
-    if (error instanceof ApiError && error.status === 401) report(error, 'Stats');
-    else setLive(false, `offline: ${messageOf(error)}`);
-  }));
+  every(STATS_EVERY_MS, () =>
+    refreshStats().catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 401) report(error, 'Stats');
+      else setLive(false, `offline: ${messageOf(error)}`);
+    }),
+  );
   every(NOTIFICATIONS_EVERY_MS, async () => {
     // a failed poll (an expired session's 401 included) is reported like a failed load, never left unhandled
-    if ($<HTMLInputElement>('#auto-refresh').checked && state.notifications.length <= 100) await pollChanges().catch((error: unknown) => report(error, 'Loading notifications'));
+    if ($<HTMLInputElement>('#auto-refresh').checked && state.notifications.length <= 100)
+      await pollChanges().catch((error: unknown) => report(error, 'Loading notifications'));
   });
   every(WEBHOOK_LIST_EVERY_MS, () => loadWebhookList().catch(() => {}));
 }

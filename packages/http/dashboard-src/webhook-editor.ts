@@ -12,7 +12,11 @@ import { loadWebhookList } from './webhooks-table.js';
 type Mode = 'create' | 'edit' | 'delete';
 type EditedWebhook = Pick<Webhook, 'id' | 'url' | 'is_enabled'> & Partial<Webhook>;
 
-const splitEvents = (text: string): string[] => text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+const splitEvents = (text: string): string[] =>
+  text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The toolbar's New webhook button follows the session. */
 export function refreshNewWebhookButton(): void {
@@ -83,7 +87,8 @@ export function createWebhookEditor(): { buttons(row: WebhookStats): HTMLButtonE
           title.textContent = 'Webhook created';
           secretBox.replaceChildren(
             h('p', {}, 'Its signing secret, shown only now: keep it to verify deliveries.'),
-            h('pre', { class: 'excerpt', dataset: { role: 'secret' } }, created.secret));
+            h('pre', { class: 'excerpt', dataset: { role: 'secret' } }, created.secret),
+          );
           secretBox.hidden = false;
           submit.hidden = true;
         } else {
@@ -116,8 +121,22 @@ export function createWebhookEditor(): { buttons(row: WebhookStats): HTMLButtonE
       const webhook = (): EditedWebhook => state.webhooks.get(row.webhook_id) ?? { id: row.webhook_id, url: row.url, is_enabled: row.is_enabled };
       const locked = !canChange();
       return [
-        h('button', { type: 'button', class: 'btn btn-sm', dataset: { action: 'edit', change: 'true' }, disabled: locked, onclick: () => show('edit', webhook()) }, 'Edit'),
-        h('button', { type: 'button', class: 'btn btn-sm btn-danger', dataset: { action: 'delete', change: 'true' }, disabled: locked, onclick: () => show('delete', webhook()) }, 'Delete'),
+        h(
+          'button',
+          { type: 'button', class: 'btn btn-sm', dataset: { action: 'edit', change: 'true' }, disabled: locked, onclick: () => show('edit', webhook()) },
+          'Edit',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-sm btn-danger',
+            dataset: { action: 'delete', change: 'true' },
+            disabled: locked,
+            onclick: () => show('delete', webhook()),
+          },
+          'Delete',
+        ),
       ];
     },
   };

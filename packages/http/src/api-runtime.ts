@@ -6,7 +6,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretBox, type Config, type Logger } from '@hookrelay/core';
-import { ApiKeysRepository, DeliveryStore, EventTypesRepository, FanOutStore, PortalSessionsRepository, TenantsRepository, createDatabase, isDatabaseReachable } from '@hookrelay/db';
+import {
+  ApiKeysRepository,
+  DeliveryStore,
+  EventTypesRepository,
+  FanOutStore,
+  PortalSessionsRepository,
+  TenantsRepository,
+  createDatabase,
+  isDatabaseReachable,
+} from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import {
   ApiKeyService,
@@ -78,7 +87,8 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const schemas = new EventSchemaValidator(new EventTypesRepository(db));
   const eventTypes = new EventTypeService({ eventTypes: new EventTypesRepository(db), tenants, schemas });
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
-  if (!secrets.encrypts) logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
+  if (!secrets.encrypts)
+    logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
   const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
@@ -89,7 +99,14 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   metrics.watchQueues([deliveries.queue]);
   // ping and resend are never held back by the caps, but their HTTP exchange counts while in flight
   const gates = new FairGates(redis, config.queuePrefix);
-  const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, null, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
+  const fair = new FairScheduler(
+    gates,
+    deliveries.queue,
+    deliveries.flows,
+    null,
+    { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs },
+    logger,
+  );
   // the worker's attempt path: resend and ping record, count and feed webhook health as scheduled attempts do
   const store = new DeliveryStore(database.pool);
   const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });
@@ -104,11 +121,20 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       webhooks,
     },
     metrics,
-    routes: [...eventRoutes(ingest, batches, { maxEventBytes: config.ingest.maxEventBytes }), ...notificationRoutes(notifications, webhooks), ...metricsRoutes(metrics), ...statsRoutes(new StatsService(db, { inFlightMany: (ids) => gates.inFlightMany(ids), defaultCap: config.delivery.endpointMaxInFlight })), ...portalSessionRoutes(portal), ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors })],
-    readiness: options.readiness ?? (async () => {
-      const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
-      return { database, redis: redisUp };
-    }),
+    routes: [
+      ...eventRoutes(ingest, batches, { maxEventBytes: config.ingest.maxEventBytes }),
+      ...notificationRoutes(notifications, webhooks),
+      ...metricsRoutes(metrics),
+      ...statsRoutes(new StatsService(db, { inFlightMany: (ids) => gates.inFlightMany(ids), defaultCap: config.delivery.endpointMaxInFlight })),
+      ...portalSessionRoutes(portal),
+      ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors }),
+    ],
+    readiness:
+      options.readiness ??
+      (async () => {
+        const [database, redisUp] = await Promise.all([isDatabaseReachable(db), withTimeout(isRedisReachable(redis), 2000, false)]);
+        return { database, redis: redisUp };
+      }),
   });
 
   const server = app.listen(config.api.port);

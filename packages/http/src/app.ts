@@ -61,11 +61,7 @@ export function createApp(deps: AppDeps): Express {
   const openapi = createOpenApiBuilder();
   const { services } = deps;
   const extra = deps.routes ?? [];
-  const builtIn: RouteDefinition[] = [
-    ...webhookRoutes(services.webhooks),
-    ...apiKeyRoutes(services.apiKeys),
-    ...eventTypeRoutes(services.eventTypes),
-  ];
+  const builtIn: RouteDefinition[] = [...webhookRoutes(services.webhooks), ...apiKeyRoutes(services.apiKeys), ...eventTypeRoutes(services.eventTypes)];
   const publicRoutes = [...extra.filter((r) => r.public), ...healthRoutes(deps.readiness), ...docsRoutes(openapi)];
   const privateRoutes = [...extra.filter((r) => !r.public), ...builtIn];
 
@@ -78,7 +74,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(mountRoutes(Router(), publicRoutes, openapi));
 
-  const bodyLimits = new Map(privateRoutes.flatMap((r) => (r.bodyLimitBytes ? [r.path, ...(r.aliases ?? [])].map((p) => [p, r.bodyLimitBytes!] as const) : [])));
+  const bodyLimits = new Map(
+    privateRoutes.flatMap((r) => (r.bodyLimitBytes ? [r.path, ...(r.aliases ?? [])].map((p) => [p, r.bodyLimitBytes!] as const) : [])),
+  );
   app.use('/v1', authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits));
   app.use(mountRoutes(Router(), privateRoutes, openapi));
 

@@ -23,7 +23,10 @@ const seen = (call: RouteCall) => {
 
 const routes: RouteDefinition[] = [
   route({
-    method: 'post', path: '/v1/types/{name}', summary: 'acting', responses: {},
+    method: 'post',
+    path: '/v1/types/{name}',
+    summary: 'acting',
+    responses: {},
     params: validated<{ name: string }>(eventTypePathSchema),
     body: validated<Tenanted<{ name: string; description?: string }>>(createEventTypeSchema),
     query: validated<Tenanted>(tenantQuery),
@@ -31,8 +34,24 @@ const routes: RouteDefinition[] = [
     handler: seen,
   }),
   route({ method: 'get', path: '/v1/things/{id}', summary: 'lookup', responses: {}, query: validated<Tenanted>(tenantQuery), tenant: 'lookup', handler: seen }),
-  route({ method: 'post', path: '/v1/admin', summary: 'admin', responses: {}, adminOnly: true, body: validated<Tenanted>(tenantQuery), tenant: 'acting', handler: seen }),
-  route({ method: 'get', path: '/v1/text', summary: 'text', responses: {}, tenant: 'lookup', handler: () => ({ headers: { 'content-type': 'text/plain' }, body: 'plain' }) }),
+  route({
+    method: 'post',
+    path: '/v1/admin',
+    summary: 'admin',
+    responses: {},
+    adminOnly: true,
+    body: validated<Tenanted>(tenantQuery),
+    tenant: 'acting',
+    handler: seen,
+  }),
+  route({
+    method: 'get',
+    path: '/v1/text',
+    summary: 'text',
+    responses: {},
+    tenant: 'lookup',
+    handler: () => ({ headers: { 'content-type': 'text/plain' }, body: 'plain' }),
+  }),
 ];
 
 let server: Server;
@@ -61,7 +80,11 @@ beforeEach(() => {
 });
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(base + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
@@ -106,7 +129,9 @@ test('a string body is sent as it is, with the content type given', async () => 
 });
 
 test('path parameters with a schema are documented with it', () => {
-  const params = (openapi.document().paths as Record<string, Record<string, { parameters: { name: string; schema: Record<string, unknown> }[] }>>)['/v1/types/{name}'].post.parameters;
+  const params = (openapi.document().paths as Record<string, Record<string, { parameters: { name: string; schema: Record<string, unknown> }[] }>>)[
+    '/v1/types/{name}'
+  ].post.parameters;
   expect(params[0]).toMatchObject({ name: 'name', schema: { type: 'string', maxLength: 128 } });
 });
 

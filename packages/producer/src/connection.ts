@@ -5,7 +5,15 @@
  * when Redis is gone instead of hanging.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { ConfigError, clusterPrefixProblem, createRedisConnection, parseClusterNodes, parseRedisUrl, type RedisNode, type RedisSettings } from '@hookrelay/core';
+import {
+  ConfigError,
+  clusterPrefixProblem,
+  createRedisConnection,
+  parseClusterNodes,
+  parseRedisUrl,
+  type RedisNode,
+  type RedisSettings,
+} from '@hookrelay/core';
 
 const MAX_RETRIES_PER_REQUEST = 3;
 
@@ -75,7 +83,8 @@ export function whenReady(connection: Redis | Cluster, timeoutMs: number): Promi
     const onReady = () => settle();
     const onEnd = () => settle(new ProducerUnavailableError('the Redis connection was closed'));
     const timer = setTimeout(
-      () => settle(new ProducerUnavailableError(`Redis not reachable within ${timeoutMs} ms${lastError ? ` (${lastError.message})` : ''}; nothing was published`)),
+      () =>
+        settle(new ProducerUnavailableError(`Redis not reachable within ${timeoutMs} ms${lastError ? ` (${lastError.message})` : ''}; nothing was published`)),
       timeoutMs,
     );
     connection.once('ready', onReady);

@@ -111,12 +111,16 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     async publish(event) {
       const job = toJob(event, maxEventBytes);
       // with OpenTelemetry in the application: a PRODUCER span, whose traceparent the worker's fan-out continues
-      return withProducerSpan(SPANS.publish, { [SPAN_ATTRIBUTES.tenant]: job.data.tenant, [SPAN_ATTRIBUTES.eventType]: job.data.type, [SPAN_ATTRIBUTES.eventId]: job.data.id }, async (traceparent) => {
-        if (traceparent) job.data.traceparent = traceparent;
-        await connected();
-        await queue.add(job.name, job.data, job.opts);
-        return { id: job.data.id };
-      });
+      return withProducerSpan(
+        SPANS.publish,
+        { [SPAN_ATTRIBUTES.tenant]: job.data.tenant, [SPAN_ATTRIBUTES.eventType]: job.data.type, [SPAN_ATTRIBUTES.eventId]: job.data.id },
+        async (traceparent) => {
+          if (traceparent) job.data.traceparent = traceparent;
+          await connected();
+          await queue.add(job.name, job.data, job.opts);
+          return { id: job.data.id };
+        },
+      );
     },
     async publishBatch(events) {
       const all = events.map((event) => toEvent(event, maxEventBytes));

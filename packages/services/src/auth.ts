@@ -19,9 +19,7 @@ export interface PortalScope {
 }
 export const DEFAULT_TENANT = 'default';
 
-export type Principal =
-  | { isAdmin: true; tenant: null; keyId: null }
-  | { isAdmin: false; tenant: string; keyId: string; portal?: PortalScope };
+export type Principal = { isAdmin: true; tenant: null; keyId: null } | { isAdmin: false; tenant: string; keyId: string; portal?: PortalScope };
 
 export function generateApiKey(): string {
   return API_KEY_PREFIX + randomBytes(32).toString('base64url');

@@ -23,7 +23,10 @@ import { WebhookHealth, type EventPublisher } from './webhook-health.js';
  * one of the notification's scheduled attempts.
  */
 export class InfrastructureError extends Error {
-  constructor(readonly stage: 'load' | 'cancel' | 'record' | 'schedule', cause: unknown) {
+  constructor(
+    readonly stage: 'load' | 'cancel' | 'record' | 'schedule',
+    cause: unknown,
+  ) {
     super(`${stage}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'InfrastructureError';
   }
@@ -160,7 +163,11 @@ export class DeliveryAttempts {
     }
   }
 
-  private async record(attempt: Attempt, result: DeliveryResult, at: Date): Promise<{ outcome: AttemptOutcome | null; recorded: boolean; status: NotificationStatus | null }> {
+  private async record(
+    attempt: Attempt,
+    result: DeliveryResult,
+    at: Date,
+  ): Promise<{ outcome: AttemptOutcome | null; recorded: boolean; status: NotificationStatus | null }> {
     const { store, schedule, health } = this.deps;
     switch (attempt.trigger) {
       case 'ping':

@@ -2,8 +2,11 @@ import { decideOutcome, MAX_RETRY_AFTER_MS } from './delivery-decision.js';
 
 const schedule = [5, 300, 1800];
 const now = Date.UTC(2026, 0, 1);
-const decide = (kind: 'delivered' | 'retryable' | 'blocked' | 'gone' | 'throttled', cycleAttempt: number, extra: { retryAfterMs?: number | null; goneCancels?: boolean } = {}) =>
-  decideOutcome({ result: { kind, retryAfterMs: extra.retryAfterMs ?? null }, cycleAttempt, schedule, goneCancels: extra.goneCancels ?? true, now });
+const decide = (
+  kind: 'delivered' | 'retryable' | 'blocked' | 'gone' | 'throttled',
+  cycleAttempt: number,
+  extra: { retryAfterMs?: number | null; goneCancels?: boolean } = {},
+) => decideOutcome({ result: { kind, retryAfterMs: extra.retryAfterMs ?? null }, cycleAttempt, schedule, goneCancels: extra.goneCancels ?? true, now });
 
 describe('decideOutcome', () => {
   test('a 2xx succeeds on any attempt, the last included', () => {
@@ -19,7 +22,9 @@ describe('decideOutcome', () => {
 
   test('the attempt after the last schedule entry expires the notification', () => {
     expect(decide('retryable', 4)).toEqual({ status: 'EXPIRED' });
-    expect(decideOutcome({ result: { kind: 'retryable', retryAfterMs: null }, cycleAttempt: 1, schedule: [], goneCancels: true, now })).toEqual({ status: 'EXPIRED' });
+    expect(decideOutcome({ result: { kind: 'retryable', retryAfterMs: null }, cycleAttempt: 1, schedule: [], goneCancels: true, now })).toEqual({
+      status: 'EXPIRED',
+    });
   });
 
   test('410 Gone cancels only where webhook health is tracked', () => {

@@ -29,7 +29,10 @@ export interface DeliveryGates {
 
 /** Thrown to have BullMQ retry after `delayMs` (read by the custom backoff). */
 export class RetryLaterError extends Error {
-  constructor(readonly delayMs: number, message: string) {
+  constructor(
+    readonly delayMs: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'RetryLaterError';
   }
@@ -141,7 +144,10 @@ export class DeliveryProcessor {
     if (outcome.status === 'PENDING') {
       // its retry queues behind every first attempt (docs/scheduling.md)
       if (fair && job.token !== undefined && isFirstAttempt(job.priority)) await job.changePriority({ priority: RETRY_PRIORITY }).catch(() => undefined);
-      throw new RetryLaterError(Math.max(0, outcome.nextAttemptAt.getTime() - Date.now()), `attempt ${cycleAttempt} failed: ${result.error ?? `HTTP ${result.statusCode}`}`);
+      throw new RetryLaterError(
+        Math.max(0, outcome.nextAttemptAt.getTime() - Date.now()),
+        `attempt ${cycleAttempt} failed: ${result.error ?? `HTTP ${result.statusCode}`}`,
+      );
     }
     if (outcome.status === 'EXPIRED') {
       throw new UnrecoverableError(`expired after ${cycleAttempt} attempts: ${result.error ?? `HTTP ${result.statusCode}`}`);

@@ -4,15 +4,7 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import {
-  Batcher,
-  DELIVERY_JOB_NAME,
-  DELIVERY_JOB_RETENTION,
-  QUEUES,
-  totalAttempts,
-  type DeliveryJobData,
-  type RetrySchedule,
-} from '@hookrelay/core';
+import { Batcher, DELIVERY_JOB_NAME, DELIVERY_JOB_RETENTION, QUEUES, totalAttempts, type DeliveryJobData, type RetrySchedule } from '@hookrelay/core';
 
 import { FlowPriorities, RETRY_PRIORITY, SHARED_FLOW } from './flow-priority.js';
 

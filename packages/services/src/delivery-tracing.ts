@@ -69,7 +69,10 @@ function recordResult(span: Span, result: DeliveryResult): void {
   span.setAttribute(SPAN_ATTRIBUTES.outcome, result.kind);
   if (result.statusCode !== null) span.setAttribute(SPAN_ATTRIBUTES.statusCode, result.statusCode);
   if (result.kind !== 'delivered') {
-    span.setAttribute(SPAN_ATTRIBUTES.errorType, result.statusCode !== null ? String(result.statusCode) : result.kind === 'blocked' ? 'blocked_destination' : 'network');
+    span.setAttribute(
+      SPAN_ATTRIBUTES.errorType,
+      result.statusCode !== null ? String(result.statusCode) : result.kind === 'blocked' ? 'blocked_destination' : 'network',
+    );
     span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? `HTTP ${result.statusCode}` });
   }
 }

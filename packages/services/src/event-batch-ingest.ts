@@ -131,5 +131,7 @@ export class EventBatchIngestService {
 }
 
 function storeRefused(): ValidationError {
-  return new ValidationError('The database refused the values of this event', [{ field: 'resource', message: 'the event holds a value that cannot be stored' }]);
+  return new ValidationError('The database refused the values of this event', [
+    { field: 'resource', message: 'the event holds a value that cannot be stored' },
+  ]);
 }

@@ -94,7 +94,9 @@ export class EventIngestService {
     try {
       // while tracing is on, each delivery job carries the active (fan-out) span's context
       const traceparent = currentTraceparent();
-      await this.deliveries.enqueue(notificationIds.map((notificationId, i) => ({ notificationId, webhookId: webhookIds?.[i], ...(traceparent ? { traceparent } : {}) })));
+      await this.deliveries.enqueue(
+        notificationIds.map((notificationId, i) => ({ notificationId, webhookId: webhookIds?.[i], ...(traceparent ? { traceparent } : {}) })),
+      );
     } catch (error) {
       this.logger.warn({ err: error, event_id: eventId }, 'enqueue failed; the reconciler will deliver these notifications');
     }

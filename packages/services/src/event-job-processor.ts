@@ -137,7 +137,10 @@ export class EventJobProcessor {
   private reject(job: Job<EventJobData | EventBatchJobData>, error: unknown): never {
     const message = error instanceof Error ? error.message : String(error);
     this.onRejected(rejectionReason(error));
-    this.logger.warn({ job_id: job.id, tenant: (job.data as Partial<EventJobData>)?.tenant, reason: message, rejected_by: rejectionReason(error) }, 'event job rejected');
+    this.logger.warn(
+      { job_id: job.id, tenant: (job.data as Partial<EventJobData>)?.tenant, reason: message, rejected_by: rejectionReason(error) },
+      'event job rejected',
+    );
     throw new UnrecoverableError(`rejected: ${message}`);
   }
 }

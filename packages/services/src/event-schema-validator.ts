@@ -28,7 +28,16 @@ export class SchemaValidationError extends ValidationError {
 
 function newAjv(): Ajv2020 {
   // formats are annotations only (no ajv-formats); no remote $ref is ever fetched (no loadSchema)
-  return new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateFormats: false, addUsedSchema: false, logger: false });
+  return new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    validateFormats: false,
+    addUsedSchema: false,
+    logger: false,
+  });
 }
 
 function schemaProblems(schema: unknown): string | null {
@@ -40,12 +49,15 @@ function schemaProblems(schema: unknown): string | null {
     const node = stack.pop();
     if (typeof node !== 'object' || node === null) continue;
     for (const [key, value] of Object.entries(node)) {
-      if ((key === 'pattern' && typeof value === 'string' && NESTED_QUANTIFIER.test(value)) ||
-          (key === 'patternProperties' && typeof value === 'object' && value && Object.keys(value).some((p) => NESTED_QUANTIFIER.test(p)))) {
+      if (
+        (key === 'pattern' && typeof value === 'string' && NESTED_QUANTIFIER.test(value)) ||
+        (key === 'patternProperties' && typeof value === 'object' && value && Object.keys(value).some((p) => NESTED_QUANTIFIER.test(p)))
+      ) {
         return `has a regular expression with nested quantifiers (${key}), refused: it could take exponential time on some inputs`;
       }
       if (key === '$ref' || key === '$dynamicRef') {
-        if (typeof value === 'string' && !value.startsWith('#')) return `may only use local references ("${key}": "#/..."), not ${JSON.stringify(value).slice(0, 80)}`;
+        if (typeof value === 'string' && !value.startsWith('#'))
+          return `may only use local references ("${key}": "#/..."), not ${JSON.stringify(value).slice(0, 80)}`;
       }
       stack.push(value);
     }
@@ -68,7 +80,10 @@ export function compileEventSchema(schema: unknown, field = 'schema', ajv: Ajv20
 
 function failures(errors: ErrorObject[] | null | undefined): FieldError[] {
   return (errors ?? []).slice(0, MAX_REPORTED_ERRORS).map((e) => {
-    const path = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const path = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     const field = ['resource', ...path].join('.');
     return { field, message: `"${field}" ${e.message ?? 'is invalid'}` };
   });
@@ -84,7 +99,10 @@ export class EventSchemaValidator {
   private ajv = newAjv();
   private readonly current = new Map<string, Current>();
 
-  constructor(private readonly eventTypes: EventTypesRepository, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly eventTypes: EventTypesRepository,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * The failures of `resource` (an object or JSON text) against the schema of

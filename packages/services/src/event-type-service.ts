@@ -69,7 +69,13 @@ export class EventTypeService {
   async list(tenant: string): Promise<EventTypeEntry[]> {
     const rows = await this.deps.eventTypes.listVisibleTo(tenant);
     const shared = new Map(rows.filter((r) => r.tenantId === '').map((r) => [r.name, r.description]));
-    const builtins: EventTypeEntry[] = BUILTIN_EVENT_TYPES.map((name) => ({ name, description: shared.get(name) ?? null, tenant: null, builtin: true, schema: null }));
+    const builtins: EventTypeEntry[] = BUILTIN_EVENT_TYPES.map((name) => ({
+      name,
+      description: shared.get(name) ?? null,
+      tenant: null,
+      builtin: true,
+      schema: null,
+    }));
     const custom = rows.filter((r) => r.tenantId !== '' || !BUILTIN_EVENT_TYPES.includes(r.name)).map(customEntry);
     return [...builtins, ...custom];
   }

@@ -12,7 +12,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { fairSnapshot } from './fair-gate.js';
+import { fairSnapshot } from './fair-snapshot.js';
 import { MAX_FIRST_PRIORITY } from './flow-priority.js';
 
 export const TOP_WEBHOOKS = 10;
@@ -35,7 +35,10 @@ export function registerFairMetrics(registry: Registry, queue: Queue, redis: Red
       if (!s) return;
       const sorted = [...s.inFlight].sort((a, b) => b[1] - a[1]);
       for (const [id, n] of sorted.slice(0, TOP_WEBHOOKS)) this.set({ webhook_id: id }, n);
-      this.set({ webhook_id: 'other' }, sorted.slice(TOP_WEBHOOKS).reduce((sum, [, n]) => sum + n, 0));
+      this.set(
+        { webhook_id: 'other' },
+        sorted.slice(TOP_WEBHOOKS).reduce((sum, [, n]) => sum + n, 0),
+      );
     },
   });
   new Gauge({

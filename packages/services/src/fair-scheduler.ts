@@ -196,7 +196,15 @@ export class FairScheduler {
     // parked set cannot have been named in those few milliseconds, and a backlog of thousands parks
     // without a second round trip each)
     const id = String(job.id);
-    if (rank < full.cap) setTimeout(() => void this.gates.release(gates, '', { again: id, fast: this.fastGate }).then((ids) => this.promote(gates, ids)).catch(() => undefined), 0);
+    if (rank < full.cap)
+      setTimeout(
+        () =>
+          void this.gates
+            .release(gates, '', { again: id, fast: this.fastGate })
+            .then((ids) => this.promote(gates, ids))
+            .catch(() => undefined),
+        0,
+      );
     throw new DelayedError(`parked: ${full.name} at its cap of ${full.cap}`);
   }
 

@@ -30,6 +30,7 @@ export * from './publish-tracing.js';
 export * from './event-batch-ingest.js';
 export * from './event-schema-validator.js';
 export * from './fair-gate.js';
+export * from './fair-snapshot.js';
 export * from './fair-scheduler.js';
 export * from './flow-priority.js';
 export * from './fleet-capacity.js';

@@ -2,7 +2,14 @@ import type { DeliveryResult } from '@hookrelay/delivery';
 import type { ObservedAttempt } from './delivery-attempt.js';
 import { Metrics } from './metrics.js';
 
-const result = (kind: DeliveryResult['kind'], statusCode: number | null): DeliveryResult => ({ kind, statusCode, durationMs: 20, responseBody: null, error: null, retryAfterMs: null });
+const result = (kind: DeliveryResult['kind'], statusCode: number | null): DeliveryResult => ({
+  kind,
+  statusCode,
+  durationMs: 20,
+  responseBody: null,
+  error: null,
+  retryAfterMs: null,
+});
 const at = new Date(Date.UTC(2026, 0, 1));
 const observe = (metrics: Metrics, attempt: Partial<ObservedAttempt> & Pick<ObservedAttempt, 'trigger'>) =>
   metrics.attempted({ result: result('retryable', 500), status: null, dueAt: null, startedAt: at, ...attempt });

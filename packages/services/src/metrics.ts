@@ -17,15 +17,59 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as 
 
 export class Metrics implements DeliveryObserver {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({ name: 'hookrelay_http_requests_total', help: 'API requests by route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
-  readonly httpDuration = new Histogram({ name: 'hookrelay_http_request_duration_seconds', help: 'API request latency', labelNames: ['method', 'route'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly attempts = new Counter({ name: 'hookrelay_delivery_attempts_total', help: 'Delivery attempts by result (delivered, retryable, blocked, gone, throttled) and trigger (schedule, sendexpired, resend, ping)', labelNames: ['result', 'trigger'], registers: [this.registry] });
-  readonly outcomes = new Counter({ name: 'hookrelay_deliveries_total', help: 'Notification state after each attempt on a notification (SUCCEEDED, PENDING = will retry, EXPIRED, CANCELLED; a failed resend: the status it kept), by trigger', labelNames: ['outcome', 'trigger'], registers: [this.registry] });
-  readonly attemptDuration = new Histogram({ name: 'hookrelay_delivery_attempt_duration_seconds', help: 'HTTP attempt latency', buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly lag = new Histogram({ name: 'hookrelay_delivery_lag_seconds', help: 'Delay between when an attempt was due and when it started', buckets: LAG_BUCKETS, registers: [this.registry] });
-  readonly expired = new Counter({ name: 'hookrelay_notifications_expired_total', help: 'Notifications that exhausted their retry schedule', registers: [this.registry] });
-  readonly eventsRejected = new Counter({ name: 'hookrelay_events_rejected_total', help: 'Events from the events queue (SDK) rejected, by reason (schema = refused by its event type\'s JSON Schema, invalid = malformed or unknown type)', labelNames: ['reason'], registers: [this.registry] });
-  readonly cancelled = new Counter({ name: 'hookrelay_notifications_cancelled_total', help: 'Notifications cancelled because their webhook was deleted or disabled', registers: [this.registry] });
+  readonly httpRequests = new Counter({
+    name: 'hookrelay_http_requests_total',
+    help: 'API requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'hookrelay_http_request_duration_seconds',
+    help: 'API request latency',
+    labelNames: ['method', 'route'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: 'hookrelay_delivery_attempts_total',
+    help: 'Delivery attempts by result (delivered, retryable, blocked, gone, throttled) and trigger (schedule, sendexpired, resend, ping)',
+    labelNames: ['result', 'trigger'],
+    registers: [this.registry],
+  });
+  readonly outcomes = new Counter({
+    name: 'hookrelay_deliveries_total',
+    help: 'Notification state after each attempt on a notification (SUCCEEDED, PENDING = will retry, EXPIRED, CANCELLED; a failed resend: the status it kept), by trigger',
+    labelNames: ['outcome', 'trigger'],
+    registers: [this.registry],
+  });
+  readonly attemptDuration = new Histogram({
+    name: 'hookrelay_delivery_attempt_duration_seconds',
+    help: 'HTTP attempt latency',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly lag = new Histogram({
+    name: 'hookrelay_delivery_lag_seconds',
+    help: 'Delay between when an attempt was due and when it started',
+    buckets: LAG_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly expired = new Counter({
+    name: 'hookrelay_notifications_expired_total',
+    help: 'Notifications that exhausted their retry schedule',
+    registers: [this.registry],
+  });
+  readonly eventsRejected = new Counter({
+    name: 'hookrelay_events_rejected_total',
+    help: "Events from the events queue (SDK) rejected, by reason (schema = refused by its event type's JSON Schema, invalid = malformed or unknown type)",
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly cancelled = new Counter({
+    name: 'hookrelay_notifications_cancelled_total',
+    help: 'Notifications cancelled because their webhook was deleted or disabled',
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'hookrelay_' });

@@ -4,16 +4,15 @@
  * attempts on the one attempt path (delivery-attempt.ts), made at once.
  */
 import { randomUUID } from 'node:crypto';
+import { decodePageToken, encodePageToken, NotFoundError, ConflictError, PING_EVENT_TYPE, type Logger, type NotificationStatusName } from '@hookrelay/core';
 import {
-  decodePageToken,
-  encodePageToken,
-  NotFoundError,
-  ConflictError,
-  PING_EVENT_TYPE,
-  type Logger,
-  type NotificationStatusName,
-} from '@hookrelay/core';
-import { NotificationsRepository, type DeliveryStore, type NotificationFilter, type NotificationWithAttempts, type PrismaClient, type SearchOrder } from '@hookrelay/db';
+  NotificationsRepository,
+  type DeliveryStore,
+  type NotificationFilter,
+  type NotificationWithAttempts,
+  type PrismaClient,
+  type SearchOrder,
+} from '@hookrelay/db';
 import { isUuid } from './ids.js';
 import type { DeliveryAttempts, PingTarget } from './delivery-attempt.js';
 import type { DeliveryQueue } from './delivery-queue.js';

@@ -66,7 +66,10 @@ export class OrderingGate {
       await this.redis.del(key);
       await this.fair.promoteJobs(ids);
     } catch (error) {
-      this.logger.warn({ err: error, notification_id: notificationId }, 'promoting the next ordered notification failed; it comes back after its fallback delay');
+      this.logger.warn(
+        { err: error, notification_id: notificationId },
+        'promoting the next ordered notification failed; it comes back after its fallback delay',
+      );
     }
   }
 }

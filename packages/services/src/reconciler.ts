@@ -70,7 +70,10 @@ export class Reconciler {
       if (rows.length < BATCH) break;
     }
     if (enqueued || replaced) {
-      this.logger.warn({ requeued: enqueued + replaced, missing: enqueued, finished: replaced, duration_ms: Date.now() - started }, 'reconciler re-enqueued PENDING notifications without a live job');
+      this.logger.warn(
+        { requeued: enqueued + replaced, missing: enqueued, finished: replaced, duration_ms: Date.now() - started },
+        'reconciler re-enqueued PENDING notifications without a live job',
+      );
     }
     return enqueued + replaced;
   }

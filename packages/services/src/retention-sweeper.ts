@@ -71,9 +71,24 @@ export class RetentionSweeper {
     this.store = new RetentionStore(pool);
     this.key = `${options.queuePrefix}:retention:lease`;
     const registers = [metrics.registry];
-    this.sweeps = new Counter({ name: 'hookrelay_retention_sweeps_total', help: 'Retention sweeps run by this process, by result (completed, failed)', labelNames: ['result'], registers });
-    this.deleted = new Counter({ name: 'hookrelay_retention_deleted_rows_total', help: 'Rows deleted by retention sweeps, by table (events, notifications, attempts)', labelNames: ['table'], registers });
-    this.duration = new Histogram({ name: 'hookrelay_retention_sweep_duration_seconds', help: 'Duration of retention sweeps', buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers });
+    this.sweeps = new Counter({
+      name: 'hookrelay_retention_sweeps_total',
+      help: 'Retention sweeps run by this process, by result (completed, failed)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.deleted = new Counter({
+      name: 'hookrelay_retention_deleted_rows_total',
+      help: 'Rows deleted by retention sweeps, by table (events, notifications, attempts)',
+      labelNames: ['table'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'hookrelay_retention_sweep_duration_seconds',
+      help: 'Duration of retention sweeps',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+      registers,
+    });
   }
 
   /** Starts the schedule: the first attempt at once, then whenever the lease lapses. */
@@ -127,7 +142,13 @@ export class RetentionSweeper {
       this.deleted.inc({ table: 'attempts' }, result.attempts);
       this.duration.observe(result.durationMs / 1000);
       this.logger.info(
-        { started_at: startedAt.toISOString(), cutoff: new Date(startedAt.getTime() - this.options.maxAgeMs).toISOString(), deleted: { events: result.events, notifications: result.notifications, attempts: result.attempts }, batches: result.batches, duration_ms: result.durationMs },
+        {
+          started_at: startedAt.toISOString(),
+          cutoff: new Date(startedAt.getTime() - this.options.maxAgeMs).toISOString(),
+          deleted: { events: result.events, notifications: result.notifications, attempts: result.attempts },
+          batches: result.batches,
+          duration_ms: result.durationMs,
+        },
         'retention sweep',
       );
       return result;

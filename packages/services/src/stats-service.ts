@@ -62,7 +62,10 @@ function add(counts: StatusCounts, status: NotificationStatusName, n: number): v
 export class StatsService {
   private readonly stats: StatsRepository;
 
-  constructor(db: PrismaClient, private readonly inFlight?: InFlightSource) {
+  constructor(
+    db: PrismaClient,
+    private readonly inFlight?: InFlightSource,
+  ) {
     this.stats = new StatsRepository(db);
   }
 

@@ -181,7 +181,9 @@ export class WebhookService {
   async testFilter(tenant: string | null, id: string, event: TestFilterEvent): Promise<FilterOutcome> {
     const webhook = await this.get(tenant, id);
     if (!(await this.deps.eventTypes.catalog(webhook.tenantId)).includes(event.type)) {
-      throw new ValidationError(`Unknown event type "${event.type}"`, [{ field: 'event.type', message: `"event.type" ${event.type} is not a known event type` }]);
+      throw new ValidationError(`Unknown event type "${event.type}"`, [
+        { field: 'event.type', message: `"event.type" ${event.type} is not a known event type` },
+      ]);
     }
     if (webhook.filter === null) return { matches: true, reason: 'the webhook has no filter: every event of its enabled_events matches' };
     return compileFilter(webhook.filter).test(filterDocument(event));

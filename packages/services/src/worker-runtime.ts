@@ -5,7 +5,16 @@
  */
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
-import { createRedisConnection, QUEUES, SecretBox, type Config, type DeliveryJobData, type EventBatchJobData, type EventJobData, type Logger } from '@hookrelay/core';
+import {
+  createRedisConnection,
+  QUEUES,
+  SecretBox,
+  type Config,
+  type DeliveryJobData,
+  type EventBatchJobData,
+  type EventJobData,
+  type Logger,
+} from '@hookrelay/core';
 import { createDatabase, DeliveryStore, EventTypesRepository, FanOutStore } from '@hookrelay/db';
 import { Deliverer } from '@hookrelay/delivery';
 import { createDeliveryAttempts } from './delivery-attempt.js';
@@ -78,7 +87,14 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const fleet = new FleetCapacity(connection, config.queuePrefix, concurrency);
   await fleet.start();
   const gates = new FairGates(connection, config.queuePrefix);
-  const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, fleet, { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs }, logger);
+  const fair = new FairScheduler(
+    gates,
+    deliveries.queue,
+    deliveries.flows,
+    fleet,
+    { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs },
+    logger,
+  );
   metrics.watchFairness(deliveries.queue, connection, config.queuePrefix);
   const store = new DeliveryStore(database.pool);
   const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });

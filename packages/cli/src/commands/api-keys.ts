@@ -22,8 +22,7 @@ interface ListedKey {
 }
 
 export function registerApiKeys(program: Command, run: Run): void {
-  const group = program
-    .command('api-keys').alias('keys').description('list, create and revoke tenant API keys');
+  const group = program.command('api-keys').alias('keys').description('list, create and revoke tenant API keys');
 
   withExamples(
     group

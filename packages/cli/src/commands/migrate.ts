@@ -48,7 +48,9 @@ export function registerMigrate(program: Command, run: Run): void {
         if (!/^postgres(ql)?:\/\//.test(opts.databaseUrl)) throw new UsageError('--database-url must be a postgresql:// URL');
         const script = findMigrateScript();
         if (!script) {
-          throw new OperationError(`cannot find ${MIGRATE_SCRIPT} above ${fileURLToPath(import.meta.url)}: migrate runs from a Hookrelay checkout (pnpm hookrelay migrate), or use pnpm db:migrate there`);
+          throw new OperationError(
+            `cannot find ${MIGRATE_SCRIPT} above ${fileURLToPath(import.meta.url)}: migrate runs from a Hookrelay checkout (pnpm hookrelay migrate), or use pnpm db:migrate there`,
+          );
         }
         const { migrateDatabase } = (await import(pathToFileURL(script).href)) as { migrateDatabase: MigrateFn };
         const database = redact(opts.databaseUrl);
@@ -58,7 +60,14 @@ export function registerMigrate(program: Command, run: Run): void {
           output = await migrateDatabase(opts.databaseUrl);
         } catch (error) {
           const message = (error as Error).message;
-          if (UNREACHABLE.test(message)) throw new UnreachableError(`cannot reach the database ${database}: ${message.trim().split('\n').at(-1)?.replace(/^Error: /, '')}`);
+          if (UNREACHABLE.test(message))
+            throw new UnreachableError(
+              `cannot reach the database ${database}: ${message
+                .trim()
+                .split('\n')
+                .at(-1)
+                ?.replace(/^Error: /, '')}`,
+            );
           throw new OperationError(`migrations failed for ${database}:\n${message}`);
         }
         ctx.out.result({ database, migrated: true, output }, () => {
@@ -66,6 +75,9 @@ export function registerMigrate(program: Command, run: Run): void {
           ctx.out.line(`database ${database} is up to date`);
         });
       }),
-    ['hookrelay migrate                                   # DATABASE_URL or the local default', 'hookrelay migrate --database-url postgresql://postgres@db:5432/hookrelay'],
+    [
+      'hookrelay migrate                                   # DATABASE_URL or the local default',
+      'hookrelay migrate --database-url postgresql://postgres@db:5432/hookrelay',
+    ],
   );
 }

@@ -75,7 +75,10 @@ interface SearchOptions {
 }
 
 export function registerNotifications(program: Command, run: Run): void {
-  const group = program.command('notifications').alias('n').description('search notifications (one per event and webhook), show one with its attempts, resend one');
+  const group = program
+    .command('notifications')
+    .alias('n')
+    .description('search notifications (one per event and webhook), show one with its attempts, resend one');
 
   withExamples(
     group
@@ -110,7 +113,10 @@ export function registerNotifications(program: Command, run: Run): void {
           if (page.next_page_token) ctx.out.note(`more: --page-token ${page.next_page_token} (or --all)`);
         });
       }),
-    ['hookrelay --tenant acme notifications search --status EXPIRED --since 1d --all', 'hookrelay notifications search --webhook 3f9c… --json | jq ".notifications[] | {id, status}"'],
+    [
+      'hookrelay --tenant acme notifications search --status EXPIRED --since 1d --all',
+      'hookrelay notifications search --webhook 3f9c… --json | jq ".notifications[] | {id, status}"',
+    ],
   );
 
   withExamples(
@@ -147,7 +153,7 @@ export function registerNotifications(program: Command, run: Run): void {
     program
       .command('send-expired')
       .description('send EXPIRED notifications again: each matching one goes back to PENDING with a fresh retry schedule')
-      .option('-w, --webhook <id>', 'only this webhook\'s')
+      .option('-w, --webhook <id>', "only this webhook's")
       .option('--notification <id>', 'only these notifications (repeat, or separate with commas)', collectList)
       .addOption(sinceOption())
       .addOption(untilOption())

@@ -86,13 +86,18 @@ export function registerPublish(program: Command, run: Run): void {
     program
       .command('publish')
       .description('publish an event: through the API, or with --redis-url straight into Redis like a producer service')
-      .argument('<type>', 'the event type, e.g. CARD.CREATED (must be in the tenant\'s catalog)')
+      .argument('<type>', "the event type, e.g. CARD.CREATED (must be in the tenant's catalog)")
       .requiredOption('-r, --resource <json>', '(required) the resource, a JSON value: inline, @file.json, or - for stdin')
       .option('-c, --changed-fields <json>', 'the fields that changed and their previous values, JSON: inline, @file.json, or -')
       .option('--event-time <time>', 'when it happened (RFC 3339, "now", or a duration ago such as 5m); default: now', (v) => parseTime(v))
       .option('-k, --idempotency-key <key>', 'publishing again with the same key (per tenant) creates nothing new')
-      .addOption(new Option('--redis-url <url>', 'publish into this Redis through the producer SDK instead of the API (no API key needed; tenant: --tenant or "default")'))
-      .addOption(new Option('--queue-prefix <prefix>', 'with --redis-url: the deployment\'s QUEUE_PREFIX').env('QUEUE_PREFIX').default('hookrelay'))
+      .addOption(
+        new Option(
+          '--redis-url <url>',
+          'publish into this Redis through the producer SDK instead of the API (no API key needed; tenant: --tenant or "default")',
+        ),
+      )
+      .addOption(new Option('--queue-prefix <prefix>', "with --redis-url: the deployment's QUEUE_PREFIX").env('QUEUE_PREFIX').default('hookrelay'))
       .addOption(new Option('--redis-timeout <duration>', 'with --redis-url: how long to wait for Redis').argParser(parseDuration).default(10_000, '10s'))
       .action(async (type: string, opts: PublishOptions, cmd: Command) => {
         const ctx = contextOf(cmd, run);

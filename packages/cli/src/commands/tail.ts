@@ -30,7 +30,11 @@ interface TailOptions {
 
 function formatChange({ notification: n }: Change): string {
   const next = n.status === 'PENDING' && n.next_attempt_at ? `  next=${n.next_attempt_at}` : '';
-  return [lastChange(n), n.id, `webhook=${n.webhook_id}`, n.type, n.status.padEnd(9), `attempts=${n.attempt_count}`, `last=${n.last_status_code ?? '-'}`].join('  ') + next;
+  return (
+    [lastChange(n), n.id, `webhook=${n.webhook_id}`, n.type, n.status.padEnd(9), `attempts=${n.attempt_count}`, `last=${n.last_status_code ?? '-'}`].join(
+      '  ',
+    ) + next
+  );
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -140,7 +144,11 @@ export function registerTail(program: Command, run: Run): void {
       .option('--event <id>', "only this event's notifications")
       .addOption(new Option('-s, --status <status>', 'only notifications in this status').choices(STATUSES))
       .option('-t, --type <type>', 'only this event type or wildcard (CARD.*)')
-      .option('--since <time>', 'also show notifications changed (created, attempted, status) since then: RFC 3339 or a duration ago such as 10m (default: now)', (v) => parseTime(v))
+      .option(
+        '--since <time>',
+        'also show notifications changed (created, attempted, status) since then: RFC 3339 or a duration ago such as 10m (default: now)',
+        (v) => parseTime(v),
+      )
       .addOption(new Option('-i, --interval <duration>', 'time between polls (500, 500ms, 2s)').argParser(parseDuration).default(1000, '1s'))
       .option('-n, --count <n>', 'stop after printing this many changes', parsePositiveInt())
       .option('--until-settled', 'stop once notifications were seen and none is PENDING any more (all SUCCEEDED, EXPIRED or CANCELLED)')
@@ -157,7 +165,7 @@ export function registerTail(program: Command, run: Run): void {
     [
       'hookrelay --tenant acme tail',
       'hookrelay tail --webhook 3f9c… --since 1h --type "CARD.*"',
-      'hookrelay tail --event 5b1e… --until-settled --timeout 2m     # wait for one event\'s deliveries in a script',
+      "hookrelay tail --event 5b1e… --until-settled --timeout 2m     # wait for one event's deliveries in a script",
       'hookrelay tail --json | jq -c "select(.status == \\"EXPIRED\\")"',
     ],
   );

@@ -81,8 +81,10 @@ export async function listAll(api: ApiClient, query: Record<string, string | num
 
 const fieldOptions = (cmd: Command, required: boolean): Command => {
   const url = new Option('-u, --url <url>', 'the endpoint (http or https URL) that receives the callbacks' + (required ? ' (required)' : ''));
-  const event = new Option('-e, --event <type>', 'an event type or wildcard it receives (CARD.*, *); repeat or separate with commas' + (required ? ' (required)' : '; replaces the list'))
-    .argParser(collectList);
+  const event = new Option(
+    '-e, --event <type>',
+    'an event type or wildcard it receives (CARD.*, *); repeat or separate with commas' + (required ? ' (required)' : '; replaces the list'),
+  ).argParser(collectList);
   if (required) {
     url.makeOptionMandatory();
     event.makeOptionMandatory();
@@ -94,7 +96,11 @@ const fieldOptions = (cmd: Command, required: boolean): Command => {
       .option('-d, --description <text>', 'a description')
       .option('--metadata <json>', 'a JSON object stored with the webhook and sent in each callback: inline, @file.json, or - for stdin')
       .option('--rate-limit <n>', 'at most this many deliveries per second' + (required ? '' : '; "none" removes the limit'), parseRateLimit)
-      .option('--filter <json>', 'only events matching this filter, e.g. \'{"resource.status":{"$in":["paid"]}}\': inline, @file.json, or - for stdin' + (required ? '' : '; "none" removes it')),
+      .option(
+        '--filter <json>',
+        'only events matching this filter, e.g. \'{"resource.status":{"$in":["paid"]}}\': inline, @file.json, or - for stdin' +
+          (required ? '' : '; "none" removes it'),
+      ),
     !required,
   );
 };
@@ -137,7 +143,11 @@ export function registerWebhooks(program: Command, run: Run): void {
           if (page.next_page_token) ctx.out.note(`more: --page-token ${page.next_page_token} (or --all)`);
         });
       }),
-    ['hookrelay --tenant acme webhooks list', 'hookrelay webhooks list --enabled --event-type CARD.CREATED --all', 'hookrelay webhooks list --all --json | jq -r ".webhooks[].id"'],
+    [
+      'hookrelay --tenant acme webhooks list',
+      'hookrelay webhooks list --enabled --event-type CARD.CREATED --all',
+      'hookrelay webhooks list --all --json | jq -r ".webhooks[].id"',
+    ],
   );
 
   withExamples(
@@ -181,11 +191,20 @@ export function registerWebhooks(program: Command, run: Run): void {
         const ctx = contextOf(cmd, run);
         const body = await fieldsFrom(ctx, opts);
         if (opts.enable || opts.disable) body.is_enabled = Boolean(opts.enable);
-        if (Object.keys(body).length === 0) throw new UsageError('webhooks update: nothing to change; give at least one of --url, --event, --enable/--disable, --description, --metadata, --rate-limit, --filter, --header, --auth-*');
+        if (Object.keys(body).length === 0)
+          throw new UsageError(
+            'webhooks update: nothing to change; give at least one of --url, --event, --enable/--disable, --description, --metadata, --rate-limit, --filter, --header, --auth-*',
+          );
         const webhook = await ctx.api().patch<Webhook>(`/v1/webhooks/${seg(id)}`, body);
         ctx.out.result(webhook, () => printWebhook(ctx, webhook));
       }),
-    ['hookrelay webhooks update 3f9c… --url https://example.com/v2 -e CARD_STATUS_CHANGE', 'hookrelay webhooks update 3f9c… --enable', 'hookrelay webhooks update 3f9c… --rate-limit none', 'hookrelay webhooks update 3f9c… --filter none', 'hookrelay webhooks update 3f9c… --no-headers --auth-oauth2-token-url https://auth.example.com/token --auth-oauth2-client-id hookrelay --auth-oauth2-client-secret …'],
+    [
+      'hookrelay webhooks update 3f9c… --url https://example.com/v2 -e CARD_STATUS_CHANGE',
+      'hookrelay webhooks update 3f9c… --enable',
+      'hookrelay webhooks update 3f9c… --rate-limit none',
+      'hookrelay webhooks update 3f9c… --filter none',
+      'hookrelay webhooks update 3f9c… --no-headers --auth-oauth2-token-url https://auth.example.com/token --auth-oauth2-client-id hookrelay --auth-oauth2-client-secret …',
+    ],
   );
 
   withExamples(

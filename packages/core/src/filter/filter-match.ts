@@ -115,9 +115,7 @@ export function applyOperator(op: FieldOperator, operand: Json, value: Value): b
 }
 
 function fieldNode(path: string, condition: Json): Node {
-  const ops: [FieldOperator, Json][] = isOperatorObject(condition)
-    ? (Object.entries(condition) as [FieldOperator, Json][])
-    : [['$eq', condition]];
+  const ops: [FieldOperator, Json][] = isOperatorObject(condition) ? (Object.entries(condition) as [FieldOperator, Json][]) : [['$eq', condition]];
   return (doc) => {
     const value = resolvePath(doc, path);
     for (const [op, operand] of ops) {

@@ -120,7 +120,8 @@ export function dashboardRoutes(assetsDir = DASHBOARD_ASSETS_DIR, options: Dashb
       method: 'get',
       path: '/dashboard',
       summary: 'Operator dashboard',
-      description: 'A web page: sign in with an API key, or open a portal link (`/dashboard#token=…`, see `POST /v1/portal-sessions`), to manage webhooks, watch notifications and their attempts, and ping, resend and send expired notifications again.',
+      description:
+        'A web page: sign in with an API key, or open a portal link (`/dashboard#token=…`, see `POST /v1/portal-sessions`), to manage webhooks, watch notifications and their attempts, and ping, resend and send expired notifications again.',
       tags,
       responses: { 200: { description: 'HTML page', schema: { type: 'string' }, contentType: 'text/html' } },
       handler: () => asset('index.html'),

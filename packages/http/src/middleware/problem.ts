@@ -68,7 +68,10 @@ export function problemMapper(logger: Logger): ErrorRequestHandler {
       } else if (error instanceof SecretDecryptionError) {
         // the server's configuration, not the request: say so, so that whoever calls knows whom to ask
         logger.error({ err: error }, 'a webhook secret cannot be decrypted: check SECRET_ENCRYPTION_KEY and SECRET_ENCRYPTION_KEY_PREVIOUS');
-        problem = problemFor(500, "The server cannot decrypt this webhook's signing secret with the encryption keys it is configured with; its operator must restore the key the secret was stored with.");
+        problem = problemFor(
+          500,
+          "The server cannot decrypt this webhook's signing secret with the encryption keys it is configured with; its operator must restore the key the secret was stored with.",
+        );
       } else if (isDependencyUnavailable(error)) {
         logger.warn({ err: error }, 'database or Redis unreachable: answered 503');
         problem = problemFor(503, 'A backing service (database or queue) is unreachable; retry later.');

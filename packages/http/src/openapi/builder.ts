@@ -73,7 +73,12 @@ export class OpenApiBuilder {
     responses[500] ??= problem('Unexpected error');
 
     const checked = (spec.params ? joiToJsonSchema(spec.params).properties : undefined) as Record<string, JsonSchema> | undefined;
-    const pathParams = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: checked?.[m[1]] ?? { type: 'string' } }));
+    const pathParams = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: checked?.[m[1]] ?? { type: 'string' },
+    }));
     const operation: JsonSchema = {
       operationId: `${spec.method}${spec.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
       summary: spec.summary,
@@ -81,9 +86,7 @@ export class OpenApiBuilder {
       ...(spec.tags ? { tags: spec.tags } : {}),
       security: spec.public ? [] : [{ bearerAuth: [] }],
       parameters: [...pathParams, ...(spec.query ? joiToQueryParameters(spec.query) : [])],
-      ...(spec.body
-        ? { requestBody: { required: spec.bodyRequired ?? true, content: { 'application/json': { schema: joiToJsonSchema(spec.body) } } } }
-        : {}),
+      ...(spec.body ? { requestBody: { required: spec.bodyRequired ?? true, content: { 'application/json': { schema: joiToJsonSchema(spec.body) } } } } : {}),
       responses: Object.fromEntries(
         Object.entries(responses).map(([status, r]) => [
           status,

@@ -8,7 +8,15 @@ import {
   PING_RESULT_SCHEMA,
   REQUEUED_SCHEMA,
 } from './pipeline-components.js';
-import { API_KEY_LIST_SCHEMA, API_KEY_SCHEMA, CREATED_WEBHOOK_SCHEMA, EVENT_TYPE_SCHEMA, SECRET_SCHEMA, TEST_FILTER_RESULT_SCHEMA, WEBHOOK_SCHEMA } from './components.js';
+import {
+  API_KEY_LIST_SCHEMA,
+  API_KEY_SCHEMA,
+  CREATED_WEBHOOK_SCHEMA,
+  EVENT_TYPE_SCHEMA,
+  SECRET_SCHEMA,
+  TEST_FILTER_RESULT_SCHEMA,
+  WEBHOOK_SCHEMA,
+} from './components.js';
 
 /** A builder holding Hookrelay's info and shared response schemas; routes add their operations. */
 export function createOpenApiBuilder(version = '0.1.0'): OpenApiBuilder {

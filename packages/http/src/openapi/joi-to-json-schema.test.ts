@@ -7,7 +7,13 @@ test('create-webhook schema: required fields, formats, aliases, closed object', 
   expect(s.additionalProperties).toBe(false);
   expect(s.required.sort()).toEqual(['enabled_events', 'is_enabled', 'url']);
   expect(s.properties.url).toEqual({ type: 'string', maxLength: 1000, format: 'uri' });
-  expect(s.properties.enabled_events).toMatchObject({ type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: { type: 'string', maxLength: 128 } });
+  expect(s.properties.enabled_events).toMatchObject({
+    type: 'array',
+    minItems: 1,
+    maxItems: 100,
+    uniqueItems: true,
+    items: { type: 'string', maxLength: 128 },
+  });
   expect(s.properties.rate_limit).toMatchObject({ type: ['integer', 'null'], minimum: 1 });
   expect(s.properties.metadata).toMatchObject({ type: 'object', additionalProperties: true });
   expect(s.properties.endpoint.description).toMatch(/Alias of `url`/);

@@ -37,7 +37,20 @@ export const ATTEMPT_SCHEMA: JsonSchema = {
 
 export const NOTIFICATION_SCHEMA: JsonSchema = {
   type: 'object',
-  required: ['id', 'event_id', 'webhook_id', 'type', 'status', 'attempt_count', 'next_attempt_at', 'last_status_code', 'created', 'delivered_at', 'expired_at', 'attempts'],
+  required: [
+    'id',
+    'event_id',
+    'webhook_id',
+    'type',
+    'status',
+    'attempt_count',
+    'next_attempt_at',
+    'last_status_code',
+    'created',
+    'delivered_at',
+    'expired_at',
+    'attempts',
+  ],
   properties: {
     id: { ...uuid, description: 'the notification_id; also the webhook-id header of every delivery' },
     tenant: { type: 'string' },

@@ -25,17 +25,20 @@ function renderOperation(path: string, method: string, op: JsonSchema): string {
 ${op.description ? `<p>${esc(op.description)}</p>` : ''}
 ${params.length ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${params.map((p) => `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(JSON.stringify(p.schema ?? {}))}</code></td></tr>`).join('')}</table>` : ''}
 ${body ? `<h4>Request body (application/json)</h4>${json(body)}` : ''}
-<h4>Responses</h4><ul>${Object.entries(responses).map(([status, r]) => `<li><b>${esc(status)}</b> ${esc(r.description ?? '')}${r.content ? ` <code>${esc(Object.keys(r.content).join(', '))}</code>` : ''}</li>`).join('')}</ul>
+<h4>Responses</h4><ul>${Object.entries(responses)
+    .map(
+      ([status, r]) =>
+        `<li><b>${esc(status)}</b> ${esc(r.description ?? '')}${r.content ? ` <code>${esc(Object.keys(r.content).join(', '))}</code>` : ''}</li>`,
+    )
+    .join('')}</ul>
 </section>`;
 }
 
 export function renderDocsHtml(doc: JsonSchema): string {
   const info = (doc.info ?? {}) as { title?: string; version?: string; description?: string };
   const paths = (doc.paths ?? {}) as Record<string, Record<string, JsonSchema>>;
-  const ops = Object.entries(paths).flatMap(([path, methods]) =>
-    METHODS.filter((m) => methods[m]).map((m) => ({ path, method: m, op: methods[m] })),
-  );
-  const schemas = ((doc.components as { schemas?: Record<string, unknown> } | undefined)?.schemas ?? {});
+  const ops = Object.entries(paths).flatMap(([path, methods]) => METHODS.filter((m) => methods[m]).map((m) => ({ path, method: m, op: methods[m] })));
+  const schemas = (doc.components as { schemas?: Record<string, unknown> } | undefined)?.schemas ?? {};
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(info.title ?? 'API')} reference</title>
 <style>
@@ -51,6 +54,8 @@ ${info.description ? `<p>${esc(info.description)}</p>` : ''}
 <h2>Operations</h2><ul>${ops.map(({ path, method, op }) => `<li><a href="#${esc(String(op.operationId ?? ''))}">${esc(method.toUpperCase())} ${esc(path)}</a> — ${esc(op.summary ?? '')}</li>`).join('')}</ul>
 ${ops.map(({ path, method, op }) => renderOperation(path, method, op)).join('\n')}
 <h2>Schemas</h2>
-${Object.entries(schemas).map(([name, s]) => `<h3 id="schema-${esc(name)}">${esc(name)}</h3>${json(s)}`).join('\n')}
+${Object.entries(schemas)
+  .map(([name, s]) => `<h3 id="schema-${esc(name)}">${esc(name)}</h3>${json(s)}`)
+  .join('\n')}
 </body></html>`;
 }

@@ -12,13 +12,16 @@ export function apiKeyRoutes(apiKeys: ApiKeyService): RouteDefinition[] {
       method: 'get',
       path: '/v1/api-keys',
       summary: "List a tenant's API keys",
-      description: 'Never the keys themselves (only their hashes are stored). The admin names the tenant (`default` when none); a tenant key lists its own tenant. Revoked keys only with `include_revoked=true`.',
+      description:
+        'Never the keys themselves (only their hashes are stored). The admin names the tenant (`default` when none); a tenant key lists its own tenant. Revoked keys only with `include_revoked=true`.',
       tags,
       portal: false,
       query: validated<Tenanted<{ include_revoked: boolean }>>(listApiKeysQuery),
       tenant: 'acting',
       responses: { 200: { description: 'The keys, oldest first', schema: 'ApiKeyList' } },
-      handler: async ({ input, principal, tenant }) => ({ body: presentApiKeyList(await apiKeys.list(principal, { tenant, include_revoked: input.query.include_revoked })) }),
+      handler: async ({ input, principal, tenant }) => ({
+        body: presentApiKeyList(await apiKeys.list(principal, { tenant, include_revoked: input.query.include_revoked })),
+      }),
     }),
     route({
       method: 'post',
@@ -31,7 +34,10 @@ export function apiKeyRoutes(apiKeys: ApiKeyService): RouteDefinition[] {
       body: validated<{ tenant: string; name?: string }>(createApiKeySchema),
       tenant: 'acting',
       responses: { 201: { description: 'The new key', schema: 'ApiKey' } },
-      handler: async ({ input, principal, tenant }) => ({ status: 201, body: presentCreatedApiKey(await apiKeys.create(principal, { tenant, name: input.body.name })) }),
+      handler: async ({ input, principal, tenant }) => ({
+        status: 201,
+        body: presentCreatedApiKey(await apiKeys.create(principal, { tenant, name: input.body.name })),
+      }),
     }),
     route({
       method: 'delete',

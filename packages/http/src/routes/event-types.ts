@@ -38,12 +38,15 @@ export function eventTypeRoutes(eventTypes: EventTypeService): RouteDefinition[]
       method: 'post',
       path: '/v1/event-types',
       summary: 'Add an event type for the tenant',
-      description: 'With an optional JSON Schema 2020-12 (`schema`) that the events\' `resource` must satisfy; an invalid schema is a 400.',
+      description: "With an optional JSON Schema 2020-12 (`schema`) that the events' `resource` must satisfy; an invalid schema is a 400.",
       tags,
       body: validated<Tenanted<EventTypeInput>>(createEventTypeSchema),
       query: tenantOnlyQuery,
       tenant: 'acting',
-      responses: { 201: { description: 'The new type', schema: 'EventType' }, 409: { description: 'A type of that name exists', schema: 'Problem', contentType: 'application/problem+json' } },
+      responses: {
+        201: { description: 'The new type', schema: 'EventType' },
+        409: { description: 'A type of that name exists', schema: 'Problem', contentType: 'application/problem+json' },
+      },
       handler: async ({ input, tenant }) => ({ status: 201, body: presentEventType(await eventTypes.create(tenant, input.body)) }),
     }),
     route({

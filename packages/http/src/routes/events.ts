@@ -24,7 +24,7 @@ export function eventRoutes(ingest: EventIngestService, batches: EventBatchInges
         'Saves the event and one notification per enabled webhook whose `enabled_events` match its type, then queues their deliveries. ' +
         'A repeated `idempotency_key` (per tenant) answers 200 with the first event and creates nothing. ' +
         'An event whose JSON is larger than MAX_EVENT_BYTES (default 262144) is refused with 413. ' +
-        'With tracing on (docs/tracing.md), a W3C `traceparent` request header makes the event\'s trace a child of the caller\'s span.',
+        "With tracing on (docs/tracing.md), a W3C `traceparent` request header makes the event's trace a child of the caller's span.",
       tags: ['Events'],
       body: validated(publishEventSchema, (raw, what) => readEvent(raw, options.maxEventBytes, what)),
       query: tenantOnlyQuery,
@@ -37,7 +37,9 @@ export function eventRoutes(ingest: EventIngestService, batches: EventBatchInges
       handler: async ({ input, tenant, req }) => {
         const event = input.body;
         // traced (when on): the event's trace starts here, or continues the caller's traceparent
-        const result = await tracePublish({ tenant, type: event.type, traceparent: req.headers.traceparent, route: '/v1/events' }, () => ingest.ingest(tenant, event));
+        const result = await tracePublish({ tenant, type: event.type, traceparent: req.headers.traceparent, route: '/v1/events' }, () =>
+          ingest.ingest(tenant, event),
+        );
         return { status: result.duplicate ? 200 : 202, body: presentEvent(result) };
       },
     }),

@@ -28,13 +28,18 @@ export function healthRoutes(readiness: ReadinessCheck): RouteDefinition[] {
       summary: 'Readiness: Postgres and Redis answer',
       tags,
       responses: {
-        200: { description: 'Ready', schema: { type: 'object', properties: { status: { const: 'ok' }, database: { type: 'boolean' }, redis: { type: 'boolean' } } } },
+        200: {
+          description: 'Ready',
+          schema: { type: 'object', properties: { status: { const: 'ok' }, database: { type: 'boolean' }, redis: { type: 'boolean' } } },
+        },
         503: { description: 'A dependency does not answer', schema: 'Problem', contentType: 'application/problem+json' },
       },
       handler: async () => {
         const report = await readiness().catch((): ReadinessReport => ({ database: false, redis: false }));
         if (report.database && report.redis) return { body: { status: 'ok', ...report } };
-        const down = Object.entries(report).filter(([, up]) => !up).map(([name]) => name);
+        const down = Object.entries(report)
+          .filter(([, up]) => !up)
+          .map(([name]) => name);
         return problemReply({ ...problemFor(503, `Not ready: ${down.join(' and ')} unreachable`), ...report });
       },
     }),

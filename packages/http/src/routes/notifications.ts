@@ -70,7 +70,10 @@ export function notificationRoutes(notifications: NotificationService, webhooks:
       tags,
       query: tenantOnlyQuery,
       tenant: 'lookup',
-      responses: { 200: { description: 'The notification after the attempt', schema: 'Notification' }, 409: { description: 'The notification is PENDING', schema: 'Problem', contentType: 'application/problem+json' } },
+      responses: {
+        200: { description: 'The notification after the attempt', schema: 'Notification' },
+        409: { description: 'The notification is PENDING', schema: 'Problem', contentType: 'application/problem+json' },
+      },
       handler: async ({ input, tenant }) => ({ body: await notifications.resend(tenant, input.params.id) }),
     }),
     route({
@@ -78,7 +81,8 @@ export function notificationRoutes(notifications: NotificationService, webhooks:
       path: '/v1/webhooks/{id}:ping',
       aliases: ['/v1/webhooks/{id}/ping'],
       summary: 'Ping a webhook',
-      description: 'Sends one signed `WEBHOOK.PING` callback now, whatever the webhook state, and reports the outcome. Nothing is stored, but like any attempt it feeds the webhook\'s health: a 410 Gone disables an enabled webhook.',
+      description:
+        "Sends one signed `WEBHOOK.PING` callback now, whatever the webhook state, and reports the outcome. Nothing is stored, but like any attempt it feeds the webhook's health: a 410 Gone disables an enabled webhook.",
       tags: ['Webhooks'],
       query: tenantOnlyQuery,
       tenant: 'lookup',

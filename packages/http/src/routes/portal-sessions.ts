@@ -32,7 +32,10 @@ const CURRENT: JsonSchema = {
 /** `http://host:port` of the request (used only without PUBLIC_BASE_URL). */
 function requestOrigin(req: Request): string {
   const host = req.get('host') ?? '';
-  if (!HOST.test(host)) throw new ValidationError('The Host header is not a valid host; set PUBLIC_BASE_URL on the server to build portal links', [{ field: 'host', message: 'invalid Host header' }]);
+  if (!HOST.test(host))
+    throw new ValidationError('The Host header is not a valid host; set PUBLIC_BASE_URL on the server to build portal links', [
+      { field: 'host', message: 'invalid Host header' },
+    ]);
   return `${req.protocol}://${host}`;
 }
 
@@ -51,7 +54,10 @@ export function portalSessionRoutes(portal: PortalSessionService): RouteDefiniti
       bodyRequired: false,
       query: tenantOnlyQuery,
       tenant: 'acting',
-      responses: { 201: { description: 'The session', schema: CREATED }, 403: { description: 'A portal token, or a tenant key naming another tenant', schema: 'Problem', contentType: 'application/problem+json' } },
+      responses: {
+        201: { description: 'The session', schema: CREATED },
+        403: { description: 'A portal token, or a tenant key naming another tenant', schema: 'Problem', contentType: 'application/problem+json' },
+      },
       handler: async ({ input, principal, tenant, req }) => {
         const session = await portal.create(principal, { ...input.body, tenant }, requestOrigin(req));
         return { status: 201, headers: { 'cache-control': 'no-store' }, body: presentCreatedPortalSession(session) };

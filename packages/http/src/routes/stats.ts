@@ -16,13 +16,26 @@ const STATUS_COUNTS: JsonSchema = {
 
 const WEBHOOK_STATS: JsonSchema = {
   type: 'object',
-  required: ['webhook_id', 'url', 'is_enabled', 'disabled_reason', 'notifications', 'attempts', 'succeeded_attempts', 'success_rate', 'avg_duration_ms', 'last_attempt_at', 'last_status_code', 'last_error'],
+  required: [
+    'webhook_id',
+    'url',
+    'is_enabled',
+    'disabled_reason',
+    'notifications',
+    'attempts',
+    'succeeded_attempts',
+    'success_rate',
+    'avg_duration_ms',
+    'last_attempt_at',
+    'last_status_code',
+    'last_error',
+  ],
   properties: {
     webhook_id: { type: 'string', format: 'uuid' },
     url: { type: 'string' },
     is_enabled: { type: 'boolean' },
     disabled_reason: { type: ['string', 'null'] },
-    notifications: { ...STATUS_COUNTS, description: 'this webhook\'s notifications by status, all time' },
+    notifications: { ...STATUS_COUNTS, description: "this webhook's notifications by status, all time" },
     attempts: { type: 'integer', description: 'delivery attempts within the window' },
     succeeded_attempts: { type: 'integer', description: 'attempts within the window answered with a 2xx' },
     success_rate: { type: ['number', 'null'], minimum: 0, maximum: 1, description: 'succeeded_attempts / attempts; null without attempts' },
@@ -30,7 +43,11 @@ const WEBHOOK_STATS: JsonSchema = {
     last_attempt_at: { ...nullableDateTime, description: 'latest attempt within the window' },
     last_status_code: { type: ['integer', 'null'], description: 'null when that attempt got no response' },
     last_error: { type: ['string', 'null'] },
-    in_flight: { type: 'integer', minimum: 0, description: 'deliveries in flight now, fleet-wide; the webhook is at its cap when this reaches its max_in_flight (or endpoint_max_in_flight)' },
+    in_flight: {
+      type: 'integer',
+      minimum: 0,
+      description: 'deliveries in flight now, fleet-wide; the webhook is at its cap when this reaches its max_in_flight (or endpoint_max_in_flight)',
+    },
   },
 };
 
@@ -41,7 +58,7 @@ const TENANT_STATS: JsonSchema = {
     tenant: { type: 'string' },
     generated_at: { type: 'string', format: 'date-time' },
     window_seconds: { type: 'integer', description: 'the recent window the per-webhook health covers' },
-    notifications: { ...STATUS_COUNTS, description: 'the tenant\'s notifications by status, all time' },
+    notifications: { ...STATUS_COUNTS, description: "the tenant's notifications by status, all time" },
     webhooks: { type: 'array', items: WEBHOOK_STATS, description: 'every webhook of the tenant, in creation order' },
     endpoint_max_in_flight: { type: 'integer', description: 'ENDPOINT_MAX_IN_FLIGHT: the cap of webhooks whose max_in_flight is null' },
   },
@@ -57,7 +74,7 @@ export function statsRoutes(stats: StatsService): RouteDefinition[] {
       tags: ['Operations'],
       query: tenantOnlyQuery,
       tenant: 'acting',
-      responses: { 200: { description: 'The tenant\'s statistics', schema: TENANT_STATS } },
+      responses: { 200: { description: "The tenant's statistics", schema: TENANT_STATS } },
       handler: async ({ tenant }) => ({ body: presentTenantStats(await stats.forTenant(tenant)) }),
     }),
   ];

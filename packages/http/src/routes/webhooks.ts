@@ -29,7 +29,7 @@ export function webhookRoutes(webhooks: WebhookService): RouteDefinition[] {
       summary: 'List webhooks',
       description:
         'Ordered by creation; `event_type` keeps the webhooks that would receive that type, wildcards included. ' +
-        "Webhook `filter`s are not applied here: a listed webhook may still skip an event of that type whose payload its filter does not match (try one with `POST /v1/webhooks/{id}:test-filter`).",
+        'Webhook `filter`s are not applied here: a listed webhook may still skip an event of that type whose payload its filter does not match (try one with `POST /v1/webhooks/{id}:test-filter`).',
       tags,
       query: validated<Tenanted<ListWebhooksInput>>(listWebhooksQuery),
       tenant: 'acting',
