@@ -23,6 +23,7 @@ import { LATENCY_TENANTS } from './phases/latency.mjs';
 import { phaseNoisy } from './phases/noisy.mjs';
 import { sdkTenant } from './phases/sdk-consumers.mjs';
 import { throughputTenant } from './phases/throughput.mjs';
+import { TRACING_TAG, phaseTracing } from './phases/tracing.mjs';
 import { workerRound } from './phases/worker-round.mjs';
 
 /** Every webhook the worker rounds publish to, one receiver path each (the noisy phase makes its own). */
@@ -33,6 +34,7 @@ async function createWebhooks() {
     for (let i = 0; i < FANOUT; i++) await createWebhook(throughputTenant(`${n}w`), hook(`/fan-${n}w/${i}`));
     await createWebhook(sdkTenant(`${n}w`), hook(`/sdk-${n}w/`));
   }
+  if (runs('tracing')) for (let i = 0; i < FANOUT; i++) await createWebhook(throughputTenant(TRACING_TAG), hook(`/fan-${TRACING_TAG}/${i}`));
 }
 
 /** The ingest phases, with no worker running: the API, the bare Express route and the producer alone. */
@@ -94,6 +96,15 @@ async function main() {
     }
     if (!rounds.length) redisFigures.before = null;
 
+    let tracing = null;
+    if (runs('tracing')) {
+      t = Date.now();
+      log('--- tracing: the default build (no OTLP endpoint) against tracing compiled out, ABBA');
+      tracing = await phaseTracing(createProducer);
+      log(`tracing: deliveries ${tracing.throughput_ratio}, HTTP ingest ${tracing.ingest_ratio} (default ÷ without tracing)`);
+      details.phases_s.tracing = (Date.now() - t) / 1000;
+    }
+
     let noisy = null;
     if (runs('noisy')) {
       t = Date.now();
@@ -102,11 +113,12 @@ async function main() {
       details.phases_s.noisy = (Date.now() - t) / 1000;
     }
 
-    Object.assign(result, summarize({ ingest, byWorkers, noisy, redis: redisFigures }));
+    Object.assign(result, summarize({ ingest, byWorkers, tracing, noisy, redis: redisFigures }));
     details.http_ingest = ingest.http;
     details.express_ingest = ingest.express;
     details.batch_ingest = ingest.batch;
     details.sdk_ingest = ingest.sdk;
+    details.tracing = tracing;
     details.noisy = noisy;
     details.redis = {
       note: 'used_memory is server-wide (other users of this Redis count too); prefix_* is this run\'s keys only',

@@ -25,17 +25,18 @@ export const CONCURRENCY = num('concurrency', 50);
 export const PROFILE = flag('profile');
 export const FLOOR = !flag('no-floor');
 
-/** Every phase, in the order the runner runs them. `noisy` is not part of --quick unless --only names it. */
-export const PHASES = ['ingest', 'latency', 'throughput', 'floor', 'noisy'];
+/** Every phase, in the order the runner runs them. `tracing` and `noisy` are not part of --quick unless --only names them. */
+export const PHASES = ['ingest', 'latency', 'throughput', 'floor', 'tracing', 'noisy'];
+const NOT_QUICK = ['tracing', 'noisy'];
 // --only=latency,throughput: run only those phases, e.g. to profile one
-export const ONLY = opt('only', PHASES.filter((p) => !(QUICK && p === 'noisy')).join(',')).split(',');
+export const ONLY = opt('only', PHASES.filter((p) => !(QUICK && NOT_QUICK.includes(p))).join(',')).split(',');
 for (const p of ONLY) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
 /** Whether a phase runs in this invocation. */
 export const runs = (phase) => ONLY.includes(phase) && (phase !== 'floor' || FLOOR);
 
 export const P = QUICK
-  ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, warmupS: 3, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15 }
-  : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, warmupS: 5, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60 };
+  ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, warmupS: 3, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15, tracingDeliverS: 8, tracingIngestS: 4 }
+  : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, warmupS: 5, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60, tracingDeliverS: 12, tracingIngestS: 6 };
 export const LATENCY_RATE = num('rate', 500); // events/s during the warm latency phase (the target is set at 500)
 export const COLD_RATE = num('cold-rate', 200); // events/s of the cold latency phase (the target is set at 200)
 export const FANOUT = 20; // webhooks on the throughput tenant

@@ -13,7 +13,7 @@ import { appCommand } from '../../scripts/app-command.mjs';
 import {
   ADMIN_API_KEY, CONCURRENCY, DATABASE_URL, PROFILE, QUEUE_PREFIX, REDIS_URL, SECRET_ENCRYPTION_KEY, log, logsDir, resultsDir, root,
 } from './options.mjs';
-import { api, setApiPort } from './http-client.mjs';
+import { request, setApiPort } from './http-client.mjs';
 
 /** Every live child process; `benchName` names it in logs and CPU figures. */
 export const children = new Set();
@@ -86,10 +86,15 @@ export function waitMessage(child, pred, timeoutMs, what) {
 
 const profArgs = (name) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
 
-export async function startApi() {
+/**
+ * The API. `main` (the run's API) becomes the target of `api()`; another one
+ * (the tracing phase's variants) is reached with `request(child.port, …)`.
+ * `nodeArgs` come after the start script's flags.
+ */
+export async function startApi({ name = 'api', nodeArgs = [], main = true } = {}) {
   const port = await freePort();
-  setApiPort(port);
-  const child = startNode('api', API_COMMAND.entry, {
+  if (main) setApiPort(port);
+  const child = startNode(name, API_COMMAND.entry, {
     DATABASE_URL,
     REDIS_URL,
     QUEUE_PREFIX,
@@ -99,20 +104,20 @@ export async function startApi() {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     SECRET_ENCRYPTION_KEY,
-  }, [...API_COMMAND.nodeFlags, ...profArgs('api')]);
+  }, [...API_COMMAND.nodeFlags, ...nodeArgs, ...profArgs(name)]);
   child.port = port;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`API exited (${child.exitCode}); see bench/results/logs/api.log`);
-    const r = await api('GET', '/readyz').catch(() => null);
+    if (child.exitCode !== null) throw new Error(`API exited (${child.exitCode}); see bench/results/logs/${name}.log`);
+    const r = await request(port, 'GET', '/readyz').catch(() => null);
     if (r?.status === 200) return child;
     await sleep(200);
   }
-  throw new Error('API not ready after 30 s; see bench/results/logs/api.log');
+  throw new Error(`API not ready after 30 s; see bench/results/logs/${name}.log`);
 }
 
-/** N Hookrelay worker processes; `env` overrides their environment (e.g. DELIVERY_TIMEOUT_MS). */
-export async function startWorkers(n, tag, env = {}) {
+/** N Hookrelay worker processes; `env` overrides their environment (e.g. DELIVERY_TIMEOUT_MS), `nodeArgs` come after the start script's flags. */
+export async function startWorkers(n, tag, env = {}, nodeArgs = []) {
   const procs = [];
   for (let i = 0; i < n; i++) {
     procs.push(
@@ -129,7 +134,7 @@ export async function startWorkers(n, tag, env = {}) {
         RECONCILE_INTERVAL_MS: '600000',
         WORKER_METRICS_PORT: String(await freePort()),
         ...env,
-      }, [...WORKER_COMMAND.nodeFlags, ...profArgs(`worker-${tag}-${i}`)]),
+      }, [...WORKER_COMMAND.nodeFlags, ...nodeArgs, ...profArgs(`worker-${tag}-${i}`)]),
     );
   }
   // ready = every process registered its BullMQ workers in Redis

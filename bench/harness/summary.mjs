@@ -8,10 +8,11 @@ const minOf = (xs) => (xs.some((x) => typeof x !== 'number') || !xs.length ? nul
 
 /**
  * `ingest`: {http, express, batch, sdk} of the no-worker ingest phases;
- * `byWorkers`: {N: workerRound(N)}; `noisy`: phaseNoisy() or null;
+ * `byWorkers`: {N: workerRound(N)}; `tracing`: phaseTracing() or null;
+ * `noisy`: phaseNoisy() or null;
  * `redis`: {before, after}.
  */
-export function summarize({ ingest, byWorkers, noisy, redis }) {
+export function summarize({ ingest, byWorkers, tracing = null, noisy, redis }) {
   const rounds = Object.entries(byWorkers);
   const best = [...rounds].sort((a, b) => (b[1].deliveries_per_s ?? 0) - (a[1].deliveries_per_s ?? 0))[0] ?? ['0', {}];
   // latency is reported for the worker count that gave the lowest p99 (an operator tunes for one or the other); every count is in by_workers
@@ -58,6 +59,9 @@ export function summarize({ ingest, byWorkers, noisy, redis }) {
     redis_mem_before_bytes: redis.before,
     redis_mem_after_bytes: redis.after,
     redis_mem_growth_bytes: redis.before !== null && redis.after !== null ? redis.after - redis.before : null,
+    // tracing with no endpoint set against tracing compiled out (tracing phase; null when it did not run)
+    tracing_throughput_ratio: tracing?.throughput_ratio ?? null,
+    tracing_ingest_ratio: tracing?.ingest_ratio ?? null,
     // fair delivery (noisy phase; null when it did not run)
     quiet_p50_ms: noisy?.quiet_p50_ms ?? null,
     quiet_p99_ms: noisy?.quiet_p99_ms ?? null,

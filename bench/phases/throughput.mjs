@@ -4,6 +4,7 @@
 // the bench waits (bounded) for the rest. deliveries_per_s = unique
 // deliveries at the receiver / time from the first to the last delivery
 // (fan-out included: end to end). Postgres status counts cross-check it.
+// `seconds` and `drainS` shorten it (the tracing phase's segments).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKLOG, FANOUT, P, QUEUE_PREFIX, REDIS_URL } from '../harness/options.mjs';
 import { cpuDelta, cpuMsPer, cpuSnapshot, ourCores } from '../harness/cpu.mjs';
@@ -13,7 +14,7 @@ import { round } from '../harness/stats.mjs';
 
 export const throughputTenant = (tag) => `bench-fanout-${tag}`;
 
-export async function phaseThroughput(createProducer, tag) {
+export async function phaseThroughput(createProducer, tag, { seconds = P.throughputS, drainS = P.drainMaxS } = {}) {
   const tenant = throughputTenant(tag);
   await receiverReset(`/fan-${tag}/`);
   const producer = createProducer({ redisUrl: REDIS_URL, queuePrefix: QUEUE_PREFIX });
@@ -21,7 +22,7 @@ export async function phaseThroughput(createProducer, tag) {
   const samples = [];
   const cpu0 = cpuSnapshot();
   const start = Date.now();
-  const feedUntil = start + P.throughputS * 1000;
+  const feedUntil = start + seconds * 1000;
   let s = await receiverStats();
   let cpuSteady0;
   let cpuSteady1;
@@ -43,7 +44,7 @@ export async function phaseThroughput(createProducer, tag) {
     await producer.close();
   }
   const expected = published * FANOUT;
-  const drainDeadline = Date.now() + P.drainMaxS * 1000;
+  const drainDeadline = Date.now() + drainS * 1000;
   while (s.unique < expected && Date.now() < drainDeadline) {
     await sleep(100);
     s = await receiverStats();
