@@ -113,7 +113,7 @@ async function main() {
       details.phases_s.noisy = (Date.now() - t) / 1000;
     }
 
-    Object.assign(result, summarize({ ingest, byWorkers, tracing, noisy, redis: redisFigures }));
+    Object.assign(result, summarize({ ingest, byWorkers, tracing, noisy, redis: redisFigures, cpus: result.machine.cpus }));
     details.http_ingest = ingest.http;
     details.express_ingest = ingest.express;
     details.batch_ingest = ingest.batch;

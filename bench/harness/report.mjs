@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { capacityLines } from './capacity.mjs';
 import { COLD_RATE, LATENCY_RATE, MODE, SDK_CONCURRENCY, resultsDir } from './options.mjs';
 
 const ROUNDS = ['ingest', 'latency', 'throughput', 'floor']; // phases that run inside the worker rounds
@@ -136,6 +137,7 @@ export function table(result) {
   lines.push(`by worker processes:`);
   lines.push(...byWorkersTable(result));
   lines.push('');
+  if (result.capacity) lines.push(...capacityLines(result.capacity), '');
   lines.push(...footer(result.details));
   return lines.join('\n');
 }
