@@ -156,6 +156,8 @@ export async function phaseTracing(createProducer) {
     worker_cpu_ms_per_delivery: workerMs,
     ingest_per_s: ingestRate,
     api_cpu_ms_per_event: apiMs,
+    // other users' load in the worst segment: above a few tenths of a core the ratios are noise
+    other_cores_max: round(Math.max(...[...deliveries, ...ingest].map((s) => s.other_cores ?? 0)), 2),
     // each half of ABBA on its own: how far the noise alone moves the ratio
     pair_ratios: {
       deliveries: [ratio(deliveries[0].steady_per_s, deliveries[1].steady_per_s), ratio(deliveries[3].steady_per_s, deliveries[2].steady_per_s)],
