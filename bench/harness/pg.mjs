@@ -35,13 +35,13 @@ export async function statusCounts(tenant) {
   return Object.fromEntries(r.rows.map((row) => [row.status, row.n]));
 }
 
-/** Remove every job of the Hookrelay queues and cancel what Postgres still has PENDING (leftovers of a phase). */
-export async function purgeHookrelayWork(reason) {
+/** Remove every job of the Hookrelay queues (under `prefix`) and cancel what Postgres still has PENDING (leftovers of a phase). */
+export async function purgeHookrelayWork(reason, prefix = QUEUE_PREFIX) {
   // every queue Hookrelay made under the prefix (a scheduler may add its own), not the floor's
-  const names = new Set(['events', 'deliveries', ...(await queueNames())]);
+  const names = new Set(['events', 'deliveries', ...(await queueNames(prefix))]);
   names.delete('floor');
   for (const name of names) {
-    const q = new Queue(name, { connection: { url: REDIS_URL }, prefix: QUEUE_PREFIX });
+    const q = new Queue(name, { connection: { url: REDIS_URL }, prefix });
     await q.obliterate({ force: true }).catch((e) => log(`obliterate ${name}: ${e.message}`));
     await q.close();
   }

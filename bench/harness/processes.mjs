@@ -116,12 +116,17 @@ export async function startApi({ name = 'api', nodeArgs = [], main = true } = {}
   throw new Error(`API not ready after 30 s; see bench/results/logs/${name}.log`);
 }
 
-/** N Hookrelay worker processes; `env` overrides their environment (e.g. DELIVERY_TIMEOUT_MS), `nodeArgs` come after the start script's flags. */
-export async function startWorkers(n, tag, env = {}, nodeArgs = []) {
+/**
+ * N Hookrelay worker processes; `env` overrides their environment (e.g.
+ * DELIVERY_TIMEOUT_MS, QUEUE_PREFIX), `nodeArgs` come after the start
+ * script's flags, `name` names their logs and CPU group (`worker-0` →
+ * `workers`).
+ */
+export async function startWorkers(n, tag, env = {}, { nodeArgs = [], name = 'worker' } = {}) {
   const procs = [];
   for (let i = 0; i < n; i++) {
     procs.push(
-      startNode(`worker-${i}`, WORKER_COMMAND.entry, {
+      startNode(`${name}-${i}`, WORKER_COMMAND.entry, {
         DATABASE_URL,
         REDIS_URL,
         QUEUE_PREFIX,
@@ -138,7 +143,7 @@ export async function startWorkers(n, tag, env = {}, nodeArgs = []) {
     );
   }
   // ready = every process registered its BullMQ workers in Redis
-  const q = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix: QUEUE_PREFIX });
+  const q = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix: env.QUEUE_PREFIX ?? QUEUE_PREFIX });
   const deadline = Date.now() + 30_000;
   try {
     while (Date.now() < deadline) {

@@ -4,7 +4,8 @@
 // the bench waits (bounded) for the rest. deliveries_per_s = unique
 // deliveries at the receiver / time from the first to the last delivery
 // (fan-out included: end to end). Postgres status counts cross-check it.
-// `seconds` and `drainS` shorten it (the tracing phase's segments); the CPU of
+// The tracing phase runs short segments of it on warm workers of its own
+// prefix (`seconds`, `drainS`, `warmS`, `backlog`, `prefix`). The CPU of
 // each process group over the steady window feeds the capacity model
 // (harness/capacity.mjs), with the WAL and commits per delivery.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,10 +17,10 @@ import { round } from '../harness/stats.mjs';
 
 export const throughputTenant = (tag) => `bench-fanout-${tag}`;
 
-export async function phaseThroughput(createProducer, tag, { seconds = P.throughputS, drainS = P.drainMaxS } = {}) {
+export async function phaseThroughput(createProducer, tag, { seconds = P.throughputS, drainS = P.drainMaxS, warmS = 3, backlog = BACKLOG, prefix = QUEUE_PREFIX } = {}) {
   const tenant = throughputTenant(tag);
   await receiverReset(`/fan-${tag}/`);
-  const producer = createProducer({ redisUrl: REDIS_URL, queuePrefix: QUEUE_PREFIX });
+  const producer = createProducer({ redisUrl: REDIS_URL, queuePrefix: prefix });
   let published = 0;
   const samples = [];
   const writes0 = await pgWrites();
@@ -33,10 +34,10 @@ export async function phaseThroughput(createProducer, tag, { seconds = P.through
     while (Date.now() < feedUntil) {
       s = await receiverStats();
       samples.push({ t: Date.now(), unique: s.unique });
-      if (!cpuSteady0 && Date.now() - start >= 3000) cpuSteady0 = cpuSnapshot();
+      if (!cpuSteady0 && Date.now() - start >= warmS * 1000) cpuSteady0 = cpuSnapshot();
       const outstanding = published * FANOUT - s.unique;
-      if (outstanding < BACKLOG) {
-        const n = Math.ceil((BACKLOG - outstanding) / FANOUT);
+      if (outstanding < backlog) {
+        const n = Math.ceil((backlog - outstanding) / FANOUT);
         await producer.publishBatch(Array.from({ length: n }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { seq: published + i } })));
         published += n;
       }
@@ -55,8 +56,8 @@ export async function phaseThroughput(createProducer, tag, { seconds = P.through
   const cpu = cpuDelta(cpu0, cpuSnapshot());
   const writes1 = await pgWrites();
   const firstToLast = (s.last - s.first) / 1000;
-  // steady state: from 3 s after the start to the end of feeding
-  const warm = samples.find((x) => x.t - start >= 3000);
+  // steady state: from warmS after the start to the end of feeding
+  const warm = samples.find((x) => x.t - start >= warmS * 1000);
   const end = samples[samples.length - 1];
   const steady = warm && end && end.t > warm.t ? (end.unique - warm.unique) / ((end.t - warm.t) / 1000) : null;
   const dbStatusCounts = await statusCounts(tenant);
@@ -71,7 +72,7 @@ export async function phaseThroughput(createProducer, tag, { seconds = P.through
     complete: s.unique >= expected,
     first_to_last_s: round(firstToLast, 2),
     fanout: FANOUT,
-    backlog: BACKLOG,
+    backlog,
     db_status_counts: dbStatusCounts,
     worker_cpu_ms_per_delivery: cpuMsPer(cpu.workers, s.unique / ((Date.now() - start) / 1000)),
     postgres_cpu_ms_per_delivery: cpuMsPer(cpu.postgres, s.unique / ((Date.now() - start) / 1000)),

@@ -1,30 +1,35 @@
 // Tracing phase (issue 18): what tracing costs when no OTLP endpoint is set.
-// Two variants of the same build, in one run:
-//   default     the API and the workers as shipped, no OTEL_* variables
-//   no_tracing  the same processes started with `--import
+// Two variants of the same build, side by side in one run:
+//   default     the API and a worker as shipped, no OTEL_* variables
+//   no_tracing  the same, started with `--import
 //               bench/tracing-off/register.mjs`, which swaps Hookrelay's
 //               four tracing modules for pass-through stubs at load time:
 //               what a build with tracing compiled out would run
-// Deliveries: 1 worker, the throughput phase's closed loop (fan-out of 20,
-// SDK publishBatch) for tracingDeliverS, figure = its steady rate. Ingest:
-// a fresh API process of the variant, POST /v1/events ×64 for
-// tracingIngestS after a 1 s warm-up, no worker running. Segments run
-// default, no_tracing, no_tracing, default (ABBA: a linear drift of the
-// machine cancels out of the means). Figures: tracing_throughput_ratio
-// (deliveries/s, default ÷ no_tracing; target >= 0.97) and
-// tracing_ingest_ratio (events/s, same), plus CPU per delivery and per event
-// for each variant. The processes' logs must show the stubs in no_tracing
-// and only there, or the phase reports an error and no figure.
+// Each variant has one worker process on a queue prefix of its own and one
+// API process, all started once and kept warm, so that the load can switch
+// between the variants often: segments in ABBA blocks (ABBA, then BAAB,
+// tracingRounds blocks), so that a linear drift of the machine cancels out
+// of the means. Deliveries: the throughput phase's closed loop (fan-out 20,
+// publishBatch, 1,500 outstanding) on one variant's prefix for
+// tracingDeliverS, figure = its steady rate from 1 s on, drained before the
+// next segment. Then the workers stop and HTTP ingest alternates the same
+// way: POST /v1/events x64 on one variant's API for tracingIngestS after a
+// 0.5 s warm-up. Figures: tracing_throughput_ratio (deliveries/s, default
+// ÷ no_tracing; target >= 0.97) and tracing_ingest_ratio (events/s, same),
+// with the CPU per delivery and per event of each variant. Each process's
+// log must show the stubs in no_tracing and only there, or there is no
+// figure.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HTTP_CONCURRENCY, P, benchDir, log, logsDir, root } from '../harness/options.mjs';
+import { HTTP_CONCURRENCY, P, QUEUE_PREFIX, benchDir, log, logsDir, root } from '../harness/options.mjs';
 import { closedLoop } from '../harness/closed-loop.mjs';
 import { cpuMsPer } from '../harness/cpu.mjs';
 import { request } from '../harness/http-client.mjs';
 import { purgeHookrelayWork } from '../harness/pg.mjs';
 import { startApi, startWorkers, stopChild, stopWorkers } from '../harness/processes.mjs';
+import { extraPrefixes } from '../harness/redis.mjs';
 import { round } from '../harness/stats.mjs';
 import { MARKER, STUBS } from '../tracing-off/hooks.mjs';
 import { INGEST_TENANT } from './ingest.mjs';
@@ -32,9 +37,15 @@ import { phaseThroughput } from './throughput.mjs';
 
 /** The throughput tenant's tag (webhooks `/fan-trace/…`, made by run.mjs). */
 export const TRACING_TAG = 'trace';
-const NO_TRACING_ARGS = ['--import', pathToFileURL(path.join(benchDir, 'tracing-off/register.mjs')).href];
-const VARIANTS = { default: [], no_tracing: NO_TRACING_ARGS };
-const ORDER = ['default', 'no_tracing', 'no_tracing', 'default'];
+const NODE_ARGS = { default: [], no_tracing: ['--import', pathToFileURL(path.join(benchDir, 'tracing-off/register.mjs')).href] };
+const VARIANTS = Object.keys(NODE_ARGS);
+const prefixOf = (variant) => `${QUEUE_PREFIX}_${variant}`;
+// worker_default-0 → CPU group worker_defaults (harness/cpu.mjs)
+const workerName = (variant) => `worker_${variant}`;
+const apiName = (variant) => `api_${variant}`;
+
+/** ABBA, BAAB, ABBA, …: `rounds` blocks. */
+const order = (rounds) => Array.from({ length: rounds }, (_, i) => (i % 2 ? ['no_tracing', 'default', 'default', 'no_tracing'] : ['default', 'no_tracing', 'no_tracing', 'default'])).flat();
 
 const mean = (xs) => (xs.length && xs.every((x) => typeof x === 'number') ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? round(a / b, 3) : null);
@@ -57,69 +68,72 @@ async function stubMismatch() {
 /** The process's log shows every stub in no_tracing, none in default. */
 async function checkVariant(processName, variant) {
   const file = path.join(logsDir, `${processName}.log`);
-  let text = '';
-  for (let i = 0; i < 10; i++) {
-    text = fs.readFileSync(file, 'utf8');
-    if (variant === 'default' || Object.keys(STUBS).every((s) => text.includes(`${MARKER} ${s}`))) break;
-    await sleep(100); // the hooks thread writes asynchronously
-  }
-  const stubbed = Object.keys(STUBS).filter((s) => text.includes(`${MARKER} ${s}`));
+  const stubbed = () => Object.keys(STUBS).filter((s) => fs.readFileSync(file, 'utf8').includes(`${MARKER} ${s}`));
   const want = variant === 'default' ? 0 : Object.keys(STUBS).length;
-  if (stubbed.length !== want) throw new Error(`${processName} (${variant}): ${stubbed.length} of ${Object.keys(STUBS).length} tracing modules stubbed, expected ${want}`);
+  for (let i = 0; i < 20 && stubbed().length < want; i++) await sleep(100); // the hooks thread writes asynchronously
+  const got = stubbed().length;
+  if (got !== want) throw new Error(`${processName} (${variant}): ${got} of ${Object.keys(STUBS).length} tracing modules stubbed, expected ${want}`);
 }
 
 async function deliverySegment(createProducer, variant) {
-  const procs = await startWorkers(1, `trace-${variant}`, {}, VARIANTS[variant]);
-  let t;
-  try {
-    await checkVariant('worker-0', variant);
-    t = await phaseThroughput(createProducer, TRACING_TAG, { seconds: P.tracingDeliverS, drainS: 10 });
-  } finally {
-    await stopWorkers(procs);
-  }
-  if (!t.complete) await purgeHookrelayWork(`tracing phase, ${variant} deliveries incomplete`);
+  const t = await phaseThroughput(createProducer, TRACING_TAG, { prefix: prefixOf(variant), seconds: P.tracingDeliverS, warmS: 1, backlog: 1500, drainS: 10 });
+  if (!t.complete) await purgeHookrelayWork(`tracing phase, ${variant} deliveries incomplete`, prefixOf(variant));
   const steady = t.cpu_cores_steady ?? {};
   return {
     variant,
     steady_per_s: t.steady_per_s,
-    per_s: t.per_s,
     delivered: t.delivered,
     complete: t.complete,
-    worker_cpu_ms_per_delivery: cpuMsPer(steady.workers, t.steady_per_s),
+    worker_cpu_ms_per_delivery: cpuMsPer(steady[`${workerName(variant)}s`], t.steady_per_s),
     postgres_cpu_ms_per_delivery: cpuMsPer(steady.postgres, t.steady_per_s),
     redis_cpu_ms_per_delivery: cpuMsPer(steady.redis, t.steady_per_s),
     other_cores: steady.other ?? null,
   };
 }
 
-async function ingestSegment(variant) {
-  const name = `api-${variant}`;
-  const proc = await startApi({ name, nodeArgs: VARIANTS[variant], main: false });
-  try {
-    await checkVariant(name, variant);
-    const send = async (seq) => {
-      const r = await request(proc.port, 'POST', '/v1/events', { tenant: INGEST_TENANT, type: 'CARD.CREATED', resource: { card_id: `t_${variant}_${seq}`, amount: 1234 } });
-      return r.status === 202 ? { accepted: 1, failed: 0 } : { accepted: 0, failed: 1, error: `HTTP ${r.status} ${r.text.slice(0, 200)}` };
-    };
-    await closedLoop({ seconds: 1, concurrency: HTTP_CONCURRENCY, send }); // warm-up: JIT, connection pools
-    const { accepted, failed, firstError, secs, cpu } = await closedLoop({ seconds: P.tracingIngestS, concurrency: HTTP_CONCURRENCY, send });
-    return {
-      variant,
-      per_s: round(accepted / secs),
-      accepted,
-      failed,
-      first_error: firstError ?? null,
-      api_cpu_ms_per_event: cpuMsPer(cpu[name], accepted / secs),
-      other_cores: cpu.other ?? null,
-    };
-  } finally {
-    await stopChild(proc);
-  }
+async function ingestSegment(api, variant) {
+  const send = async (seq) => {
+    const r = await request(api.port, 'POST', '/v1/events', { tenant: INGEST_TENANT, type: 'CARD.CREATED', resource: { card_id: `t_${variant}_${seq}`, amount: 1234 } });
+    return r.status === 202 ? { accepted: 1, failed: 0 } : { accepted: 0, failed: 1, error: `HTTP ${r.status} ${r.text.slice(0, 200)}` };
+  };
+  await closedLoop({ seconds: 0.5, concurrency: HTTP_CONCURRENCY, send }); // the agent's sockets to this API, JIT
+  const { accepted, failed, firstError, secs, cpu } = await closedLoop({ seconds: P.tracingIngestS, concurrency: HTTP_CONCURRENCY, send });
+  return {
+    variant,
+    per_s: round(accepted / secs),
+    accepted,
+    failed,
+    first_error: firstError ?? null,
+    api_cpu_ms_per_event: cpuMsPer(cpu[apiName(variant)], accepted / secs),
+    other_cores: cpu.other ?? null,
+  };
 }
 
 /** Means per variant of `key` over the segments. */
-function means(segments, key) {
-  return Object.fromEntries(Object.keys(VARIANTS).map((v) => [v, round(mean(segments.filter((s) => s.variant === v).map((s) => s[key])), 3)]));
+const means = (segments, key) => Object.fromEntries(VARIANTS.map((v) => [v, round(mean(segments.filter((s) => s.variant === v).map((s) => s[key])), 3)]));
+
+/** Per ABBA block, default ÷ no_tracing: how far the noise alone moves the ratio. */
+function blockRatios(segments, key) {
+  const out = [];
+  for (let i = 0; i + 4 <= segments.length; i += 4) {
+    const block = means(segments.slice(i, i + 4), key);
+    out.push(ratio(block.default, block.no_tracing));
+  }
+  return out;
+}
+
+/** Starts one process per variant with `start(variant)`, checks its log, stops them all after `fn`. */
+async function withVariants(start, processName, stop, fn) {
+  const procs = {};
+  try {
+    for (const v of VARIANTS) {
+      procs[v] = await start(v);
+      await checkVariant(processName(v), v);
+    }
+    return await fn(procs);
+  } finally {
+    await Promise.all(Object.values(procs).map(stop));
+  }
 }
 
 export async function phaseTracing(createProducer) {
@@ -129,19 +143,37 @@ export async function phaseTracing(createProducer) {
     return { throughput_ratio: null, ingest_ratio: null, error };
   }
   await purgeHookrelayWork('before the tracing phase');
-  const deliveries = [];
-  for (const variant of ORDER) {
-    const s = await deliverySegment(createProducer, variant);
-    log(`tracing ${variant}: ${s.steady_per_s} deliveries/s steady, worker ${s.worker_cpu_ms_per_delivery} CPU ms/delivery`);
-    deliveries.push(s);
-  }
-  const ingest = [];
-  for (const variant of ORDER) {
-    const s = await ingestSegment(variant);
-    log(`tracing ${variant}: ${s.per_s} events/s over HTTP, API ${s.api_cpu_ms_per_event} CPU ms/event`);
-    ingest.push(s);
-  }
+  for (const v of VARIANTS) extraPrefixes.add(prefixOf(v));
+  const segments = order(P.tracingRounds);
+
+  const deliveries = await withVariants(
+    (v) => startWorkers(1, `trace-${v}`, { QUEUE_PREFIX: prefixOf(v) }, { nodeArgs: NODE_ARGS[v], name: workerName(v) }),
+    (v) => `${workerName(v)}-0`,
+    stopWorkers,
+    async () => {
+      const out = [];
+      for (const v of segments) {
+        out.push(await deliverySegment(createProducer, v));
+        log(`tracing ${v}: ${out.at(-1).steady_per_s} deliveries/s steady, worker ${out.at(-1).worker_cpu_ms_per_delivery} CPU ms/delivery`);
+      }
+      return out;
+    },
+  );
+  const ingest = await withVariants(
+    (v) => startApi({ name: apiName(v), nodeArgs: NODE_ARGS[v], main: false }),
+    apiName,
+    (p) => stopChild(p),
+    async (apis) => {
+      const out = [];
+      for (const v of segments) {
+        out.push(await ingestSegment(apis[v], v));
+        log(`tracing ${v}: ${out.at(-1).per_s} events/s over HTTP, API ${out.at(-1).api_cpu_ms_per_event} CPU ms/event`);
+      }
+      return out;
+    },
+  );
   await purgeHookrelayWork('after the tracing phase');
+
   const rate = means(deliveries, 'steady_per_s');
   const workerMs = means(deliveries, 'worker_cpu_ms_per_delivery');
   const ingestRate = means(ingest, 'per_s');
@@ -156,14 +188,10 @@ export async function phaseTracing(createProducer) {
     worker_cpu_ms_per_delivery: workerMs,
     ingest_per_s: ingestRate,
     api_cpu_ms_per_event: apiMs,
+    block_ratios: { deliveries: blockRatios(deliveries, 'steady_per_s'), ingest: blockRatios(ingest, 'per_s') },
     // other users' load in the worst segment: above a few tenths of a core the ratios are noise
     other_cores_max: round(Math.max(...[...deliveries, ...ingest].map((s) => s.other_cores ?? 0)), 2),
-    // each half of ABBA on its own: how far the noise alone moves the ratio
-    pair_ratios: {
-      deliveries: [ratio(deliveries[0].steady_per_s, deliveries[1].steady_per_s), ratio(deliveries[3].steady_per_s, deliveries[2].steady_per_s)],
-      ingest: [ratio(ingest[0].per_s, ingest[1].per_s), ratio(ingest[3].per_s, ingest[2].per_s)],
-    },
-    order: ORDER,
+    order: segments,
     deliver_s: P.tracingDeliverS,
     ingest_s: P.tracingIngestS,
     segments: { deliveries, ingest },
