@@ -23,7 +23,7 @@ import { LATENCY_TENANTS } from './phases/latency.mjs';
 import { phaseNoisy } from './phases/noisy.mjs';
 import { sdkTenant } from './phases/sdk-consumers.mjs';
 import { throughputTenant } from './phases/throughput.mjs';
-import { TRACING_TAG, phaseTracing } from './phases/tracing.mjs';
+import { TRACING_VARIANTS, phaseTracing, tracingPath, tracingTenant } from './phases/tracing.mjs';
 import { workerRound } from './phases/worker-round.mjs';
 
 /** Every webhook the worker rounds publish to, one receiver path each (the noisy phase makes its own). */
@@ -34,7 +34,7 @@ async function createWebhooks() {
     for (let i = 0; i < FANOUT; i++) await createWebhook(throughputTenant(`${n}w`), hook(`/fan-${n}w/${i}`));
     await createWebhook(sdkTenant(`${n}w`), hook(`/sdk-${n}w/`));
   }
-  if (runs('tracing')) for (let i = 0; i < FANOUT; i++) await createWebhook(throughputTenant(TRACING_TAG), hook(`/fan-${TRACING_TAG}/${i}`));
+  if (runs('tracing')) for (const v of TRACING_VARIANTS) for (let i = 0; i < FANOUT; i++) await createWebhook(tracingTenant(v), hook(`${tracingPath(v)}${i}`));
 }
 
 /** The ingest phases, with no worker running: the API, the bare Express route and the producer alone. */
@@ -99,7 +99,7 @@ async function main() {
     let tracing = null;
     if (runs('tracing')) {
       t = Date.now();
-      log('--- tracing: the default build (no OTLP endpoint) against tracing compiled out, ABBA');
+      log('--- tracing: the default build (no OTLP endpoint) beside tracing compiled out');
       tracing = await phaseTracing(createProducer);
       log(`tracing: deliveries ${tracing.throughput_ratio}, HTTP ingest ${tracing.ingest_ratio} (default ÷ without tracing)`);
       details.phases_s.tracing = (Date.now() - t) / 1000;

@@ -23,6 +23,8 @@ export const MODE = QUICK ? 'quick' : 'full';
 export const WORKER_COUNTS = opt('workers', '1,2').split(',').map(Number).filter((n) => n > 0 && n <= 16);
 export const CONCURRENCY = num('concurrency', 50);
 export const PROFILE = flag('profile');
+// the tracing phase with both variants as shipped: its ratios then show the noise floor
+export const TRACING_AA = flag('tracing-aa');
 export const FLOOR = !flag('no-floor');
 
 /** Every phase, in the order the runner runs them. `tracing` and `noisy` are not part of --quick unless --only names them. */
@@ -35,8 +37,8 @@ for (const p of ONLY) if (!PHASES.includes(p)) throw new Error(`--only: unknown 
 export const runs = (phase) => ONLY.includes(phase) && (phase !== 'floor' || FLOOR);
 
 export const P = QUICK
-  ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, warmupS: 3, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15, tracingRounds: 1, tracingDeliverS: 4, tracingIngestS: 3 }
-  : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, warmupS: 5, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60, tracingRounds: 2, tracingDeliverS: 6, tracingIngestS: 4 };
+  ? { httpIngestS: 5, sdkBatchEvents: 20_000, sdkSingleEvents: 10_000, sdkMaxS: 6, warmupS: 3, latencyS: 10, throughputS: 12, floorJobs: 20_000, floorMaxS: 12, drainMaxS: 15, tracingDeliverS: 12, tracingIngestS: 6 }
+  : { httpIngestS: 15, sdkBatchEvents: 100_000, sdkSingleEvents: 40_000, sdkMaxS: 20, warmupS: 5, latencyS: 30, throughputS: 60, floorJobs: 100_000, floorMaxS: 60, drainMaxS: 60, tracingDeliverS: 30, tracingIngestS: 15 };
 export const LATENCY_RATE = num('rate', 500); // events/s during the warm latency phase (the target is set at 500)
 export const COLD_RATE = num('cold-rate', 200); // events/s of the cold latency phase (the target is set at 200)
 export const FANOUT = 20; // webhooks on the throughput tenant

@@ -89,12 +89,12 @@ const profArgs = (name) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join
 /**
  * The API. `main` (the run's API) becomes the target of `api()`; another one
  * (the tracing phase's variants) is reached with `request(child.port, …)`.
- * `nodeArgs` come after the start script's flags.
+ * `entry` replaces the app's entry point (the tracing phase's other build).
  */
-export async function startApi({ name = 'api', nodeArgs = [], main = true } = {}) {
+export async function startApi({ name = 'api', entry = API_COMMAND.entry, main = true } = {}) {
   const port = await freePort();
   if (main) setApiPort(port);
-  const child = startNode(name, API_COMMAND.entry, {
+  const child = startNode(name, entry, {
     DATABASE_URL,
     REDIS_URL,
     QUEUE_PREFIX,
@@ -104,7 +104,7 @@ export async function startApi({ name = 'api', nodeArgs = [], main = true } = {}
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     SECRET_ENCRYPTION_KEY,
-  }, [...API_COMMAND.nodeFlags, ...nodeArgs, ...profArgs(name)]);
+  }, [...API_COMMAND.nodeFlags, ...profArgs(name)]);
   child.port = port;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -118,15 +118,15 @@ export async function startApi({ name = 'api', nodeArgs = [], main = true } = {}
 
 /**
  * N Hookrelay worker processes; `env` overrides their environment (e.g.
- * DELIVERY_TIMEOUT_MS, QUEUE_PREFIX), `nodeArgs` come after the start
- * script's flags, `name` names their logs and CPU group (`worker-0` →
- * `workers`).
+ * DELIVERY_TIMEOUT_MS, QUEUE_PREFIX), `entry` replaces the app's entry
+ * point (the tracing phase's other build), `name` names their logs and CPU
+ * group (`worker-0` → `workers`).
  */
-export async function startWorkers(n, tag, env = {}, { nodeArgs = [], name = 'worker' } = {}) {
+export async function startWorkers(n, tag, env = {}, { entry = WORKER_COMMAND.entry, name = 'worker' } = {}) {
   const procs = [];
   for (let i = 0; i < n; i++) {
     procs.push(
-      startNode(`${name}-${i}`, WORKER_COMMAND.entry, {
+      startNode(`${name}-${i}`, entry, {
         DATABASE_URL,
         REDIS_URL,
         QUEUE_PREFIX,
@@ -139,7 +139,7 @@ export async function startWorkers(n, tag, env = {}, { nodeArgs = [], name = 'wo
         RECONCILE_INTERVAL_MS: '600000',
         WORKER_METRICS_PORT: String(await freePort()),
         ...env,
-      }, [...WORKER_COMMAND.nodeFlags, ...nodeArgs, ...profArgs(`worker-${tag}-${i}`)]),
+      }, [...WORKER_COMMAND.nodeFlags, ...profArgs(`worker-${tag}-${i}`)]),
     );
   }
   // ready = every process registered its BullMQ workers in Redis

@@ -106,8 +106,9 @@ function footer(d) {
   }
   const tr = d.tracing;
   if (tr && !tr.error) {
-    lines.push(`tracing (ABBA blocks, 1 worker per variant): deliveries/s default ${fmt(tr.deliveries_per_s.default)} vs compiled out ${fmt(tr.deliveries_per_s.no_tracing)} (per ABBA block ${tr.block_ratios.deliveries.map((x) => fmt(x)).join(', ')}), worker CPU ms/delivery ${fmt(tr.worker_cpu_ms_per_delivery.default)} vs ${fmt(tr.worker_cpu_ms_per_delivery.no_tracing)}`);
-    lines.push(`tracing, HTTP ingest: events/s default ${fmt(tr.ingest_per_s.default)} vs compiled out ${fmt(tr.ingest_per_s.no_tracing)} (per ABBA block ${tr.block_ratios.ingest.map((x) => fmt(x)).join(', ')}), API CPU ms/event ${fmt(tr.api_cpu_ms_per_event.default)} vs ${fmt(tr.api_cpu_ms_per_event.no_tracing)}; other users took up to ${fmt(tr.other_cores_max)} cores in a segment`);
+    const windows = (xs) => xs.map((x) => fmt(x)).join(' ');
+    lines.push(`tracing${tr.control ? ' (--tracing-aa: both variants as shipped, the noise floor)' : ''}, side by side, 1 worker each: deliveries/s default ${fmt(tr.deliveries_per_s.default)} vs compiled out ${fmt(tr.deliveries_per_s.no_tracing)} (per 5 s: ${windows(tr.window_ratios.deliveries)}), worker CPU ms/delivery ${fmt(tr.worker_cpu_ms_per_delivery.default)} vs ${fmt(tr.worker_cpu_ms_per_delivery.no_tracing)}`);
+    lines.push(`tracing, HTTP ingest, 32 callers each: events/s default ${fmt(tr.ingest_per_s.default)} vs compiled out ${fmt(tr.ingest_per_s.no_tracing)} (per 5 s: ${windows(tr.window_ratios.ingest)}), API CPU ms/event ${fmt(tr.api_cpu_ms_per_event.default)} vs ${fmt(tr.api_cpu_ms_per_event.no_tracing)}; other users took ${fmt(tr.other_cores_max)} cores`);
   } else if (tr) lines.push(`tracing: not run (${tr.error})`);
   const nz = d.noisy;
   if (nz) {

@@ -4,10 +4,8 @@
 // the bench waits (bounded) for the rest. deliveries_per_s = unique
 // deliveries at the receiver / time from the first to the last delivery
 // (fan-out included: end to end). Postgres status counts cross-check it.
-// The tracing phase runs short segments of it on warm workers of its own
-// prefix (`seconds`, `drainS`, `warmS`, `backlog`, `prefix`). The CPU of
-// each process group over the steady window feeds the capacity model
-// (harness/capacity.mjs), with the WAL and commits per delivery.
+// The CPU of each process group over the steady window feeds the capacity
+// model (harness/capacity.mjs), with the WAL and commits per delivery.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKLOG, FANOUT, P, QUEUE_PREFIX, REDIS_URL } from '../harness/options.mjs';
 import { cpuDelta, cpuMsPer, cpuSnapshot, ourCores } from '../harness/cpu.mjs';
@@ -17,16 +15,16 @@ import { round } from '../harness/stats.mjs';
 
 export const throughputTenant = (tag) => `bench-fanout-${tag}`;
 
-export async function phaseThroughput(createProducer, tag, { seconds = P.throughputS, drainS = P.drainMaxS, warmS = 3, backlog = BACKLOG, prefix = QUEUE_PREFIX } = {}) {
+export async function phaseThroughput(createProducer, tag) {
   const tenant = throughputTenant(tag);
   await receiverReset(`/fan-${tag}/`);
-  const producer = createProducer({ redisUrl: REDIS_URL, queuePrefix: prefix });
+  const producer = createProducer({ redisUrl: REDIS_URL, queuePrefix: QUEUE_PREFIX });
   let published = 0;
   const samples = [];
   const writes0 = await pgWrites();
   const cpu0 = cpuSnapshot();
   const start = Date.now();
-  const feedUntil = start + seconds * 1000;
+  const feedUntil = start + P.throughputS * 1000;
   let s = await receiverStats();
   let cpuSteady0;
   let cpuSteady1;
@@ -34,10 +32,10 @@ export async function phaseThroughput(createProducer, tag, { seconds = P.through
     while (Date.now() < feedUntil) {
       s = await receiverStats();
       samples.push({ t: Date.now(), unique: s.unique });
-      if (!cpuSteady0 && Date.now() - start >= warmS * 1000) cpuSteady0 = cpuSnapshot();
+      if (!cpuSteady0 && Date.now() - start >= 3000) cpuSteady0 = cpuSnapshot();
       const outstanding = published * FANOUT - s.unique;
-      if (outstanding < backlog) {
-        const n = Math.ceil((backlog - outstanding) / FANOUT);
+      if (outstanding < BACKLOG) {
+        const n = Math.ceil((BACKLOG - outstanding) / FANOUT);
         await producer.publishBatch(Array.from({ length: n }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { seq: published + i } })));
         published += n;
       }
@@ -48,7 +46,7 @@ export async function phaseThroughput(createProducer, tag, { seconds = P.through
     await producer.close();
   }
   const expected = published * FANOUT;
-  const drainDeadline = Date.now() + drainS * 1000;
+  const drainDeadline = Date.now() + P.drainMaxS * 1000;
   while (s.unique < expected && Date.now() < drainDeadline) {
     await sleep(100);
     s = await receiverStats();
@@ -56,8 +54,8 @@ export async function phaseThroughput(createProducer, tag, { seconds = P.through
   const cpu = cpuDelta(cpu0, cpuSnapshot());
   const writes1 = await pgWrites();
   const firstToLast = (s.last - s.first) / 1000;
-  // steady state: from warmS after the start to the end of feeding
-  const warm = samples.find((x) => x.t - start >= warmS * 1000);
+  // steady state: from 3 s after the start to the end of feeding
+  const warm = samples.find((x) => x.t - start >= 3000);
   const end = samples[samples.length - 1];
   const steady = warm && end && end.t > warm.t ? (end.unique - warm.unique) / ((end.t - warm.t) / 1000) : null;
   const dbStatusCounts = await statusCounts(tenant);
@@ -72,7 +70,7 @@ export async function phaseThroughput(createProducer, tag, { seconds = P.through
     complete: s.unique >= expected,
     first_to_last_s: round(firstToLast, 2),
     fanout: FANOUT,
-    backlog,
+    backlog: BACKLOG,
     db_status_counts: dbStatusCounts,
     worker_cpu_ms_per_delivery: cpuMsPer(cpu.workers, s.unique / ((Date.now() - start) / 1000)),
     postgres_cpu_ms_per_delivery: cpuMsPer(cpu.postgres, s.unique / ((Date.now() - start) / 1000)),

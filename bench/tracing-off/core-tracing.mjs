@@ -1,5 +1,5 @@
 // Stub of packages/core/dist/tracing.js for the "without tracing" variant
-// (hooks.mjs): the same exports, no OpenTelemetry, every helper a
+// (build.mjs): the same exports, no OpenTelemetry, every helper a
 // pass-through. The constants are copies; the tracing phase checks the
 // export names and the constants against the real module before it runs.
 export const SpanKind = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 };

@@ -1,5 +1,5 @@
 // Stub of packages/services/dist/publish-tracing.js for the "without
-// tracing" variant (hooks.mjs): a publish is its publish().
+// tracing" variant (build.mjs): a publish is its publish().
 export function tracePublish(_input, publish) {
   return publish();
 }
