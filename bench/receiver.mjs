@@ -1,7 +1,9 @@
 // Bench receiver: a tiny node:http server on 127.0.0.1 that answers 200 at
 // once and keeps counts + latencies. Started by bench/run.mjs with fork(), it
 // reports over IPC:
-//   parent -> {cmd:'reset', accept?: '/path-prefix'} | {cmd:'stats', id} | {cmd:'latencies', id}
+//   parent -> {cmd:'reset', accept?: '/path-prefix', groups?: ['/a/', '/b/']} | {cmd:'stats', id} | {cmd:'latencies', id}
+// `groups` (the tracing phase's two variants at once): stats.groups counts
+// the unique deliveries under each of these path prefixes too.
 //   child  -> {ready:true, port} | {id, stats} | {id, latencies}
 // Latency = arrival time here - `sent_at` (ms epoch) found in the delivery's
 // `resource` (Hookrelay sends resource as a JSON string) or top-level body.
@@ -15,9 +17,10 @@ import http from 'node:http';
 const MAX_LATENCY_SAMPLES = 200_000;
 
 let state;
-function reset(accept = '') {
+function reset(accept = '', groups = []) {
   state = {
     accept,
+    groups: new Map(groups.map((g) => [g, new Set()])),
     stray: 0,
     requests: 0,
     unique: new Set(),
@@ -101,6 +104,7 @@ const server = http.createServer((req, res) => {
       return;
     }
     state.unique.add(id ?? body.notification_id);
+    for (const [prefix, set] of state.groups) if (req.url.startsWith(prefix)) set.add(id ?? body.notification_id);
     const sentAt = sentAtOf(body);
     if (sentAt && state.latencies.length < MAX_LATENCY_SAMPLES) state.latencies.push(now - sentAt);
   });
@@ -114,6 +118,7 @@ function stats() {
     stray: state.stray,
     requests: state.requests,
     unique: state.unique.size,
+    groups: Object.fromEntries([...state.groups].map(([g, set]) => [g, set.size])),
     duplicates: state.requests - state.unique.size,
     first: state.first,
     last: state.last,
@@ -128,7 +133,7 @@ function stats() {
 process.on('message', (msg) => {
   if (!msg || typeof msg !== 'object') return;
   if (msg.cmd === 'reset') {
-    reset(msg.accept ?? '');
+    reset(msg.accept ?? '', msg.groups ?? []);
     process.send({ id: msg.id, ok: true });
   } else if (msg.cmd === 'stats') {
     process.send({ id: msg.id, stats: stats() });

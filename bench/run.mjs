@@ -23,6 +23,7 @@ import { LATENCY_TENANTS } from './phases/latency.mjs';
 import { phaseNoisy } from './phases/noisy.mjs';
 import { sdkTenant } from './phases/sdk-consumers.mjs';
 import { throughputTenant } from './phases/throughput.mjs';
+import { TRACING_VARIANTS, phaseTracing, tracingPath, tracingTenant } from './phases/tracing.mjs';
 import { workerRound } from './phases/worker-round.mjs';
 import { runScale, scaleCleanup } from './scale/phase.mjs';
 
@@ -34,6 +35,7 @@ async function createWebhooks() {
     for (let i = 0; i < FANOUT; i++) await createWebhook(throughputTenant(`${n}w`), hook(`/fan-${n}w/${i}`));
     await createWebhook(sdkTenant(`${n}w`), hook(`/sdk-${n}w/`));
   }
+  if (runs('tracing')) for (const v of TRACING_VARIANTS) for (let i = 0; i < FANOUT; i++) await createWebhook(tracingTenant(v), hook(`${tracingPath(v)}${i}`));
 }
 
 /** The ingest phases, with no worker running: the API, the bare Express route and the producer alone. */
@@ -104,6 +106,15 @@ async function main() {
     }
     if (!rounds.length) redisFigures.before = null;
 
+    let tracing = null;
+    if (runs('tracing')) {
+      t = Date.now();
+      log('--- tracing: the default build (no OTLP endpoint) beside tracing compiled out');
+      tracing = await phaseTracing(createProducer);
+      log(`tracing: deliveries ${tracing.throughput_ratio}, HTTP ingest ${tracing.ingest_ratio} (default ÷ without tracing)`);
+      details.phases_s.tracing = (Date.now() - t) / 1000;
+    }
+
     let noisy = null;
     if (runs('noisy')) {
       t = Date.now();
@@ -112,11 +123,12 @@ async function main() {
       details.phases_s.noisy = (Date.now() - t) / 1000;
     }
 
-    Object.assign(result, summarize({ ingest, byWorkers, noisy, redis: redisFigures }));
+    Object.assign(result, summarize({ ingest, byWorkers, tracing, noisy, redis: redisFigures, cpus: result.machine.cpus }));
     details.http_ingest = ingest.http;
     details.express_ingest = ingest.express;
     details.batch_ingest = ingest.batch;
     details.sdk_ingest = ingest.sdk;
+    details.tracing = tracing;
     details.noisy = noisy;
     details.redis = {
       note: "used_memory is server-wide (other users of this Redis count too); prefix_* is this run's keys only",

@@ -26,16 +26,19 @@ export const WORKER_COUNTS = opt('workers', '1,2')
   .filter((n) => n > 0 && n <= 16);
 export const CONCURRENCY = num('concurrency', 50);
 export const PROFILE = flag('profile');
+// the tracing phase with both variants as shipped: its ratios then show the noise floor
+export const TRACING_AA = flag('tracing-aa');
 export const FLOOR = !flag('no-floor');
 
 /**
- * Every phase, in the order the runner runs them. `noisy` is not part of
- * --quick unless --only names it; `scale` (bench/scale/, its own databases
- * and processes, long) runs only when --only names it.
+ * Every phase, in the order the runner runs them. `tracing` and `noisy` are
+ * not part of --quick unless --only names them; `scale` (bench/scale/, its
+ * own databases and processes, long) runs only when --only names it.
  */
-export const PHASES = ['ingest', 'latency', 'throughput', 'floor', 'noisy', 'scale'];
+export const PHASES = ['ingest', 'latency', 'throughput', 'floor', 'tracing', 'noisy', 'scale'];
+const NOT_QUICK = ['tracing', 'noisy'];
 // --only=latency,throughput: run only those phases, e.g. to profile one
-export const ONLY = opt('only', PHASES.filter((p) => p !== 'scale' && !(QUICK && p === 'noisy')).join(',')).split(',');
+export const ONLY = opt('only', PHASES.filter((p) => p !== 'scale' && !(QUICK && NOT_QUICK.includes(p))).join(',')).split(',');
 for (const p of ONLY) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
 /** Whether a phase runs in this invocation. */
 export const runs = (phase) => ONLY.includes(phase) && (phase !== 'floor' || FLOOR);
@@ -52,6 +55,8 @@ export const P = QUICK
       floorJobs: 20_000,
       floorMaxS: 12,
       drainMaxS: 15,
+      tracingDeliverS: 12,
+      tracingIngestS: 6,
     }
   : {
       httpIngestS: 15,
@@ -64,6 +69,8 @@ export const P = QUICK
       floorJobs: 100_000,
       floorMaxS: 60,
       drainMaxS: 60,
+      tracingDeliverS: 30,
+      tracingIngestS: 15,
     };
 export const LATENCY_RATE = num('rate', 500); // events/s during the warm latency phase (the target is set at 500)
 export const COLD_RATE = num('cold-rate', 200); // events/s of the cold latency phase (the target is set at 200)

@@ -23,7 +23,7 @@ import {
   resultsDir,
   root,
 } from './options.mjs';
-import { api, setApiPort } from './http-client.mjs';
+import { request, setApiPort } from './http-client.mjs';
 
 /** Every live child process; `benchName` names it in logs and CPU figures. */
 export const children = new Set();
@@ -97,12 +97,17 @@ export function waitMessage(child, pred, timeoutMs, what) {
 const profArgs = (name) =>
   PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
 
-export async function startApi() {
+/**
+ * The API. `main` (the run's API) becomes the target of `api()`; another one
+ * (the tracing phase's variants) is reached with `request(child.port, …)`.
+ * `entry` replaces the app's entry point (the tracing phase's other build).
+ */
+export async function startApi({ name = 'api', entry = API_COMMAND.entry, main = true } = {}) {
   const port = await freePort();
-  setApiPort(port);
+  if (main) setApiPort(port);
   const child = startNode(
-    'api',
-    API_COMMAND.entry,
+    name,
+    entry,
     {
       DATABASE_URL,
       REDIS_URL,
@@ -114,27 +119,32 @@ export async function startApi() {
       NODE_ENV: 'production',
       SECRET_ENCRYPTION_KEY,
     },
-    [...API_COMMAND.nodeFlags, ...profArgs('api')],
+    [...API_COMMAND.nodeFlags, ...profArgs(name)],
   );
   child.port = port;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`API exited (${child.exitCode}); see bench/results/logs/api.log`);
-    const r = await api('GET', '/readyz').catch(() => null);
+    if (child.exitCode !== null) throw new Error(`API exited (${child.exitCode}); see bench/results/logs/${name}.log`);
+    const r = await request(port, 'GET', '/readyz').catch(() => null);
     if (r?.status === 200) return child;
     await sleep(200);
   }
-  throw new Error('API not ready after 30 s; see bench/results/logs/api.log');
+  throw new Error(`API not ready after 30 s; see bench/results/logs/${name}.log`);
 }
 
-/** N Hookrelay worker processes; `env` overrides their environment (e.g. DELIVERY_TIMEOUT_MS). */
-export async function startWorkers(n, tag, env = {}) {
+/**
+ * N Hookrelay worker processes; `env` overrides their environment (e.g.
+ * DELIVERY_TIMEOUT_MS, QUEUE_PREFIX), `entry` replaces the app's entry
+ * point (the tracing phase's other build), `name` names their logs and CPU
+ * group (`worker-0` → `workers`).
+ */
+export async function startWorkers(n, tag, env = {}, { entry = WORKER_COMMAND.entry, name = 'worker' } = {}) {
   const procs = [];
   for (let i = 0; i < n; i++) {
     procs.push(
       startNode(
-        `worker-${i}`,
-        WORKER_COMMAND.entry,
+        `${name}-${i}`,
+        entry,
         {
           DATABASE_URL,
           REDIS_URL,
@@ -154,7 +164,7 @@ export async function startWorkers(n, tag, env = {}) {
     );
   }
   // ready = every process registered its BullMQ workers in Redis
-  const q = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix: QUEUE_PREFIX });
+  const q = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix: env.QUEUE_PREFIX ?? QUEUE_PREFIX });
   const deadline = Date.now() + 30_000;
   try {
     while (Date.now() < deadline) {

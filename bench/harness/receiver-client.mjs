@@ -27,6 +27,6 @@ function rpc(cmd, extra = {}) {
   return waitMessage(receiver, (m) => m && m.id === id, 10_000, `receiver ${cmd}`);
 }
 export const receiverStats = async () => (await rpc('stats')).stats;
-/** From now on only deliveries whose path starts with `accept` count; the rest are strays. */
-export const receiverReset = (accept) => rpc('reset', { accept });
+/** From now on only deliveries whose path starts with `accept` count; the rest are strays. `groups`: path prefixes counted apart (stats.groups). */
+export const receiverReset = (accept, groups = []) => rpc('reset', { accept, groups });
 export const receiverLatencies = async () => (await rpc('latencies')).latencies;

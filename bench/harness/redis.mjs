@@ -32,29 +32,32 @@ export async function prefixKeys(redis) {
   return { keys, bytes, job_hashes: jobHashes };
 }
 
-export async function deletePrefixKeys(redis) {
+/** Queue prefixes besides QUEUE_PREFIX that a phase made (the tracing phase's variants); cleanup deletes their keys too. */
+export const extraPrefixes = new Set();
+
+export async function deletePrefixKeys(redis, prefix = QUEUE_PREFIX) {
   let cursor = '0';
   let deleted = 0;
   let guard = 0;
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${QUEUE_PREFIX}:*`, 'COUNT', 1000);
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     if (batch.length) deleted += await redis.unlink(...batch);
   } while (cursor !== '0' && ++guard < 100_000);
   return deleted;
 }
 
-/** Names of the BullMQ queues under this run's prefix (every queue has a `meta` hash). */
-export async function queueNames() {
+/** Names of the BullMQ queues under a prefix (every queue has a `meta` hash). */
+export async function queueNames(prefix = QUEUE_PREFIX) {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   try {
     const names = new Set();
     let cursor = '0';
     let guard = 0;
     do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${QUEUE_PREFIX}:*:meta`, 'COUNT', 1000);
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*:meta`, 'COUNT', 1000);
       cursor = next;
-      for (const k of batch) names.add(k.slice(QUEUE_PREFIX.length + 1, -':meta'.length));
+      for (const k of batch) names.add(k.slice(prefix.length + 1, -':meta'.length));
     } while (cursor !== '0' && ++guard < 100_000);
     return [...names];
   } finally {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { capacityLines } from './capacity.mjs';
 import { COLD_RATE, LATENCY_RATE, MODE, SDK_CONCURRENCY, resultsDir } from './options.mjs';
 
 const ROUNDS = ['ingest', 'latency', 'throughput', 'floor']; // phases that run inside the worker rounds
@@ -24,6 +25,7 @@ export const TARGETS = [
   { key: 'p99_ms', label: `p99 latency @${LATENCY_RATE} ev/s after the warm-up (ms)`, op: '<', value: 100, measured: (runs) => runs('latency') },
   { key: 'p99_cold_ms', label: `p99 latency @${COLD_RATE} ev/s from the first event (ms)`, op: '<', value: 100, measured: (runs) => runs('latency') },
   { key: 'redis_mem_growth_bytes', label: 'Redis memory growth (bytes)', op: '<', value: 32 * 1024 * 1024, measured: (runs) => ROUNDS.some(runs) },
+  { key: 'tracing_throughput_ratio', label: 'deliveries/s, tracing unset / compiled out', op: '>=', value: 0.97, measured: (runs) => runs('tracing') },
   { key: 'noisy_p99_ms', label: 'healthy p99 beside slow + dead endpoints (ms)', op: '<', value: 250, measured: (runs) => runs('noisy') },
   { key: 'noisy_p99_ratio', label: 'healthy p99, noisy / quiet', op: '<=', value: 2, measured: (runs) => runs('noisy') },
   { key: 'noisy_throughput_ratio', label: 'healthy delivered/s, noisy / quiet', op: '>=', value: 0.9, measured: (runs) => runs('noisy') },
@@ -84,6 +86,7 @@ const SHOWN = [
   ['deliveries_per_s', 'floor_deliveries_per_s', 'floor_ratio'],
   ['p50_ms', 'p50_cold_ms', 'p95_ms', 'p95_cold_ms', 'p99_ms', 'p99_cold_ms', 'sdk_p50_ms', 'sdk_p95_ms', 'sdk_p99_ms'],
   ['redis_mem_before_bytes', 'redis_mem_after_bytes', 'redis_mem_growth_bytes'],
+  ['tracing_throughput_ratio', 'tracing_ingest_ratio'],
   [
     'quiet_p50_ms',
     'noisy_p50_ms',
@@ -134,6 +137,16 @@ function footer(d) {
       `SDK ingest, no workers: publishBatch ${fmt(d.sdk_ingest.publish_batch.per_s)}/s, publish() ×${SDK_CONCURRENCY} ${fmt(d.sdk_ingest.publish.per_s)}/s`,
     );
   }
+  const tr = d.tracing;
+  if (tr && !tr.error) {
+    const windows = (xs) => xs.map((x) => fmt(x)).join(' ');
+    lines.push(
+      `tracing${tr.control ? ' (--tracing-aa: both variants as shipped, the noise floor)' : ''}, side by side, 1 worker each: deliveries/s default ${fmt(tr.deliveries_per_s.default)} vs compiled out ${fmt(tr.deliveries_per_s.no_tracing)} (per 5 s: ${windows(tr.window_ratios.deliveries)}), worker CPU ms/delivery ${fmt(tr.worker_cpu_ms_per_delivery.default)} vs ${fmt(tr.worker_cpu_ms_per_delivery.no_tracing)}`,
+    );
+    lines.push(
+      `tracing, HTTP ingest, 32 callers each: events/s default ${fmt(tr.ingest_per_s.default)} vs compiled out ${fmt(tr.ingest_per_s.no_tracing)} (per 5 s: ${windows(tr.window_ratios.ingest)}), API CPU ms/event ${fmt(tr.api_cpu_ms_per_event.default)} vs ${fmt(tr.api_cpu_ms_per_event.no_tracing)}; other users took ${fmt(tr.other_cores_max)} cores`,
+    );
+  } else if (tr) lines.push(`tracing: not run (${tr.error})`);
   const nz = d.noisy;
   if (nz) {
     const dn = nz.details.noise;
@@ -168,6 +181,7 @@ export function table(result) {
   lines.push(`by worker processes:`);
   lines.push(...byWorkersTable(result));
   lines.push('');
+  if (result.capacity) lines.push(...capacityLines(result.capacity), '');
   lines.push(...footer(result.details));
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@ import { ADMIN_DB_URL, DATABASE_URL, DB_NAME, REDIS_URL, QUEUE_PREFIX, log, root
 import { agent } from './http-client.mjs';
 import { children, startApi, stopChild } from './processes.mjs';
 import { startReceiver } from './receiver-client.mjs';
-import { deletePrefixKeys } from './redis.mjs';
+import { deletePrefixKeys, extraPrefixes } from './redis.mjs';
 import { withPg } from './pg.mjs';
 
 let stackStarted = false;
@@ -47,8 +47,10 @@ export function cleanup() {
     if (!stackStarted) return;
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
     try {
-      const n = await deletePrefixKeys(redis);
-      log(`deleted ${n} Redis keys under ${QUEUE_PREFIX}:*`);
+      for (const prefix of [QUEUE_PREFIX, ...extraPrefixes]) {
+        const n = await deletePrefixKeys(redis, prefix);
+        log(`deleted ${n} Redis keys under ${prefix}:*`);
+      }
     } catch (e) {
       log(`could not delete Redis keys: ${e.message}`);
     } finally {

@@ -1,6 +1,7 @@
 // The top-level figures of latest.json, from what the phases returned.
 // Which worker count each figure comes from is part of its definition
 // (bench/README.md, "Keys").
+import { capacityModel } from './capacity.mjs';
 import { round } from './stats.mjs';
 
 const ratio = (a, b, d = 3) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? round(a / b, d) : null);
@@ -8,10 +9,11 @@ const minOf = (xs) => (xs.some((x) => typeof x !== 'number') || !xs.length ? nul
 
 /**
  * `ingest`: {http, express, batch, sdk} of the no-worker ingest phases;
- * `byWorkers`: {N: workerRound(N)}; `noisy`: phaseNoisy() or null;
- * `redis`: {before, after}.
+ * `byWorkers`: {N: workerRound(N)}; `tracing`: phaseTracing() or null;
+ * `noisy`: phaseNoisy() or null;
+ * `redis`: {before, after}; `cpus`: the machine's cores (capacity model).
  */
-export function summarize({ ingest, byWorkers, noisy, redis }) {
+export function summarize({ ingest, byWorkers, tracing = null, noisy, redis, cpus }) {
   const rounds = Object.entries(byWorkers);
   const best = [...rounds].sort((a, b) => (b[1].deliveries_per_s ?? 0) - (a[1].deliveries_per_s ?? 0))[0] ?? ['0', {}];
   // latency is reported for the worker count that gave the lowest p99 (an operator tunes for one or the other); every count is in by_workers
@@ -22,6 +24,7 @@ export function summarize({ ingest, byWorkers, noisy, redis }) {
   const apiMs = http.cpu_cores?.api && http.per_s ? (http.cpu_cores.api * 1000) / http.per_s : null;
   const expressMs = express.cpu_cores?.express && express.per_s ? (express.cpu_cores.express * 1000) / express.per_s : null;
   const floorRatios = rounds.map(([, r]) => r.floor_ratio);
+  const capacity = capacityModel({ byWorkers, ingest, cpus });
   return {
     best_workers: rounds.length ? Number(best[0]) : null,
     // ingest (no workers running, except sdk_ingest_per_s)
@@ -58,6 +61,9 @@ export function summarize({ ingest, byWorkers, noisy, redis }) {
     redis_mem_before_bytes: redis.before,
     redis_mem_after_bytes: redis.after,
     redis_mem_growth_bytes: redis.before !== null && redis.after !== null ? redis.after - redis.before : null,
+    // tracing with no endpoint set against tracing compiled out (tracing phase; null when it did not run)
+    tracing_throughput_ratio: tracing?.throughput_ratio ?? null,
+    tracing_ingest_ratio: tracing?.ingest_ratio ?? null,
     // fair delivery (noisy phase; null when it did not run)
     quiet_p50_ms: noisy?.quiet_p50_ms ?? null,
     quiet_p99_ms: noisy?.quiet_p99_ms ?? null,
@@ -67,6 +73,9 @@ export function summarize({ ingest, byWorkers, noisy, redis }) {
     quiet_delivered_per_s: noisy?.quiet_delivered_per_s ?? null,
     noisy_delivered_per_s: noisy?.noisy_delivered_per_s ?? null,
     noisy_throughput_ratio: noisy?.noisy_throughput_ratio ?? null,
+    // the capacity model's check: the largest |measured / predicted - 1| over the worker rounds (docs/capacity.md)
+    capacity_model_max_error: capacity?.max_error ?? null,
+    capacity,
     by_workers: byWorkers,
   };
 }

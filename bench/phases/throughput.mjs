@@ -4,10 +4,12 @@
 // the bench waits (bounded) for the rest. deliveries_per_s = unique
 // deliveries at the receiver / time from the first to the last delivery
 // (fan-out included: end to end). Postgres status counts cross-check it.
+// The CPU of each process group over the steady window feeds the capacity
+// model (harness/capacity.mjs), with the WAL and commits per delivery.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BACKLOG, FANOUT, P, QUEUE_PREFIX, REDIS_URL } from '../harness/options.mjs';
 import { cpuDelta, cpuMsPer, cpuSnapshot, ourCores } from '../harness/cpu.mjs';
-import { statusCounts } from '../harness/pg.mjs';
+import { pgWrites, statusCounts } from '../harness/pg.mjs';
 import { receiverReset, receiverStats } from '../harness/receiver-client.mjs';
 import { round } from '../harness/stats.mjs';
 
@@ -19,6 +21,7 @@ export async function phaseThroughput(createProducer, tag) {
   const producer = createProducer({ redisUrl: REDIS_URL, queuePrefix: QUEUE_PREFIX });
   let published = 0;
   const samples = [];
+  const writes0 = await pgWrites();
   const cpu0 = cpuSnapshot();
   const start = Date.now();
   const feedUntil = start + P.throughputS * 1000;
@@ -49,6 +52,7 @@ export async function phaseThroughput(createProducer, tag) {
     s = await receiverStats();
   }
   const cpu = cpuDelta(cpu0, cpuSnapshot());
+  const writes1 = await pgWrites();
   const firstToLast = (s.last - s.first) / 1000;
   // steady state: from 3 s after the start to the end of feeding
   const warm = samples.find((x) => x.t - start >= 3000);
@@ -70,6 +74,8 @@ export async function phaseThroughput(createProducer, tag) {
     db_status_counts: dbStatusCounts,
     worker_cpu_ms_per_delivery: cpuMsPer(cpu.workers, s.unique / ((Date.now() - start) / 1000)),
     postgres_cpu_ms_per_delivery: cpuMsPer(cpu.postgres, s.unique / ((Date.now() - start) / 1000)),
+    pg_commits_per_delivery: round((writes1.commits - writes0.commits) / s.unique, 3),
+    pg_wal_bytes_per_delivery: round((writes1.walBytes - writes0.walBytes) / s.unique),
     deliveries_per_stack_cpu_s: round(s.unique / ((Date.now() - start) / 1000) / ourCores(cpu)),
     cpu_cores_total: cpu,
     cpu_cores_steady: cpuSteady0 && cpuSteady1 ? cpuDelta(cpuSteady0, cpuSteady1) : null,
