@@ -43,6 +43,8 @@ const FAST_POLL_MS = 10;
 const MAX_FALLBACK_MS = 5 * 60_000;
 /** After a refusal, a webhook's jobs are probed (Redis only) before their notification is loaded, for this long. */
 const BUSY_HINT_MS = 5000;
+/** Stale hints are swept once the map holds this many. */
+const BUSY_SWEEP_AT = 1000;
 
 /** What a delivery is, for the gates. */
 export interface FairSubject {
@@ -117,7 +119,7 @@ export class FairScheduler {
         await this.pause(gate.name, FAST_POLL_MS);
         continue;
       }
-      this.busy.set(busyKey(subject.webhookId, subject.cycleAttempts > 0), { gates, until: Date.now() + BUSY_HINT_MS });
+      this.noteBusy(busyKey(subject.webhookId, subject.cycleAttempts > 0), gates);
       await this.park(job, gates, result);
     }
   }
@@ -143,6 +145,18 @@ export class FairScheduler {
     const result = await this.gates.acquire(hint.gates, String(job.id), this.leaseTtlMs, job.priority || job.timestamp, 'probe');
     // a gate whose exchanges are short frees a lease within milliseconds: admit waits in place for it instead
     if (!result.ok && !isFast(result)) await this.park(job, hint.gates, result);
+  }
+
+  /**
+   * Remembers the gates that refused a job of `key`'s webhook. A hint is
+   * dropped when a probe finds it stale; hints of webhooks that never come
+   * back are swept here once there are many, so the map stays bounded by the
+   * webhooks refused within the last BUSY_HINT_MS.
+   */
+  private noteBusy(key: string, gates: Gate[]): void {
+    const now = Date.now();
+    if (this.busy.size >= BUSY_SWEEP_AT) for (const [k, hint] of this.busy) if (hint.until < now) this.busy.delete(k);
+    this.busy.set(key, { gates, until: now + BUSY_HINT_MS });
   }
 
   /** A lease for ping and resend: counted in the webhook's gate, never held back. */
