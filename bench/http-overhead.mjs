@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const load = (p) => import(pathToFileURL(path.join(root, p)).href);
-const express = createRequire(path.join(root, 'packages/http/package.json'))('express');
+const express = createRequire(path.join(root, 'packages/api/package.json'))('express');
 const N = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 5000);
 const CONCURRENCY = 32;
 const ADMIN = 'http-overhead-admin-key';
@@ -87,7 +87,7 @@ dbUrl.pathname = `/${dbName}`;
 try {
   await (await load('prisma/migrate.mjs')).migrateDatabase(dbUrl.toString());
   const { createLogger, loadConfig } = await load('packages/core/dist/index.js');
-  const { startApiRuntime } = await load('packages/http/dist/index.js');
+  const { startApiRuntime } = await load('packages/api/dist/index.js');
   const config = loadConfig({
     DATABASE_URL: dbUrl.toString(),
     REDIS_URL: redisUrl,

@@ -1,5 +1,5 @@
 // The two ways of removing history older than a cutoff that are compared:
-// the retention sweeper's batched deletes (packages/services, the code the
+// the retention sweeper's batched deletes (packages/worker, the code the
 // workers run) on the plain tables, and dropping whole day partitions of
 // the partitioned copy (after subtracting their notifications from the
 // counters, which a dropped partition does not do by itself).

@@ -1,6 +1,6 @@
 // One retention sweep on the history database, run by the history side's
 // worker exactly as in production (its own timer, the Redis lease, the
-// batches of packages/services/src/retention-sweeper.ts), while events are
+// batches of packages/worker/src/retention-sweeper.ts), while events are
 // published at a fixed rate to one webhook: delivery latency before the
 // sweep and during it, the sweep's duration and rows (from the worker's
 // /metrics), WAL written, and the tables' sizes before, after, and after

@@ -22,8 +22,8 @@ import path from 'node:path';
 export const STUBS = {
   'packages/core/dist/tracing.js': 'core-tracing.mjs',
   'packages/core/dist/tracing-setup.js': 'core-tracing-setup.mjs',
-  'packages/services/dist/delivery-tracing.js': 'services-delivery-tracing.mjs',
-  'packages/services/dist/publish-tracing.js': 'services-publish-tracing.mjs',
+  'packages/delivery/dist/delivery-tracing.js': 'delivery-delivery-tracing.mjs',
+  'packages/ingest/dist/publish-tracing.js': 'ingest-publish-tracing.mjs',
 };
 
 /** Copies `root`'s built apps and packages into `dir` (replaced if it exists); returns the entry points there. */

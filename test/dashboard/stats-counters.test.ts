@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import { createLogger } from '@hookrelay/core';
-import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/services';
+import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/worker';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, until, type Stack } from '../support/stack.js';
 import { testDatabaseUrl, uniqueTenant } from '../support/env.js';

@@ -168,7 +168,7 @@ test('the dashboard page and its assets load without a key, under a strict Conte
   expect(html).not.toMatch(/<script>(?!<)/); // no inline script
   expect((await fetch(`${stack.api.url}/dashboard/`)).status).toBe(200);
 
-  // dashboard.js and every module it imports, directly or not (compiled from packages/http/dashboard-src)
+  // dashboard.js and every module it imports, directly or not (compiled from packages/api/dashboard-src)
   const modules = ['dashboard.js'];
   for (const name of modules) {
     const script = await fetch(`${stack.api.url}/dashboard/${name}`);

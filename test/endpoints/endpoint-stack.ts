@@ -7,8 +7,8 @@
 import { Writable } from 'node:stream';
 import { createLogger, type Config } from '@hookrelay/core';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
-import { startApiRuntime, type ApiRuntime } from '@hookrelay/http';
-import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/services';
+import { startApiRuntime, type ApiRuntime } from '@hookrelay/api';
+import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/worker';
 import { ADMIN_KEY, testConfig, until } from '../support/stack.js';
 
 export const ENCRYPTION_KEY = 'endpoint-tests-encryption-key-0123456789';

@@ -4,7 +4,7 @@
  * back), forced leases (ping, resend), and flow positions.
  */
 import { Redis } from 'ioredis';
-import { FairGates, FlowPriorities, fairSnapshot, type Gate } from '@hookrelay/services';
+import { FairGates, FlowPriorities, fairSnapshot, type Gate } from '@hookrelay/scheduling';
 import { testQueuePrefix, testRedisUrl } from '../support/env.js';
 
 let redis: Redis;

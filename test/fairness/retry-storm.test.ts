@@ -8,7 +8,7 @@ import { startFairnessStack, type FairnessStack } from '../support/fairness-stac
 import { uniqueTenant } from '../support/env.js';
 import { publishMany, statusCounts } from '../support/faults.js';
 import { until } from '../support/stack.js';
-import { fairSnapshot } from '@hookrelay/services';
+import { fairSnapshot } from '@hookrelay/scheduling';
 
 let fx: FairnessStack;
 beforeAll(async () => {

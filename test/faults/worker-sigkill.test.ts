@@ -5,7 +5,7 @@
  * (an attempt made but not recorded before the kill) carry the same webhook-id.
  */
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
-import { lockDurationFor } from '@hookrelay/services';
+import { lockDurationFor } from '@hookrelay/worker';
 import { startWorkerProcess, type AppProcess } from '../support/processes.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, until, type Stack } from '../support/stack.js';

@@ -21,7 +21,7 @@ import http from 'node:http';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
-import { answerClientErrorsWithProblems } from '../../packages/http/src/middleware/client-error.js';
+import { answerClientErrorsWithProblems } from '../../packages/api/src/middleware/client-error.js';
 import { sendRaw, type RawRequest } from '../support/raw-http.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { testRedisUrl, uniqueTenant } from '../support/env.js';
@@ -241,7 +241,7 @@ test('requests over the header limit are refused with a 4xx, and change nothing'
 }, 60_000);
 
 // Node answers these with a bare 431 and no body unless the server has a
-// 'clientError' handler (packages/http/src/middleware/client-error.ts).
+// 'clientError' handler (packages/api/src/middleware/client-error.ts).
 test('requests over the header limit are answered with problem+json', async () => {
   const failures: string[] = [];
   for (const c of oversizedCases()) {

@@ -23,7 +23,7 @@ const SPY = `data:text/javascript,${encodeURIComponent(`
 import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent('export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes("/@opentelemetry/")) process.stderr.write("OTEL " + r.url + "\\\\n"); return r; }'));
 `)}`;
-const LOAD = `await import('@hookrelay/http'); await import('@hookrelay/services'); const core = await import('@hookrelay/core');
+const LOAD = `await import('@hookrelay/api'); const core = await import('@hookrelay/core');
   console.log(JSON.stringify({ tracingEnabled: core.tracingEnabled(), core: import.meta.resolve('@hookrelay/core') }));`;
 
 function runNode(args: string[], script: string, cwd = ROOT) {
@@ -54,8 +54,8 @@ test('each stub exports the names and constants of the module it replaces', () =
   expect(Object.keys(modules).sort()).toEqual([
     'packages/core/dist/tracing-setup.js',
     'packages/core/dist/tracing.js',
-    'packages/services/dist/delivery-tracing.js',
-    'packages/services/dist/publish-tracing.js',
+    'packages/delivery/dist/delivery-tracing.js',
+    'packages/ingest/dist/publish-tracing.js',
   ]);
   for (const [file, m] of Object.entries(modules)) {
     expect({ file, exports: m.stub }).toEqual({ file, exports: m.real });

@@ -69,7 +69,7 @@ describe('docker/Dockerfile against the repository', () => {
       ...sourceFiles('prisma'),
       ...workspaceDirs().flatMap((dir) => sourceFiles(dir)),
     ];
-    expect(needed).toEqual(expect.arrayContaining(['prisma/schema.prisma', 'prisma/engine/schema-engine.mjs', 'packages/http/dashboard/index.html']));
+    expect(needed).toEqual(expect.arrayContaining(['prisma/schema.prisma', 'prisma/engine/schema-engine.mjs', 'packages/api/dashboard/index.html']));
     expect(needed.filter((file) => ignored(file))).toEqual([]);
     for (const file of [
       '.env',

@@ -7,7 +7,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig, QUEUES } from '@hookrelay/core';
-import { Metrics, RETRY_PRIORITY } from '@hookrelay/services';
+import { Metrics } from '@hookrelay/delivery';
+import { RETRY_PRIORITY } from '@hookrelay/scheduling';
 import { testQueuePrefix, testRedisUrl } from '../support/env.js';
 import { BASE, container, envFor, find, HPA, render, renderBase, useKubectl, yaml } from '../support/k8s-manifests.js';
 import { renderWithKubectl, renderWithYaml, type K8sObject } from '../support/kustomize.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { parseRetrySchedule } from '@hookrelay/core';
-import { DeliveryQueue, RETRY_PRIORITY } from '@hookrelay/services';
+import { DeliveryQueue, RETRY_PRIORITY } from '@hookrelay/scheduling';
 import { testQueuePrefix, testRedisUrl } from '../support/env.js';
 
 let redis: Redis;

@@ -1,6 +1,6 @@
 /**
  * Ping and resend are attempts like the scheduled ones (one attempt path,
- * packages/services/src/delivery-attempt.ts): sent at once by the API, they
+ * packages/delivery/src/delivery-attempt.ts): sent at once by the API, they
  * feed webhook health (failure streak, auto-disable, 410 Gone) and count in
  * the API's delivery metrics under their trigger. No worker runs here, so
  * whatever changes is the API's doing.

@@ -5,8 +5,8 @@
  */
 import { Writable } from 'node:stream';
 import { createLogger } from '@hookrelay/core';
-import { startApiRuntime, type ApiRuntime } from '@hookrelay/http';
-import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/services';
+import { startApiRuntime, type ApiRuntime } from '@hookrelay/api';
+import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/worker';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { ADMIN_KEY, testConfig, until } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';

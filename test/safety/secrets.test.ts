@@ -6,7 +6,7 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { ConfigError, loadConfig, SecretBox, SecretDecryptionError } from '@hookrelay/core';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
-import { hashApiKey } from '@hookrelay/services';
+import { hashApiKey } from '@hookrelay/api';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';

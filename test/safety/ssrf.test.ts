@@ -6,7 +6,7 @@
 import type { LookupAddress } from 'node:dns';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
 import { Deliverer, destinationProblem, RESPONSE_BODY_LIMIT, type LookupFunction } from '@hookrelay/delivery';
-import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/services';
+import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/worker';
 import { createLogger } from '@hookrelay/core';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, testConfig, until, type Stack } from '../support/stack.js';

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '@hookrelay/core';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
-import { startApiRuntime, type ReadinessCheck } from '@hookrelay/http';
+import { startApiRuntime, type ReadinessCheck } from '@hookrelay/api';
 import { testConfig } from './stack.js';
 
 export interface ApiResponse<T = any> {

@@ -4,8 +4,8 @@
  * prefix of their own, with the same wiring as apps/api and apps/worker.
  */
 import { createLogger, loadConfig, type Config } from '@hookrelay/core';
-import { startApiRuntime, type ApiRuntime } from '@hookrelay/http';
-import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/services';
+import { startApiRuntime, type ApiRuntime } from '@hookrelay/api';
+import { startWorkerRuntime, type WorkerRuntime } from '@hookrelay/worker';
 import { testDatabaseUrl, testQueuePrefix, testRedisUrl } from './env.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';

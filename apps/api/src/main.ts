@@ -4,7 +4,7 @@
  * exit 0 (exit 1 if closing takes longer than 20 s).
  */
 import { createLogger, loadConfigOrExit, startTracing } from '@hookrelay/core';
-import { startApiRuntime } from '@hookrelay/http';
+import { startApiRuntime } from '@hookrelay/api';
 
 const config = loadConfigOrExit(process.env, { requireAdminKey: true });
 const logger = createLogger({ level: config.logLevel, name: 'api' });

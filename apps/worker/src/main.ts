@@ -6,7 +6,7 @@
  * still active are then picked up by another worker once their lock lapses).
  */
 import { createLogger, loadConfigOrExit, startTracing } from '@hookrelay/core';
-import { startWorkerRuntime } from '@hookrelay/services';
+import { startWorkerRuntime } from '@hookrelay/worker';
 
 const config = loadConfigOrExit(process.env);
 const logger = createLogger({ level: config.logLevel, name: 'worker' });

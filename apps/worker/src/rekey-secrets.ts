@@ -6,7 +6,7 @@
  */
 import { createLogger, loadConfigOrExit, SecretBox } from '@hookrelay/core';
 import { createDatabase } from '@hookrelay/db';
-import { rekeyWebhookSecrets } from '@hookrelay/services';
+import { rekeyWebhookSecrets } from '@hookrelay/worker';
 
 const config = loadConfigOrExit(process.env);
 const logger = createLogger({ level: config.logLevel, name: 'rekey-secrets' });

@@ -1,5 +1,0 @@
-// Stub of packages/services/dist/delivery-tracing.js for the "without
-// tracing" variant (build.mjs): an attempt is its send().
-export function traceAttempt(_subject, _trigger, _parent, _headers, send) {
-  return send();
-}

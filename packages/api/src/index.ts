@@ -1,0 +1,22 @@
+export * from './app.js';
+export * from './context.js';
+export * from './route-definition.js';
+export * from './mount-routes.js';
+export * from './openapi/builder.js';
+export * from './openapi/document.js';
+export * from './openapi/joi-to-json-schema.js';
+export * from './openapi/components.js';
+export { sendProblem, problemFor, type Problem } from './middleware/problem.js';
+export { MAX_BODY_BYTES } from './middleware/json-body.js';
+export type { ReadinessCheck, ReadinessReport } from './routes/health.js';
+export { presentWebhook, type WebhookResource } from './presenters/webhook.js';
+/** the API's answers, as the dashboard (dashboard-src/api-types.ts) reads them */
+export type { ApiKeyView, CreatedApiKeyView } from './presenters/api-key.js';
+export type { NotificationView, PingResult } from './presenters/notification.js';
+export type { EventView, BatchItemView } from './presenters/event.js';
+export type { EventTypeView } from './presenters/event-type.js';
+export type { PageView } from './presenters/page.js';
+export type { CreatedPortalSessionView, PortalSessionView } from './presenters/portal-session.js';
+export type { TenantStatsView, WebhookStatsView } from './presenters/stats.js';
+export * from './api-runtime.js';
+export * from './services/index.js';
