@@ -10,6 +10,17 @@ export { NotificationStatus, AttemptTrigger } from './generated/prisma/enums.js'
 /** A client or the client handed to a `$transaction` callback: repositories accept either. */
 export type Db = PrismaClient | Prisma.TransactionClient;
 
+/**
+ * Runs `read` in one REPEATABLE READ snapshot (as is, when `db` is already a
+ * transaction). A Prisma `include` is two statements, the rows and then their
+ * relations: outside a transaction an attempt recorded between them shows in
+ * the attempts but not in the notification's `next_attempt_at`, and a client
+ * polling a notification sees a next attempt due before its last one.
+ */
+export function inSnapshot<T>(db: Db, read: (tx: Db) => Promise<T>): Promise<T> {
+  return '$transaction' in db ? db.$transaction((tx) => read(tx), { isolationLevel: 'RepeatableRead' }) : read(db);
+}
+
 export interface DatabaseOptions {
   url: string;
   /** connection pool size */

@@ -5,7 +5,7 @@
  * repository serves the API's reads, cancellation, sendexpired and the
  * reconciler.
  */
-import { Prisma, type Db, type Notification, type Attempt } from './client.js';
+import { inSnapshot, Prisma, type Db, type Notification, type Attempt } from './client.js';
 import type { NotificationStatus } from './generated/prisma/enums.js';
 import { enterStatus, fromGuard } from './notification-state.js';
 
@@ -42,10 +42,12 @@ function filterWhere(filter: NotificationFilter): Prisma.NotificationWhereInput 
 
 export class NotificationsRepository {
   async findById(db: Db, tenantId: string | null, id: string): Promise<NotificationWithAttempts | null> {
-    return db.notification.findFirst({
-      where: { id, ...(tenantId !== null ? { tenantId } : {}) },
-      include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
-    });
+    return inSnapshot(db, (tx) =>
+      tx.notification.findFirst({
+        where: { id, ...(tenantId !== null ? { tenantId } : {}) },
+        include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
+      }),
+    );
   }
 
   async idsForEvent(db: Db, eventId: string): Promise<string[]> {
@@ -70,23 +72,25 @@ export class NotificationsRepository {
     const after = page.after;
     const order = page.order ?? 'asc';
     const beyond = order === 'asc' ? 'gt' : 'lt';
-    return db.notification.findMany({
-      where: {
-        AND: [
-          filterWhere(filter),
-          // the bound on created_at alone is what the index range starts from; the OR settles ties on id
-          after
-            ? {
-                createdAt: { [order === 'asc' ? 'gte' : 'lte']: after.createdAt },
-                OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }],
-              }
-            : {},
-        ],
-      },
-      orderBy: [{ createdAt: order }, { id: order }],
-      take: page.limit,
-      include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
-    });
+    return inSnapshot(db, (tx) =>
+      tx.notification.findMany({
+        where: {
+          AND: [
+            filterWhere(filter),
+            // the bound on created_at alone is what the index range starts from; the OR settles ties on id
+            after
+              ? {
+                  createdAt: { [order === 'asc' ? 'gte' : 'lte']: after.createdAt },
+                  OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }],
+                }
+              : {},
+          ],
+        },
+        orderBy: [{ createdAt: order }, { id: order }],
+        take: page.limit,
+        include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
+      }),
+    );
   }
 
   /** PENDING notifications of one notification id or of one webhook become CANCELLED (state machine: cancel). Returns how many. */
