@@ -10,6 +10,7 @@ export default {
   },
   moduleNameMapper: {
     '^@hookrelay/core/light$': '<rootDir>/packages/core/src/light.ts',
+    '^@hookrelay/core/producer$': '<rootDir>/packages/core/src/producer-entry.ts',
     '^@hookrelay/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

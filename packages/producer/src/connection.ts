@@ -13,7 +13,7 @@ import {
   parseRedisUrl,
   type RedisNode,
   type RedisSettings,
-} from '@hookrelay/core';
+} from '@hookrelay/core/producer';
 
 const MAX_RETRIES_PER_REQUEST = 3;
 

@@ -1,2 +1,2 @@
 export * from './producer.js';
-export { ConfigError, ValidationError } from '@hookrelay/core';
+export { ConfigError, ValidationError } from '@hookrelay/core/producer';

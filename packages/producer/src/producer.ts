@@ -22,11 +22,11 @@ import {
   type EventBatchJobData,
   type EventJobData,
   type RedisNode,
-} from '@hookrelay/core';
+} from '@hookrelay/core/producer';
 import { assertPrefixFits, connect, redisSettingsOf, whenReady } from './connection.js';
 
 export { ProducerUnavailableError } from './connection.js';
-export { DEFAULT_MAX_EVENT_BYTES, EventTooLargeError } from '@hookrelay/core';
+export { DEFAULT_MAX_EVENT_BYTES, EventTooLargeError } from '@hookrelay/core/producer';
 
 export interface ProducerOptions {
   /**

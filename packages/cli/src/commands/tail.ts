@@ -6,6 +6,7 @@
  * and may commit a moment later) and prints those whose status, attempt
  * count or last status code changed.
  */
+import { matchesEventType } from '@hookrelay/core/light';
 import { Option, type Command } from 'commander';
 import type { ApiClient } from '../api-client.js';
 import { ChangeTracker, type Change } from '../change-tracker.js';
@@ -72,10 +73,8 @@ async function serverNow(api: ApiClient): Promise<string> {
   return (date && !Number.isNaN(date.getTime()) ? date : new Date()).toISOString();
 }
 
-async function typeFilter(pattern: string | undefined): Promise<(n: Notification) => boolean> {
+function typeFilter(pattern: string | undefined): (n: Notification) => boolean {
   if (!pattern) return () => true;
-  // Only tail --type pays for loading core (joi, pino): the wildcard rules live there.
-  const { matchesEventType } = await import('@hookrelay/core');
   return (n) => matchesEventType(pattern, n.type);
 }
 
@@ -97,7 +96,7 @@ async function tail(ctx: Context, opts: TailOptions, signal: AbortSignal): Promi
   const since = opts.since ?? (await serverNow(api));
   let watermark = since;
   const filter = { webhook_id: opts.webhook, event_id: opts.event, status: opts.status };
-  const wanted = await typeFilter(opts.type);
+  const wanted = typeFilter(opts.type);
   const tracker = new ChangeTracker();
   const deadline = opts.timeout ? Date.now() + opts.timeout : Infinity;
   let printed = 0;
