@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createDatabase, NotificationsRepository, PrismaClient, type Database } from '@hookrelay/db';
-import { testDatabaseUrl, uniqueTenant } from '../support/env.js';
+import { testDatabaseUrl } from '../support/env.js';
+import { seedWebhookEvent } from '../support/seed.js';
 
 let database: Database;
 let reader: PrismaClient;
@@ -45,15 +46,7 @@ afterAll(async () => {
 const q = (text: string, values: unknown[] = []) => database.pool.query(text, values);
 
 test('an attempt recorded between the two statements of a read is in both or in neither', async () => {
-  const tenant = uniqueTenant('snap');
-  await q('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING', [tenant]);
-  const webhookId = randomUUID();
-  await q(
-    `INSERT INTO webhooks (id, tenant_id, url, enabled_events, is_enabled, secret, updated_at) VALUES ($1, $2, 'http://127.0.0.1:9/', '{*}', true, 'whsec_x', now())`,
-    [webhookId, tenant],
-  );
-  const eventId = randomUUID();
-  await q(`INSERT INTO events (id, tenant_id, type, resource, event_time) VALUES ($1, $2, 'CARD.CREATED', '{}', now())`, [eventId, tenant]);
+  const { tenant, webhookId, eventId } = await seedWebhookEvent(database.pool, 'snap');
   const id = randomUUID();
   const first = new Date(Date.now() - 60_000);
   const firstNext = new Date(first.getTime() + 1000);

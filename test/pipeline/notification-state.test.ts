@@ -16,7 +16,8 @@ import {
   type Database,
   type NotificationStatus,
 } from '@hookrelay/db';
-import { testDatabaseUrl, uniqueTenant } from '../support/env.js';
+import { testDatabaseUrl } from '../support/env.js';
+import { seedWebhookEvent } from '../support/seed.js';
 
 let database: Database;
 let store: DeliveryStore;
@@ -43,15 +44,7 @@ const q = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
 
 /** A webhook with one notification in `status`, its side fields as that status has them. */
 async function seed(status: NotificationStatus): Promise<{ id: string; webhookId: string }> {
-  const tenant = uniqueTenant('sm');
-  await q('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING', [tenant]);
-  const webhookId = randomUUID();
-  await q(
-    `INSERT INTO webhooks (id, tenant_id, url, enabled_events, is_enabled, secret, updated_at) VALUES ($1, $2, 'http://127.0.0.1:9/', '{*}', true, 'whsec_x', now())`,
-    [webhookId, tenant],
-  );
-  const eventId = randomUUID();
-  await q(`INSERT INTO events (id, tenant_id, type, resource, event_time) VALUES ($1, $2, 'CARD.CREATED', '{}', now())`, [eventId, tenant]);
+  const { tenant, webhookId, eventId } = await seedWebhookEvent(database.pool, 'sm');
   const id = randomUUID();
   const past = new Date(Date.now() - 60_000);
   await q(
