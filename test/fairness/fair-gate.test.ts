@@ -133,3 +133,32 @@ test('flow positions: FIFO while a backlog exists, back to 1 once it drained', a
   await gates.release([{ name: 'w:f', cap: 1 }], 'nobody', { flowKey: flows.key('f') });
   expect(await flows.priorities(['f'])).toEqual([1]);
 });
+
+test('a webhook is slow after a long exchange, or while a lease is held long: then it also passes the slow gate', async () => {
+  const slow = { webhookGate: 'w:sl', thresholdMs: 150, memoryMs: 10_000 };
+  const g: Gate[] = [
+    { name: 'w:sl', cap: 10 },
+    { name: 's', cap: 1 },
+  ];
+  const ttl = 10_000;
+  const fast = { ttlMs: ttl, leaseAgeMs: 0 };
+  // not slow: the slow gate is skipped (two leases with a slow cap of 1)
+  expect((await gates.acquire(g, 'a1', ttl, 1, 'admit', slow)).ok).toBe(true);
+  expect((await gates.acquire(g, 'a2', ttl, 2, 'admit', slow)).ok).toBe(true);
+  expect(await gates.inFlight('s')).toBe(0);
+  // a short exchange keeps it fast
+  await gates.release(g, 'a2', { slow, fast });
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(0);
+  // a1 has been held 150 ms: the next acquire finds the webhook slow and takes the slow gate's one lease
+  await new Promise((r) => setTimeout(r, 200));
+  expect((await gates.acquire(g, 'a3', ttl, 3, 'admit', slow)).ok).toBe(true);
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(1);
+  expect(await gates.inFlight('s')).toBe(1);
+  expect(await gates.acquire(g, 'a4', ttl, 4, 'admit', slow)).toMatchObject({ ok: false, gate: { name: 's' } });
+  // a1's release (a long exchange) keeps the mark; a3's (short) clears it
+  await gates.release(g, 'a1', { slow, fast });
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(1);
+  expect(await gates.release(g, 'a3', { slow, fast })).toEqual(['a4']);
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(0);
+  expect((await fairSnapshot(redis, prefix)).parked.slow).toBe(1);
+});

@@ -1,7 +1,8 @@
 /**
  * Fair delivery end to end (real API, worker, Postgres, Redis, receivers):
  * a slow endpoint with a backlog, a tenant whose hanging webhooks together
- * exceed WORKER_CONCURRENCY, and a retry storm must not delay another
+ * exceed WORKER_CONCURRENCY, several tenants with one hanging webhook each,
+ * and a retry storm (retry-storm.test.ts) must not delay another
  * tenant's healthy endpoint. Latency = arrival at the receiver - the moment
  * the test sent the event; margins are for a busy 2-core machine.
  */
@@ -78,4 +79,32 @@ test('one tenant’s hanging webhooks together exceed WORKER_CONCURRENCY: anothe
   const counts = await statusCounts(fx.db, backlog);
   expect(counts.PENDING ?? 0).toBe(0);
   expect((counts.CANCELLED ?? 0) + (counts.EXPIRED ?? 0)).toBe(backlog.length);
+}, 120_000);
+
+test('several tenants’ hanging webhooks, each tenant within its share, hold at most half the fleet together', async () => {
+  const hanging = await fx.receiver({ hang: true });
+  const fast = await fx.receiver();
+  // 5 tenants x 1 webhook x cap 10 = every one of the 50 slots, each tenant far below its 40;
+  // 300 first attempts = 6 rounds of 3 s timeouts before any retry (retries have a gate of their own)
+  const backlog: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const tenant = uniqueTenant(`hang${i}`);
+    await fx.webhook(tenant, `${hanging.url}/${i}`);
+    backlog.push(...(await publishMany(fx.stack.call, tenant, 60, 8)));
+  }
+  // the first exchanges of a new webhook are not known to be slow yet; once they have lasted 1 s (or timed
+  // out), each of those webhooks is slow and its next exchanges share the slow gate: half of the 50 slots
+  await until(async () => hanging.arrivals.length >= 60 && hanging.open() <= 25, { timeoutMs: 30_000, intervalMs: 20 });
+  // ... from the second round of first attempts on, not only once the retries come (without the slow gate: 50 open until then)
+  expect(hanging.arrivals.length).toBeLessThan(200);
+  hanging.resetMax();
+  const healthy = uniqueTenant('healthy');
+  await fx.webhook(healthy, fast.url);
+  await fx.expectHealthy(fast, await fx.publishTimed(healthy, 20));
+  // a whole round of 3 s exchanges later, still at most the slow share
+  const seen = hanging.arrivals.length;
+  await until(async () => hanging.arrivals.length >= seen + 25, { timeoutMs: 20_000, intervalMs: 50 });
+  expect(hanging.maxConcurrent()).toBeLessThanOrEqual(25);
+  const text = (await fx.stack.worker!.metrics.render()).body;
+  expect(text).toMatch(/^hookrelay_deferred_jobs\{gate="slow"\} [1-9]/m);
 }, 120_000);

@@ -6,9 +6,11 @@
  *   <prefix>:fair:<gate>:parked   job id -> its place (the job's priority)
  *
  *   <prefix>:fair:<gate>:promoted job id -> until when a free lease is kept for it
+ *   <prefix>:fair:w:<webhook id>:slow  set while the webhook's exchanges are slow
  *
- * A delivery passes one to three gates at once (its webhook, its tenant and,
- * for a retry, the retry gate): the acquire script drops expired leases, and
+ * A delivery passes up to four gates at once (its webhook, its tenant, for a
+ * retry the retry gate, and while its webhook is slow the fleet's slow gate):
+ * the acquire script drops expired leases, and
  * either takes a lease in every gate or records the job in the parked set of
  * the first gate that is full. Release drops the lease and answers the parked
  * jobs that may run now (the head of each parked set, as many as there are
@@ -21,127 +23,7 @@
  * decides what is delivered.
  */
 import type { Cluster, Redis } from 'ioredis';
-
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local n = #KEYS / 3
-local member = ARGV[1]
-local ttl = tonumber(ARGV[2])
-local place = tonumber(ARGV[3])
--- mode: '0' take the leases or park, '1' take them whatever the caps, '2' only look (park if refused, take nothing)
-local force = ARGV[4] == '1'
-local probe = ARGV[4] == '2'
--- a lease belongs to one run ("<job id>|<run>"): two runs of one job hold two leases; parked entries are job ids
-local job = string.match(member, '^[^|]*')
-for i = 1, n do
-  redis.call('ZREMRANGEBYSCORE', KEYS[3 * i - 2], '-inf', now)
-  redis.call('ZREMRANGEBYSCORE', KEYS[3 * i], '-inf', now)
-end
-if not force then
-  for i = 1, n do
-    local leases, parked, promoted = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-    -- a promoted job comes for a lease kept for it: it waits only for a free lease; everyone else
-    -- also counts the kept ones as taken
-    local mine = redis.call('ZSCORE', promoted, job) ~= false
-    local full
-    if mine then
-      full = redis.call('ZCARD', leases) >= tonumber(ARGV[4 + i])
-    else
-      full = redis.call('ZCARD', leases) + redis.call('ZCARD', promoted) >= tonumber(ARGV[4 + i])
-    end
-    local behind = false
-    if i == 1 and not full and not mine then
-      -- the webhook gate keeps each webhook's order: an earlier parked job goes first
-      local head = redis.call('ZRANGE', parked, 0, 0, 'WITHSCORES')
-      behind = head[1] ~= nil and head[1] ~= job and tonumber(head[2]) < place
-    end
-    if full or behind then
-      if probe and mine then return {0, 0, 0} end
-      -- a promoted job refused here keeps the lease kept for it here (until it lapses): it waits in place
-      -- for the next free one; any other gate's kept lease goes back
-      for j = 1, n do
-        if j ~= i then redis.call('ZREM', KEYS[3 * j - 1], job) end
-        if j ~= i or not mine then redis.call('ZREM', KEYS[3 * j], job) end
-      end
-      redis.call('ZADD', parked, place, job)
-      redis.call('PEXPIRE', parked, 86400000)
-      local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
-      local age = -1
-      if oldest[2] ~= nil then age = now - (tonumber(oldest[2]) - ttl) end
-      return {i, age, redis.call('ZRANK', parked, job)}
-    end
-  end
-end
-if probe then return {0, 0, 0} end
-for i = 1, n do
-  redis.call('ZADD', KEYS[3 * i - 2], now + ttl, member)
-  redis.call('PEXPIRE', KEYS[3 * i - 2], ttl)
-  redis.call('ZREM', KEYS[3 * i - 1], job)
-  redis.call('ZREM', KEYS[3 * i], job)
-end
-return {0, 0, 0}
-`;
-
-/**
- * Drops a lease and answers the parked jobs to promote: per gate, as many
- * heads as there are leases free and not already kept for a promoted job,
- * or, at a fast gate (its oldest lease younger than ARGV[5] ms; ARGV[4] is
- * the lease TTL, 0: never fast), up to the cap in transit whatever the
- * leases, so the next lease freed finds a promoted job already waiting for
- * it. Each one promoted is kept (`:promoted`, until ARGV[2] ms from now) so
- * that the next release does not promote it again nor give its lease to
- * someone else. ARGV[3]: a job id whose kept promotion is answered again
- * (it was parked while being promoted: that promotion may have missed it).
- */
-const RELEASE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local n = math.floor(#KEYS / 3)
-local member = ARGV[1]
-local keep = tonumber(ARGV[2])
-local again = ARGV[3]
-local ttl = tonumber(ARGV[4])
-local fastMs = tonumber(ARGV[5])
-local out = {}
--- an extra last key: the flow whose first attempt this was (flow-priority.ts), one fewer pending
-if #KEYS % 3 == 1 then
-  if redis.call('HINCRBY', KEYS[#KEYS], 'pending', -1) <= 0 then redis.call('DEL', KEYS[#KEYS]) end
-end
-for i = 1, n do
-  local leases, parked, promoted = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  if member ~= '' then redis.call('ZREM', leases, member) end
-  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-  redis.call('ZREMRANGEBYSCORE', promoted, '-inf', now)
-  if again ~= '' and redis.call('ZSCORE', promoted, again) ~= false then table.insert(out, again) end
-  local kept = redis.call('ZCARD', promoted)
-  local cap = tonumber(ARGV[5 + i])
-  local held = redis.call('ZCARD', leases)
-  local free = cap - held - kept
-  if ttl > 0 and held > 0 then
-    local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
-    if now - (tonumber(oldest[2]) - ttl) < fastMs then free = cap - kept end
-  end
-  if free > 0 then
-    for _, id in ipairs(redis.call('ZRANGE', parked, 0, free + kept - 1)) do
-      if free <= 0 then break end
-      if redis.call('ZSCORE', promoted, id) == false then
-        redis.call('ZADD', promoted, now + keep, id)
-        redis.call('PEXPIRE', promoted, keep)
-        table.insert(out, id)
-        free = free - 1
-      end
-    end
-  end
-end
-return out
-`;
-
-/** Drops parked entries and kept promotions (a job that is gone or finished). */
-const UNPARK = `
-for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
-return 0
-`;
+import { ACQUIRE, RELEASE, UNPARK } from './fair-gate-scripts.js';
 
 export interface ReleaseOptions {
   /** also counts a first attempt of this flow as made */
@@ -152,6 +34,21 @@ export interface ReleaseOptions {
   again?: string;
   /** a gate whose oldest lease is younger than leaseAgeMs (leases live ttlMs) is fast: up to its cap is promoted ahead */
   fast?: { ttlMs: number; leaseAgeMs: number };
+  /** the released exchange marks its webhook slow, or clears the mark (needs `fast.ttlMs`) */
+  slow?: SlowRule;
+}
+
+/**
+ * When a webhook counts as slow: its exchanges last `thresholdMs` or more
+ * (one released so, or its oldest lease held that long), remembered for
+ * `memoryMs`. A slow webhook's deliveries also pass the last gate given
+ * with the rule (the fleet's slow gate); other webhooks' skip it.
+ */
+export interface SlowRule {
+  /** the webhook's gate name, `w:<webhook id>` (its marker is `<prefix>:fair:w:<id>:slow`) */
+  webhookGate: string;
+  thresholdMs: number;
+  memoryMs: number;
 }
 
 /** How long a promoted job's lease is kept for it by default (it is normally taken within milliseconds). */
@@ -195,6 +92,10 @@ export class FairGates {
     return `${this.prefix}:fair:${gate}:promoted`;
   }
 
+  slowKey(webhookGate: string): string {
+    return `${this.prefix}:fair:${webhookGate}:slow`;
+  }
+
   private keys(gates: readonly Gate[]): string[] {
     return gates.flatMap((g) => [this.leasesKey(g.name), this.parkedKey(g.name), this.promotedKey(g.name)]);
   }
@@ -208,16 +109,27 @@ export class FairGates {
    * `place` in the first gate that is full (or, for the first gate, that has
    * an earlier job parked). `force` takes the leases whatever the caps (ping,
    * resend: counted, never held back); `probe` only looks: it parks a job
-   * that would be refused and takes no lease.
+   * that would be refused and takes no lease. With `slow`, the last gate is
+   * passed only while the webhook is slow.
    */
-  async acquire(gates: readonly Gate[], holder: string, ttlMs: number, place: number, mode: 'admit' | 'force' | 'probe' = 'admit'): Promise<AcquireResult> {
+  async acquire(
+    gates: readonly Gate[],
+    holder: string,
+    ttlMs: number,
+    place: number,
+    mode: 'admit' | 'force' | 'probe' = 'admit',
+    slow?: SlowRule,
+  ): Promise<AcquireResult> {
+    const keys = slow ? [...this.keys(gates), this.slowKey(slow.webhookGate)] : this.keys(gates);
     const [index, age, rank] = await this.commands.hookrelayFairAcquire(
-      gates.length * 3,
-      ...this.keys(gates),
+      keys.length,
+      ...keys,
       holder,
       Math.ceil(ttlMs),
       place,
       mode === 'force' ? '1' : mode === 'probe' ? '2' : '0',
+      slow ? Math.max(1, Math.ceil(slow.thresholdMs)) : 0,
+      slow ? Math.max(1, Math.ceil(slow.memoryMs)) : 0,
       ...gates.map((g) => g.cap),
     );
     if (Number(index) === 0) return { ok: true };
@@ -229,10 +141,13 @@ export class FairGates {
    * promote now, without repeats; a lease is kept for each for `keepMs`.
    * `flowKey`: also counts a first attempt of that flow as made
    * (FlowPriorities.done, in the same round trip). `again`: a job id whose
-   * kept promotion is answered once more.
+   * kept promotion is answered once more. `slow`: the exchange marks its
+   * webhook slow or clears the mark (SlowRule).
    */
   async release(gates: readonly Gate[], holder: string, options: ReleaseOptions = {}): Promise<string[]> {
-    const keys = options.flowKey ? [...this.keys(gates), options.flowKey] : this.keys(gates);
+    const keys = this.keys(gates);
+    if (options.flowKey) keys.push(options.flowKey);
+    if (options.slow) keys.push(this.slowKey(options.slow.webhookGate));
     const keepMs = Math.max(1, Math.ceil(options.keepMs ?? DEFAULT_KEEP_MS));
     const fast = options.fast ?? { ttlMs: 0, leaseAgeMs: 0 };
     const ids = await this.commands.hookrelayFairRelease(
@@ -243,6 +158,9 @@ export class FairGates {
       options.again ?? '',
       Math.ceil(fast.ttlMs),
       fast.leaseAgeMs,
+      options.flowKey ? '1' : '0',
+      options.slow ? Math.max(1, Math.ceil(options.slow.thresholdMs)) : 0,
+      options.slow ? Math.max(1, Math.ceil(options.slow.memoryMs)) : 0,
       ...gates.map((g) => g.cap),
     );
     return [...new Set(ids.map(String))];

@@ -5,7 +5,7 @@
  *   busiest webhooks only, plus webhook_id="other" for the rest (bounded
  *   label cardinality: at most TOP_WEBHOOKS + 1 series);
  * - hookrelay_in_flight_total: every delivery lease held, fleet-wide;
- * - hookrelay_deferred_jobs{gate}: jobs parked over a cap (webhook, tenant, retry);
+ * - hookrelay_deferred_jobs{gate}: jobs parked over a cap (webhook, tenant, retry, slow);
  * - hookrelay_delivery_queue_depth{attempt}: deliveries ready to run,
  *   first attempts vs retries (BullMQ's prioritized set, split by priority).
  */
@@ -52,13 +52,13 @@ export function registerFairMetrics(registry: Registry, queue: Queue, redis: Red
   });
   new Gauge({
     name: 'hookrelay_deferred_jobs',
-    help: 'Delivery jobs parked over an in-flight cap, by the gate that holds them back (webhook, tenant, retry)',
+    help: 'Delivery jobs parked over an in-flight cap, by the gate that holds them back (webhook, tenant, retry, slow)',
     labelNames: ['gate'],
     registers: [registry],
     async collect() {
       const s = await read().catch(() => null);
       if (!s) return;
-      for (const gate of ['webhook', 'tenant', 'retry'] as const) this.set({ gate }, s.parked[gate]);
+      for (const gate of ['webhook', 'tenant', 'retry', 'slow'] as const) this.set({ gate }, s.parked[gate]);
     },
   });
   new Gauge({

@@ -2,7 +2,9 @@
  * Fair delivery, the worker's side (docs/scheduling.md): before its HTTP
  * exchange a delivery takes a lease in its webhook's gate (cap
  * `max_in_flight` or ENDPOINT_MAX_IN_FLIGHT), its tenant's gate (a share of
- * the fleet's slots) and, for a retry, the retry gate (another share). Over
+ * the fleet's slots), for a retry the retry gate (another share) and, while
+ * its webhook's exchanges are slow, the fleet's slow gate (half the slots,
+ * whatever the tenant). Over
  * a cap the job is parked: it goes back to BullMQ's delayed set (no worker
  * slot, no attempt used, its priority kept) and is promoted as soon as a
  * lease of that gate is released. Leases cover the HTTP exchange only and
@@ -11,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, type Queue } from 'bullmq';
 import type { Logger } from '@hookrelay/core';
-import type { AcquireResult, FairGates, Gate } from './fair-gate.js';
+import type { AcquireResult, FairGates, Gate, SlowRule } from './fair-gate.js';
 import type { FleetCapacity } from './fleet-capacity.js';
 import { SHARED_FLOW, isFirstAttempt, type FlowPriorities } from './flow-priority.js';
 
@@ -24,6 +26,8 @@ export interface FairOptions {
   tenantShare?: number;
   /** share of the fleet's slots retries may hold (default 0.5) */
   retryShare?: number;
+  /** share of the fleet's slots exchanges with slow webhooks may hold, all tenants together (default 0.5) */
+  slowShare?: number;
 }
 
 export const LEASE_MARGIN_MS = 5000;
@@ -45,6 +49,14 @@ const MAX_FALLBACK_MS = 5 * 60_000;
 const BUSY_HINT_MS = 5000;
 /** Stale hints are swept once the map holds this many. */
 const BUSY_SWEEP_AT = 1000;
+/**
+ * A webhook whose exchanges last this long (a slow or hanging endpoint) is
+ * slow for SLOW_MEMORY_MS after the last such exchange, until one is
+ * shorter: several tenants' slow webhooks, each tenant within its share,
+ * then hold at most the slow share of the fleet together.
+ */
+export const SLOW_EXCHANGE_MS = 1000;
+const SLOW_MEMORY_MS = 60_000;
 
 /** What a delivery is, for the gates. */
 export interface FairSubject {
@@ -58,11 +70,14 @@ export interface FairSubject {
 export interface Lease {
   holder: string;
   gates: Gate[];
+  /** the release marks the webhook slow, or clears the mark */
+  slow?: SlowRule;
 }
 
 /** The gates that refused a webhook's job lately: its next jobs look there first. */
 interface BusyHint {
   gates: Gate[];
+  slow: SlowRule;
   until: number;
 }
 
@@ -89,14 +104,18 @@ export class FairScheduler {
     return { name: `w:${webhookId}`, cap: maxInFlight ?? this.options.endpointMaxInFlight };
   }
 
+  /** The gates of a delivery; the last, the slow gate, is passed only while its webhook is slow (`slowRule`). */
   gatesFor(subject: FairSubject): Gate[] {
     const slots = this.fleet?.slots() ?? 1;
-    const gates = [
-      this.webhookGate(subject.webhookId, subject.maxInFlight),
-      { name: `t:${subject.tenantId}`, cap: Math.max(1, Math.floor(slots * (this.options.tenantShare ?? 0.8))) },
-    ];
-    if (subject.cycleAttempts > 0) gates.push({ name: 'r', cap: Math.max(1, Math.floor(slots * (this.options.retryShare ?? 0.5))) });
+    const share = (fraction: number) => Math.max(1, Math.floor(slots * fraction));
+    const gates = [this.webhookGate(subject.webhookId, subject.maxInFlight), { name: `t:${subject.tenantId}`, cap: share(this.options.tenantShare ?? 0.8) }];
+    if (subject.cycleAttempts > 0) gates.push({ name: 'r', cap: share(this.options.retryShare ?? 0.5) });
+    gates.push({ name: 's', cap: share(this.options.slowShare ?? 0.5) });
     return gates;
+  }
+
+  slowRule(webhookId: string): SlowRule {
+    return { webhookGate: `w:${webhookId}`, thresholdMs: SLOW_EXCHANGE_MS, memoryMs: SLOW_MEMORY_MS };
   }
 
   /**
@@ -106,20 +125,21 @@ export class FairScheduler {
    */
   async admit(job: Job, subject: FairSubject): Promise<Lease> {
     const gates = this.gatesFor(subject);
+    const slow = this.slowRule(subject.webhookId);
     // one lease per run, not per job: a job run twice at once (a promotion racing the run that parked it)
     // takes two leases, so the cap counts every HTTP exchange; the parked entry stays the job id
     const holder = `${job.id}|${job.token ?? randomUUID()}`;
     const place = job.priority || job.timestamp;
     const deadline = Date.now() + FAST_WAIT_MS;
     for (;;) {
-      const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined ? 'force' : 'admit');
-      if (result.ok) return { holder, gates };
+      const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined ? 'force' : 'admit', slow);
+      if (result.ok) return { holder, gates, slow };
       const gate = result.gate;
       if (gate === gates[0] && isFast(result) && Date.now() < deadline && (this.waiters.get(gate.name)?.size ?? 0) < gate.cap) {
         await this.pause(gate.name, FAST_POLL_MS);
         continue;
       }
-      this.noteBusy(busyKey(subject.webhookId, subject.cycleAttempts > 0), gates);
+      this.noteBusy(busyKey(subject.webhookId, subject.cycleAttempts > 0), gates, slow);
       await this.park(job, gates, result);
     }
   }
@@ -142,7 +162,7 @@ export class FairScheduler {
       this.busy.delete(key);
       return;
     }
-    const result = await this.gates.acquire(hint.gates, String(job.id), this.leaseTtlMs, job.priority || job.timestamp, 'probe');
+    const result = await this.gates.acquire(hint.gates, String(job.id), this.leaseTtlMs, job.priority || job.timestamp, 'probe', hint.slow);
     // a gate whose exchanges are short frees a lease within milliseconds: admit waits in place for it instead
     if (!result.ok && !isFast(result)) await this.park(job, hint.gates, result);
   }
@@ -153,10 +173,10 @@ export class FairScheduler {
    * back are swept here once there are many, so the map stays bounded by the
    * webhooks refused within the last BUSY_HINT_MS.
    */
-  private noteBusy(key: string, gates: Gate[]): void {
+  private noteBusy(key: string, gates: Gate[], slow: SlowRule): void {
     const now = Date.now();
     if (this.busy.size >= BUSY_SWEEP_AT) for (const [k, hint] of this.busy) if (hint.until < now) this.busy.delete(k);
-    this.busy.set(key, { gates, until: now + BUSY_HINT_MS });
+    this.busy.set(key, { gates, slow, until: now + BUSY_HINT_MS });
   }
 
   /** A lease for ping and resend: counted in the webhook's gate, never held back. */
@@ -173,7 +193,11 @@ export class FairScheduler {
    */
   async release(lease: Lease, flow?: string): Promise<void> {
     try {
-      const next = await this.gates.release(lease.gates, lease.holder, { ...(flow ? { flowKey: this.flows.key(flow) } : {}), fast: this.fastGate });
+      const next = await this.gates.release(lease.gates, lease.holder, {
+        ...(flow ? { flowKey: this.flows.key(flow) } : {}),
+        ...(lease.slow ? { slow: lease.slow } : {}),
+        fast: this.fastGate,
+      });
       this.wake(lease.gates);
       await this.promote(lease.gates, next);
     } catch (error) {

@@ -5,8 +5,8 @@ import type { Cluster, Redis } from 'ioredis';
 export interface FairSnapshot {
   /** leases held per webhook id (webhooks with at least one) */
   inFlight: Map<string, number>;
-  /** parked jobs per kind of gate */
-  parked: { webhook: number; tenant: number; retry: number };
+  /** parked jobs per kind of gate (slow: the fleet's gate for slow webhooks) */
+  parked: { webhook: number; tenant: number; retry: number; slow: number };
 }
 
 const SCAN_LIMIT = 10_000;
@@ -23,7 +23,7 @@ export async function fairSnapshot(redis: Redis | Cluster, prefix: string): Prom
       keys.push(...found);
     } while (cursor !== '0' && keys.length < SCAN_LIMIT);
   }
-  const snapshot: FairSnapshot = { inFlight: new Map(), parked: { webhook: 0, tenant: 0, retry: 0 } };
+  const snapshot: FairSnapshot = { inFlight: new Map(), parked: { webhook: 0, tenant: 0, retry: 0, slow: 0 } };
   const base = `${prefix}:fair:`;
   const now = Date.now();
   const counted = keys.filter((k) => k.endsWith(':leases') || k.endsWith(':parked'));
@@ -35,7 +35,8 @@ export async function fairSnapshot(redis: Redis | Cluster, prefix: string): Prom
       if (gate.startsWith('w:') && n > 0) snapshot.inFlight.set(gate.slice(2), n);
     } else if (gate.startsWith('w:')) snapshot.parked.webhook += n;
     else if (gate.startsWith('t:')) snapshot.parked.tenant += n;
-    else snapshot.parked.retry += n;
+    else if (gate === 's') snapshot.parked.slow += n;
+    else if (gate === 'r') snapshot.parked.retry += n;
   });
   return snapshot;
 }
