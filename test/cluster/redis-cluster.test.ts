@@ -8,10 +8,9 @@
  */
 import { Queue } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
-import { QUEUES } from '@hookrelay/core';
+import { QUEUES, createRedisConnection, type RedisConnection } from '@hookrelay/core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { createProducer, type Producer } from '@hookrelay/producer';
-import { createRedisConnection, type RedisConnection } from '@hookrelay/core';
 import { WebhookRateLimiter } from '@hookrelay/worker';
 import { findExecutable, startLocalCluster, type LocalCluster } from '../support/redis-cluster.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver.js';

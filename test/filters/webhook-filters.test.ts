@@ -5,9 +5,8 @@
  */
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { uniqueTenant } from '../support/env.js';
+import { uniqueTenant, testDatabaseUrl } from '../support/env.js';
 import { FILTER_CASES, FILTER_EVENT } from '../support/filter-cases.js';
-import { testDatabaseUrl } from '../support/env.js';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
 
 let stack: Stack;

@@ -3,8 +3,7 @@
  * default), for fault tests: `pause()` destroys every open connection and
  * refuses new ones (accepted, then closed at once) until `resume()`.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createConnection, createServer, type Server, type Socket, type AddressInfo } from 'node:net';
 
 export interface TcpProxy {
   /** the port clients connect to */

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SecretBox, type Config, type Logger } from '@hookrelay/core';
+import { SecretBox, type Config, type Logger, createRedisConnection, isRedisReachable } from '@hookrelay/core';
 import {
   ApiKeysRepository,
   DeliveryStore,
@@ -16,12 +16,10 @@ import {
   createDatabase,
   isDatabaseReachable,
 } from '@hookrelay/db';
-import { Deliverer } from '@hookrelay/delivery';
+import { Deliverer, createDeliveryAttempts, Metrics } from '@hookrelay/delivery';
 import { ApiKeyService } from './services/api-key-service.js';
 import { AuthService } from './services/auth.js';
-import { createRedisConnection, isRedisReachable } from '@hookrelay/core';
-import { createDeliveryAttempts, Metrics } from '@hookrelay/delivery';
-import { DeliveryQueue, FairGates, FairScheduler } from '@hookrelay/scheduling';
+import { createFairScheduling, DeliveryQueue } from '@hookrelay/scheduling';
 import { EventCatalog, EventBatchIngestService, EventIngestService, EventSchemaValidator } from '@hookrelay/ingest';
 import { EventTypeService } from './services/event-type-service.js';
 import { NotificationService } from './services/notification-service.js';
@@ -89,15 +87,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const metrics = new Metrics();
   metrics.watchQueues([deliveries.queue]);
   // ping and resend are never held back by the caps, but their HTTP exchange counts while in flight
-  const gates = new FairGates(redis, config.queuePrefix);
-  const fair = new FairScheduler(
-    gates,
-    deliveries.queue,
-    deliveries.flows,
-    null,
-    { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs },
-    logger,
-  );
+  const { gates, fair } = createFairScheduling(redis, deliveries, { prefix: config.queuePrefix, fleet: null, delivery: config.delivery, logger });
   // the worker's attempt path: resend and ping record, count and feed webhook health as scheduled attempts do
   const store = new DeliveryStore(database.pool);
   const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });

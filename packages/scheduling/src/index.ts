@@ -11,3 +11,4 @@ export * from './fair-scheduler.js';
 export * from './fair-snapshot.js';
 export * from './fleet-capacity.js';
 export * from './flow-priority.js';
+export * from './fair-setup.js';

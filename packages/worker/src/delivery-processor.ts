@@ -8,9 +8,8 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { DeliveryJobData, Logger } from '@hookrelay/core';
 import { NotificationsRepository, type DeliveryStore, type PrismaClient } from '@hookrelay/db';
 import { InfrastructureError, type DeliveryAttempts, type DeliveryObserver } from '@hookrelay/delivery';
-import type { FairScheduler } from '@hookrelay/scheduling';
+import { type FairScheduler, RETRY_PRIORITY, isFirstAttempt } from '@hookrelay/scheduling';
 import type { OrderingGate } from './ordering-gate.js';
-import { RETRY_PRIORITY, isFirstAttempt } from '@hookrelay/scheduling';
 import { Postponer } from './postponer.js';
 import type { WebhookRateLimiter } from './rate-limiter.js';
 

@@ -20,9 +20,8 @@ import {
   type EventJobData,
   type Logger,
 } from '@hookrelay/core';
-import type { EventIngestService } from '@hookrelay/ingest';
+import { type EventIngestService, SchemaValidationError } from '@hookrelay/ingest';
 import { Postponer } from './postponer.js';
-import { SchemaValidationError } from '@hookrelay/ingest';
 
 /** Told of every rejected event (hookrelay_events_rejected_total). */
 export type RejectionObserver = (reason: 'schema' | 'invalid') => void;

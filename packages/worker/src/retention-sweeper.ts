@@ -14,10 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Counter, Histogram } from 'prom-client';
-import type { Logger } from '@hookrelay/core';
+import type { Logger, RedisConnection } from '@hookrelay/core';
 import { RetentionStore, RETENTION_START, type Database, type RetentionCursor } from '@hookrelay/db';
 import type { Metrics } from '@hookrelay/delivery';
-import type { RedisConnection } from '@hookrelay/core';
 
 /** Most events per batch, and the notifications one batch aims at (fewer events when each has many). */
 const MAX_EVENTS_PER_BATCH = 2000;

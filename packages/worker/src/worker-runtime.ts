@@ -16,21 +16,14 @@ import {
   type Logger,
 } from '@hookrelay/core';
 import { createDatabase, DeliveryStore, EventTypesRepository, FanOutStore } from '@hookrelay/db';
-import { Deliverer } from '@hookrelay/delivery';
-import { createDeliveryAttempts } from '@hookrelay/delivery';
+import { Deliverer, createDeliveryAttempts, Metrics } from '@hookrelay/delivery';
 import { deliveryBackoff, DeliveryProcessor } from './delivery-processor.js';
-import { DeliveryQueue } from '@hookrelay/scheduling';
-import { EventCatalog } from '@hookrelay/ingest';
-import { EventSchemaValidator } from '@hookrelay/ingest';
-import { EventIngestService } from '@hookrelay/ingest';
+import { createFairScheduling, DeliveryQueue, FleetCapacity } from '@hookrelay/scheduling';
+import { EventCatalog, EventSchemaValidator, EventIngestService } from '@hookrelay/ingest';
 import { EventJobProcessor } from './event-job-processor.js';
-import { Metrics } from '@hookrelay/delivery';
 import { startMetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { RetentionSweeper } from './retention-sweeper.js';
-import { FairGates } from '@hookrelay/scheduling';
-import { FairScheduler } from '@hookrelay/scheduling';
-import { FleetCapacity } from '@hookrelay/scheduling';
 import { OrderingGate } from './ordering-gate.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
 
@@ -86,15 +79,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   const fleet = new FleetCapacity(connection, config.queuePrefix, concurrency);
   await fleet.start();
-  const gates = new FairGates(connection, config.queuePrefix);
-  const fair = new FairScheduler(
-    gates,
-    deliveries.queue,
-    deliveries.flows,
-    fleet,
-    { endpointMaxInFlight: config.delivery.endpointMaxInFlight, timeoutMs: config.delivery.timeoutMs },
-    logger,
-  );
+  const { fair } = createFairScheduling(connection, deliveries, { prefix: config.queuePrefix, fleet, delivery: config.delivery, logger });
   metrics.watchFairness(deliveries.queue, connection, config.queuePrefix);
   const store = new DeliveryStore(database.pool);
   const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });

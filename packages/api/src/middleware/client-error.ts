@@ -5,9 +5,8 @@
  * error: RFC 7807 problem+json. Install once on the server:
  * `answerClientErrorsWithProblems(server)`.
  */
-import type { Server } from 'node:http';
+import { type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { STATUS_CODES } from 'node:http';
 import { problemFor } from './problem.js';
 
 const DETAILS: Record<number, string> = {
