@@ -15,7 +15,7 @@ import { ensureReceiver } from '../harness/receiver-client.mjs';
 import { machine } from '../harness/report.mjs';
 import { withPg } from '../harness/pg.mjs';
 import { round } from '../harness/stats.mjs';
-import { LIVE_FANOUT, S, SIDES, log } from './options.mjs';
+import { LIVE_FANOUT, S, SIDES, TENANT, log } from './options.mjs';
 import { compareSides } from './live.mjs';
 import { READ_P99_TARGET_MS, timeReads } from './reads.mjs';
 import { seedHistory } from './seed.mjs';
@@ -143,6 +143,10 @@ export async function runScale() {
   try {
     if (S.reuse) {
       await migrateDatabase(SIDES.history.url); // the migrations of this checkout, when it has newer ones
+      // the live webhooks of the earlier run would double this run's fan-out: gone, as a DELETE leaves them
+      await db.query(`UPDATE webhooks SET is_enabled = false, deleted_at = now() WHERE tenant_id = $1 AND deleted_at IS NULL AND url NOT LIKE '%.invalid/%'`, [
+        TENANT,
+      ]);
       await db.query('ANALYZE');
     } else result.seed = await seedHistory(db);
     result.sizes_seeded = await tableSizes(db);
