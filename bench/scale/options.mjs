@@ -45,6 +45,12 @@ export const S = {
   seedIndexes: opt('seed-indexes', 'rebuild'),
   skipDiskCheck: argv.includes('--skip-disk-check'),
   keep: argv.includes('--keep'),
+  /** stop after the reads: no empty side, no comparison, no sweep (with --keep the history stays as seeded) */
+  readsOnly: argv.includes('--reads-only'),
+  /** no retention sweep (the history stays as seeded, to measure again with --reuse) */
+  noSweep: argv.includes('--no-sweep'),
+  /** an existing history database (kept by an earlier --keep run) to use instead of seeding one; it is never dropped */
+  reuse: opt('reuse', '') || null,
 };
 
 if (!['rebuild', 'keep'].includes(S.seedIndexes)) throw new Error('--seed-indexes: rebuild or keep');
@@ -63,7 +69,7 @@ const dbUrl = (name) => {
 /** the two databases of the comparison; each side has its own API, worker and queue prefix */
 export const SIDES = {
   empty: { name: 'empty', db: `hookrelay_scale_${suffix}_empty`, prefix: `hrscale_${suffix}_e` },
-  history: { name: 'history', db: `hookrelay_scale_${suffix}`, prefix: `hrscale_${suffix}_h` },
+  history: { name: 'history', db: S.reuse ?? `hookrelay_scale_${suffix}`, prefix: `hrscale_${suffix}_h` },
 };
 for (const side of Object.values(SIDES)) side.url = dbUrl(side.db);
 

@@ -15,7 +15,7 @@ import { ensureReceiver } from '../harness/receiver-client.mjs';
 import { machine } from '../harness/report.mjs';
 import { withPg } from '../harness/pg.mjs';
 import { round } from '../harness/stats.mjs';
-import { LIVE_FANOUT, S, SIDES, log } from './options.mjs';
+import { LIVE_FANOUT, S, SIDES, TENANT, log } from './options.mjs';
 import { compareSides } from './live.mjs';
 import { READ_P99_TARGET_MS, timeReads } from './reads.mjs';
 import { seedHistory } from './seed.mjs';
@@ -46,10 +46,11 @@ export function scaleCleanup() {
       redis.disconnect();
     }
     for (const side of sides) {
-      if (S.keep && side === SIDES.history) {
+      if ((S.keep || S.reuse) && side === SIDES.history) {
         log(`kept database ${side.db}`);
         continue;
       }
+      if (S.readsOnly && side === SIDES.empty) continue;
       await withPg(ADMIN_DB_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${side.db}" WITH (FORCE)`)).catch((e) => log(`drop ${side.db}: ${e.message}`));
     }
   })();
@@ -60,6 +61,7 @@ function targets(result) {
   const t = [];
   for (const r of result.reads) t.push({ label: `${r.read} p99 (ms)`, figure: r.p99_ms, target: `< ${READ_P99_TARGET_MS}`, result: r.result });
   const c = result.comparison;
+  if (!c) return t; // --reads-only
   t.push({
     label: 'delivery throughput, history / empty',
     figure: c.throughput_ratio,
@@ -73,6 +75,7 @@ function targets(result) {
     result: c.ingest_p99_ratio !== null && c.ingest_p99_ratio <= 1.15 ? 'PASS' : 'FAIL',
   });
   const sw = result.sweep;
+  if (!sw) return t; // --no-sweep
   t.push({
     label: `delivery p99 raise during the sweep (ms; ${sw.deleted.notifications.toLocaleString()} notifications deleted)`,
     figure: sw.p99_raise_ms,
@@ -91,11 +94,13 @@ function write(result) {
   console.log(
     `scale: ${S.notifications.toLocaleString()} notifications of history, ${S.webhooks} webhooks; ${S.readers} readers; load average ${result.load_average_start.join(' ')} -> ${result.load_average_end.join(' ')} on ${result.machine.cpus} cores`,
   );
-  console.log(`           ${'empty'.padStart(10)} ${'history'.padStart(10)}`);
-  const row = (label, k) => console.log(`${label.padEnd(10)} ${String(c.empty[k]).padStart(10)} ${String(c.history[k]).padStart(10)}`);
-  row('deliv/s', 'deliveries_per_s');
-  row('ingest p50', 'ingest_p50_ms');
-  row('ingest p99', 'ingest_p99_ms');
+  if (c) {
+    console.log(`           ${'empty'.padStart(10)} ${'history'.padStart(10)}`);
+    const row = (label, k) => console.log(`${label.padEnd(10)} ${String(c.empty[k]).padStart(10)} ${String(c.history[k]).padStart(10)}`);
+    row('deliv/s', 'deliveries_per_s');
+    row('ingest p50', 'ingest_p50_ms');
+    row('ingest p99', 'ingest_p99_ms');
+  }
   for (const t of result.targets) console.log(`${t.result.padEnd(6)}${t.label}: ${t.figure} (target ${t.target})`);
   console.log(`wrote ${path.relative(process.cwd(), file)} (${result.total_s.toFixed(0)} s)`);
 }
@@ -128,6 +133,7 @@ export async function runScale() {
   const est = estimateMinutes();
   log(`rough estimate: ${est.total.toFixed(0)} min in all, ${est.seed.toFixed(0)} of them seeding (a measured estimate follows the first chunk)`);
   for (const side of sides) {
+    if ((S.reuse && side === SIDES.history) || (S.readsOnly && side === SIDES.empty)) continue;
     await withPg(ADMIN_DB_URL, (c) => c.query(`CREATE DATABASE "${side.db}"`));
     await migrateDatabase(side.url);
   }
@@ -135,25 +141,37 @@ export async function runScale() {
   await db.connect();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   try {
-    result.seed = await seedHistory(db);
+    if (S.reuse) {
+      await migrateDatabase(SIDES.history.url); // the migrations of this checkout, when it has newer ones
+      // the live webhooks of the earlier run would double this run's fan-out: gone, as a DELETE leaves them
+      await db.query(`UPDATE webhooks SET is_enabled = false, deleted_at = now() WHERE tenant_id = $1 AND deleted_at IS NULL AND url NOT LIKE '%.invalid/%'`, [
+        TENANT,
+      ]);
+      await db.query('ANALYZE');
+    } else result.seed = await seedHistory(db);
     result.sizes_seeded = await tableSizes(db);
-    printSizes('sizes after seeding', result.sizes_seeded);
+    printSizes(S.reuse ? `sizes of ${S.reuse}` : 'sizes after seeding', result.sizes_seeded);
 
     await ensureReceiver();
     await startSide(SIDES.history, redis);
     log('reads on the history (8 readers, then one)');
     result.reads = await timeReads(SIDES.history, db);
+    if (S.readsOnly) return finish(result, start);
 
     await startSide(SIDES.empty, redis);
     log(`empty vs history, ${S.rounds} round(s): ingest ${S.ingestRate}/s for ${S.ingestSeconds} s, then ${S.deliveries} deliveries at once`);
     result.comparison = await compareSides(sides);
     await stopSide(SIDES.empty);
 
-    result.sweep = await sweepPhase(SIDES.history, db, redis);
+    if (!S.noSweep) result.sweep = await sweepPhase(SIDES.history, db, redis);
   } finally {
     redis.disconnect();
     await db.end().catch(() => undefined);
   }
+  return finish(result, start);
+}
+
+function finish(result, start) {
   result.load_average_end = os.loadavg().map((x) => round(x, 2));
   result.targets = targets(result);
   result.total_s = (Date.now() - start) / 1000;

@@ -1,6 +1,8 @@
 // The reads the issue lists, each timed with S.readers concurrent clients
 // (S.requests requests in all) and once more one at a time (a shorter run:
 // what a read costs without queueing for the machine's two cores).
+import os from 'node:os';
+import { cpuDelta, cpuSnapshot } from '../harness/cpu.mjs';
 import { percentile, round } from '../harness/stats.mjs';
 import { S, TENANT, log } from './options.mjs';
 import { call } from './stack.mjs';
@@ -28,9 +30,11 @@ async function timeRead(side, makeRequest, readers, requests) {
       }
     }
   };
+  const start = performance.now();
   await Promise.all(Array.from({ length: readers }, reader));
+  const elapsedMs = performance.now() - start;
   lat.sort((a, b) => a - b);
-  return { lat, errors, firstError };
+  return { lat, errors, firstError, elapsedMs };
 }
 
 /** Ids to read: sampled notifications, every webhook, a page token of GET /v1/webhooks. */
@@ -63,7 +67,10 @@ export async function timeReads(side, db) {
   for (const [, make] of reads) await timeRead(side, make, S.readers, S.readers * 4);
   const out = [];
   for (const [name, make] of reads) {
+    const cpu0 = cpuSnapshot();
     const c = await timeRead(side, make, S.readers, S.requests);
+    const cpu = cpuDelta(cpu0, cpuSnapshot());
+    const perRequest = (cores) => (cores === undefined ? 0 : round((cores * c.elapsedMs) / c.lat.length, 2));
     const one = await timeRead(side, make, 1, SERIAL_REQUESTS);
     const p99 = round(percentile(c.lat, 99), 1);
     const row = {
@@ -74,11 +81,16 @@ export async function timeReads(side, db) {
       p99_ms: p99,
       serial_p50_ms: round(percentile(one.lat, 50), 1),
       serial_p99_ms: round(percentile(one.lat, 99), 1),
+      load_1m: round(os.loadavg()[0], 2),
+      // during the 8 readers: CPU ms per request of the API and of Postgres (server-wide), and cores others used
+      api_cpu_ms: perRequest(cpu[`api-${side.name}`]),
+      postgres_cpu_ms: perRequest(cpu.postgres),
+      other_cores: cpu.other ?? 0,
       result: c.errors + one.errors === 0 && p99 < READ_P99_TARGET_MS ? 'PASS' : 'FAIL',
     };
     out.push(row);
     log(
-      `${name.padEnd(36)} p50 ${String(row.p50_ms).padStart(7)}  p99 ${String(row.p99_ms).padStart(7)} ms  (one reader: p50 ${row.serial_p50_ms}, p99 ${row.serial_p99_ms})  ${row.result}${row.errors ? `  ${row.errors} errors, first: ${c.firstError ?? one.firstError}` : ''}`,
+      `${name.padEnd(36)} p50 ${String(row.p50_ms).padStart(7)}  p99 ${String(row.p99_ms).padStart(7)} ms  (one reader: p50 ${row.serial_p50_ms}, p99 ${row.serial_p99_ms}; load ${row.load_1m}; CPU ms/request api ${row.api_cpu_ms}, postgres ${row.postgres_cpu_ms}; others ${row.other_cores} cores)  ${row.result}${row.errors ? `  ${row.errors} errors, first: ${c.firstError ?? one.firstError}` : ''}`,
     );
   }
   return out;

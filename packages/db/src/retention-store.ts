@@ -68,12 +68,39 @@ export const RETENTION_START: RetentionCursor = { createdAt: new Date(0), id: '0
 /** /v1/stats reads the last 24 hours of attempt rollups; older buckets are kept a day longer, then pruned. */
 const ROLLUP_KEEP = "interval '48 hours'";
 
+/**
+ * The trigger spreads a bucket over up to 4 shards (one per backend pid % 4)
+ * so that concurrent recorders do not queue on one row; /v1/stats sums them,
+ * so a day's window reads up to 4 x 96 rows per webhook. Buckets closed for
+ * an hour (no attempt lands in them any more) are folded into shard -1 (the
+ * backfill's, also summed): one statement, so a reader sees the rows before
+ * or after, never both, and the sums are unchanged. Keys in the trigger's
+ * order; the trigger only writes current buckets, so the two do not meet.
+ */
+const COMPACT_ROLLUPS = `
+  WITH moved AS (
+    DELETE FROM attempt_rollups
+    WHERE shard <> -1 AND bucket >= now() - ${ROLLUP_KEEP} AND bucket < now() - interval '75 minutes'
+    RETURNING tenant_id, webhook_id, bucket, attempts, succeeded, duration_ms_sum
+  )
+  INSERT INTO attempt_rollups AS r (tenant_id, webhook_id, bucket, shard, attempts, succeeded, duration_ms_sum)
+  SELECT tenant_id, webhook_id, bucket, -1, sum(attempts), sum(succeeded), sum(duration_ms_sum)
+  FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 3, 2
+  ON CONFLICT (tenant_id, bucket, webhook_id, shard) DO UPDATE
+    SET attempts = r.attempts + EXCLUDED.attempts, succeeded = r.succeeded + EXCLUDED.succeeded,
+        duration_ms_sum = r.duration_ms_sum + EXCLUDED.duration_ms_sum`;
+
 export class RetentionStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Drops attempt rollup buckets no /v1/stats window reads any more; answers how many rows went. */
+  /**
+   * Drops attempt rollup buckets no /v1/stats window reads any more, then
+   * folds the shards of closed buckets into one row each; answers how many
+   * rows the drop removed.
+   */
   async pruneRollups(): Promise<number> {
     const { rowCount } = await this.pool.query(`DELETE FROM attempt_rollups WHERE bucket < now() - ${ROLLUP_KEEP}`);
+    await this.pool.query(COMPACT_ROLLUPS);
     return rowCount ?? 0;
   }
 

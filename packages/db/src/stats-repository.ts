@@ -26,6 +26,9 @@ export interface WebhookHealthRow {
   lastError: string | null;
 }
 
+/** attempt_rollups' bucket: 15 minutes, as the trigger's to_timestamp(floor(epoch / 900) * 900) */
+const BUCKET_MS = 900_000;
+
 export class StatsRepository {
   constructor(private readonly db: Db) {}
 
@@ -51,15 +54,21 @@ export class StatsRepository {
    * statement trigger on attempts keeps (migration 20261207000600): a few
    * rows per webhook and 15-minute bucket whatever the traffic, instead of
    * every attempt of the window. The window starts at the bucket holding
-   * `since` (up to 15 minutes more).
+   * `since` (up to 15 minutes more). The sums run over float8, exact for
+   * integers below 2^53: a bigint sum accumulates in numeric, which made the
+   * aggregate of a day's buckets (100 webhooks x 96 buckets x shards) about
+   * 1.3-1.5 times slower (scale bench, 10 M notifications).
    */
   async webhookHealth(tenantId: string, since: Date): Promise<WebhookHealthRow[]> {
+    // the bucket holding `since`, computed here: as an SQL expression of a parameter it is not folded into a
+    // constant, and a plan that filters instead of scanning the index evaluated it (numeric) for every row
+    const from = new Date(Math.floor(since.getTime() / BUCKET_MS) * BUCKET_MS);
     return this.db.$queryRaw<WebhookHealthRow[]>`
       WITH totals AS (
-        SELECT webhook_id, sum(attempts)::int AS attempts, sum(succeeded)::int AS succeeded,
-               round(sum(duration_ms_sum)::numeric / nullif(sum(attempts), 0))::int AS avg_duration_ms
+        SELECT webhook_id, sum(attempts::float8)::int AS attempts, sum(succeeded::float8)::int AS succeeded,
+               round(sum(duration_ms_sum::float8)::numeric / nullif(sum(attempts::float8), 0)::numeric)::int AS avg_duration_ms
         FROM attempt_rollups
-        WHERE tenant_id = ${tenantId} AND bucket >= to_timestamp(floor(extract(epoch FROM ${since}::timestamptz) / 900) * 900)
+        WHERE tenant_id = ${tenantId} AND bucket >= ${from}::timestamptz
         GROUP BY webhook_id
       )
       SELECT w.id::text AS "webhookId", w.url, w.is_enabled AS "isEnabled", w.disabled_reason AS "disabledReason",
