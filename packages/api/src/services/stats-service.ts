@@ -61,6 +61,15 @@ function add(counts: StatusCounts, status: NotificationStatusName, n: number): v
 
 export class StatsService {
   private readonly stats: StatsRepository;
+  /**
+   * The read running now per tenant. A request for a tenant whose stats are
+   * being read joins that read instead of starting another: a dashboard open
+   * in several tabs, or several operators, cost one read at a time, not one
+   * each (at 10 M notifications the read is ~8 ms of Postgres CPU). A joined
+   * answer is at most one read's duration older than the request; nothing is
+   * kept once the read ends.
+   */
+  private readonly running = new Map<string, Promise<TenantStats>>();
 
   constructor(
     db: PrismaClient,
@@ -78,7 +87,15 @@ export class StatsService {
     return { ...stats, endpointMaxInFlight: this.inFlight.defaultCap };
   }
 
-  async forTenant(tenantId: string): Promise<TenantStats> {
+  forTenant(tenantId: string): Promise<TenantStats> {
+    const running = this.running.get(tenantId);
+    if (running) return running;
+    const read = this.read(tenantId).finally(() => this.running.delete(tenantId));
+    this.running.set(tenantId, read);
+    return read;
+  }
+
+  private async read(tenantId: string): Promise<TenantStats> {
     const now = new Date();
     const since = new Date(now.getTime() - STATS_WINDOW_SECONDS * 1000);
     const [counts, health] = await Promise.all([this.stats.notificationCounts(tenantId), this.stats.webhookHealth(tenantId, since)]);

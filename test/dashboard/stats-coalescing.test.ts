@@ -1,0 +1,42 @@
+/**
+ * GET /v1/stats for one tenant, asked by several readers at once (dashboard
+ * tabs, operators), costs one read of Postgres at a time: requests that
+ * arrive while the tenant's read runs share it. Counted with Prisma's query
+ * events against a real Postgres.
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@hookrelay/db';
+import { StatsService } from '@hookrelay/api';
+import { testDatabaseUrl, uniqueTenant } from '../support/env.js';
+
+let db: PrismaClient;
+let statements = 0;
+
+beforeAll(() => {
+  const logged = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: testDatabaseUrl(), max: 4 }),
+    log: [{ emit: 'event', level: 'query' }] as const,
+  });
+  logged.$on('query', (e) => {
+    if (e.query.includes('notification_counters') || e.query.includes('attempt_rollups')) statements++;
+  });
+  db = logged as unknown as PrismaClient;
+});
+afterAll(() => db.$disconnect());
+
+test('concurrent reads of one tenant share one read; the next read after it is a fresh one', async () => {
+  const stats = new StatsService(db);
+  const tenant = uniqueTenant('coalesce');
+  const [first, ...others] = await Promise.all(Array.from({ length: 8 }, () => stats.forTenant(tenant)));
+  const shared = statements;
+  expect(shared).toBeGreaterThan(0);
+  expect(shared).toBeLessThanOrEqual(2);
+  for (const other of others) expect(other).toBe(first);
+
+  const again = await stats.forTenant(tenant);
+  expect(again).not.toBe(first);
+  expect(statements).toBe(shared * 2);
+  // another tenant is never answered with this one's read
+  const elsewhere = await Promise.all([stats.forTenant(tenant), stats.forTenant(uniqueTenant('other'))]);
+  expect(elsewhere[1].tenant).not.toBe(tenant);
+});
