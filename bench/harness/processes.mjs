@@ -94,7 +94,7 @@ export function waitMessage(child, pred, timeoutMs, what) {
   });
 }
 
-const profArgs = (name) =>
+export const profArgs = (name) =>
   PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
 
 /**

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { ADMIN_API_KEY, REDIS_URL, SECRET_ENCRYPTION_KEY } from '../harness/options.mjs';
 import { request } from '../harness/http-client.mjs';
-import { API_COMMAND, WORKER_COMMAND, freePort, startNode, stopChild } from '../harness/processes.mjs';
+import { API_COMMAND, WORKER_COMMAND, freePort, profArgs, startNode, stopChild } from '../harness/processes.mjs';
 import { hook } from '../harness/receiver-client.mjs';
 import { LIVE_FANOUT, S, TENANT, TYPES } from './options.mjs';
 
@@ -34,7 +34,8 @@ async function startApi(side) {
       NODE_ENV: 'production',
       SECRET_ENCRYPTION_KEY,
     },
-    API_COMMAND.nodeFlags,
+    // --profile: the API's CPU profile (bench/results/profiles/, read with bench/analyze-profile.mjs)
+    [...API_COMMAND.nodeFlags, ...profArgs(`api-${side.name}`)],
   );
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
