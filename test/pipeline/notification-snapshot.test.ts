@@ -48,42 +48,50 @@ const q = (text: string, values: unknown[] = []) => database.pool.query(text, va
 test('an attempt recorded between the two statements of a read is in both or in neither', async () => {
   const { tenant, webhookId, eventId } = await seedWebhookEvent(database.pool, 'snap');
   const id = randomUUID();
-  const first = new Date(Date.now() - 60_000);
-  const firstNext = new Date(first.getTime() + 1000);
+  const base = Date.now() - 60_000;
+  // attempt n is made at base + n s and, failed, names the next one 500 ms later
+  const attemptAt = (n: number) => new Date(base + n * 1000);
+  const nextAfter = (n: number) => new Date(base + n * 1000 + 500).toISOString();
   await q(
     `INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, status, attempt_count, cycle_attempts, next_attempt_at, updated_at)
-     VALUES ($1, $2, $3, $4, 'CARD.CREATED', 'PENDING', 1, 1, $5, now())`,
-    [id, tenant, eventId, webhookId, firstNext],
+     VALUES ($1, $2, $3, $4, 'CARD.CREATED', 'PENDING', 0, 0, now(), now())`,
+    [id, tenant, eventId, webhookId],
   );
-  const insertAttempt = (n: number, at: Date) =>
-    q(
-      `INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, trigger) VALUES ($1, $2, $3, $4, 5, 500, 'schedule')`,
-      [randomUUID(), id, n, at],
+  // an attempt and its notification's side fields in one statement, as the state machine writes them together
+  const record = async (n: number) => {
+    await q(
+      `WITH a AS (INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, trigger)
+                  VALUES ($1, $2, $3, $4, 5, 500, 'schedule'))
+       UPDATE notifications SET attempt_count = $3, cycle_attempts = $3, next_attempt_at = $5, updated_at = now() WHERE id = $2`,
+      [randomUUID(), id, n, attemptAt(n), nextAfter(n)],
     );
-  await insertAttempt(1, first);
-  const second = new Date(firstNext.getTime() + 100);
-  const secondNext = new Date(second.getTime() + 2000);
-  const recordSecond = async () => {
-    await q('BEGIN');
-    await insertAttempt(2, second);
-    await q('UPDATE notifications SET attempt_count = 2, cycle_attempts = 2, next_attempt_at = $2, updated_at = now() WHERE id = $1', [id, secondNext]);
-    await q('COMMIT');
   };
+  await record(1);
+  let made = 1;
 
   const notifications = new NotificationsRepository();
-  for (const read of [
-    () => notifications.findById(reader, tenant, id),
-    async () => (await notifications.search(reader, { tenantId: tenant, ids: [id] }, { limit: 10 }))[0] ?? null,
-  ]) {
-    await q('DELETE FROM attempts WHERE notification_id = $1 AND attempt_number = 2', [id]);
-    await q('UPDATE notifications SET attempt_count = 1, cycle_attempts = 1, next_attempt_at = $2 WHERE id = $1', [id, firstNext]);
-    beforeAttemptsRead = recordSecond;
-    const seen = await read();
-    expect(beforeAttemptsRead).toBeNull(); // the write did run between the statements
-    const view = { attempts: seen?.attempts.map((a) => a.attemptNumber), next: seen?.nextAttemptAt?.toISOString() };
-    expect([
-      { attempts: [1], next: firstNext.toISOString() },
-      { attempts: [1, 2], next: secondNext.toISOString() },
-    ]).toContainEqual(view);
-  }
+  const reads = {
+    get: () => notifications.findById(reader, tenant, id),
+    search: async () => (await notifications.search(reader, { tenantId: tenant, ids: [id] }, { limit: 10 }))[0] ?? null,
+  };
+  // 1: the read is inconsistent once and read again; 3: every read outside a transaction is, and the snapshot decides
+  for (const writes of [1, 3])
+    for (const [name, read] of Object.entries(reads)) {
+      let left = writes;
+      const hook = async () => {
+        await record(++made);
+        if (--left > 0) beforeAttemptsRead = hook;
+      };
+      beforeAttemptsRead = hook;
+      const seen = await read();
+      expect({ name, writes, left }).toEqual({ name, writes, left: 0 }); // every write ran between two statements
+      const numbers = seen?.attempts.map((a) => a.attemptNumber) ?? [];
+      const last = numbers[numbers.length - 1] ?? 0;
+      expect({ name, writes, numbers, next: seen?.nextAttemptAt?.toISOString() }).toEqual({
+        name,
+        writes,
+        numbers: Array.from({ length: last }, (_, i) => i + 1),
+        next: nextAfter(last),
+      });
+    }
 });

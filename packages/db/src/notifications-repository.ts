@@ -40,14 +40,36 @@ function filterWhere(filter: NotificationFilter): Prisma.NotificationWhereInput 
   };
 }
 
+/** Attempts to read a notification with its attempts outside a transaction before reading it in one (see `consistent`). */
+const OPTIMISTIC_READS = 2;
+
+/**
+ * A notification with its attempts is two statements (a Prisma `include`):
+ * the row, then its attempts. An attempt recorded between them shows in the
+ * attempts but not in the row (its `next_attempt_at`, `attempt_count`), and
+ * a client polling the notification sees a next attempt due before its last
+ * one. Every attempt row comes with `attempt_count + 1` in the same
+ * transaction, so such a read has more attempts than `attempt_count`: it is
+ * read again, and after OPTIMISTIC_READS in one REPEATABLE READ snapshot,
+ * which costs a transaction, and so is kept for the rare case.
+ */
+async function consistent<T extends NotificationWithAttempts | null>(db: Db, read: (db: Db) => Promise<T[]>): Promise<T[]> {
+  for (let i = 0; i < OPTIMISTIC_READS; i++) {
+    const rows = await read(db);
+    if (rows.every((n) => !n || n.attempts.length <= n.attemptCount)) return rows;
+  }
+  return inSnapshot(db, read);
+}
+
 export class NotificationsRepository {
   async findById(db: Db, tenantId: string | null, id: string): Promise<NotificationWithAttempts | null> {
-    return inSnapshot(db, (tx) =>
-      tx.notification.findFirst({
+    const [found] = await consistent(db, async (tx) => [
+      await tx.notification.findFirst({
         where: { id, ...(tenantId !== null ? { tenantId } : {}) },
         include: { attempts: { orderBy: { attemptNumber: 'asc' } } },
       }),
-    );
+    ]);
+    return found ?? null;
   }
 
   async idsForEvent(db: Db, eventId: string): Promise<string[]> {
@@ -72,7 +94,7 @@ export class NotificationsRepository {
     const after = page.after;
     const order = page.order ?? 'asc';
     const beyond = order === 'asc' ? 'gt' : 'lt';
-    return inSnapshot(db, (tx) =>
+    return consistent(db, (tx) =>
       tx.notification.findMany({
         where: {
           AND: [
