@@ -4,11 +4,18 @@
  * schedule, webhooks, events published at a known time, and the healthy
  * tenant's check. Latency = arrival at the receiver - the moment the test
  * sent the event; margins are for a busy 2-core machine.
+ *
+ * The stack has a database of its own: every worker's reconciler enqueues
+ * the PENDING notifications of its database into its own queue prefix, so
+ * with the run's shared database another test file's worker, starting
+ * beside this one, picked up this file's backlog and delivered it past this
+ * stack's gates (a cap of 10 seen as 18 open requests at the receiver).
  */
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
 import { startCountingReceiver, type CountingReceiver } from './counting-receiver.js';
 import { startStack, until, type Stack } from './stack.js';
 import { statusCounts } from './faults.js';
+import { createIsolatedDatabase } from './isolated-db.js';
 
 /** The target is 1 s with separate processes; here the API, the worker, the receivers and the test share one event loop on a busy 2-core machine (without fair delivery: tens of seconds). */
 export const HEALTHY_BOUND_MS = 3000;
@@ -26,7 +33,8 @@ export interface FairnessStack {
 }
 
 export async function startFairnessStack(): Promise<FairnessStack> {
-  const stack = await startStack({ WORKER_CONCURRENCY: '50', DELIVERY_TIMEOUT_MS: '3000', RETRY_SCHEDULE: '1,1' });
+  const database = await createIsolatedDatabase('fairness');
+  const stack = await startStack({ DATABASE_URL: database.url, WORKER_CONCURRENCY: '50', DELIVERY_TIMEOUT_MS: '3000', RETRY_SCHEDULE: '1,1' });
   const db = createPrismaClient({ url: stack.config.databaseUrl, poolSize: 2 });
   const receivers: CountingReceiver[] = [];
   return {
@@ -67,6 +75,7 @@ export async function startFairnessStack(): Promise<FairnessStack> {
       await stack.stop();
       await Promise.all(receivers.map((r) => r.close()));
       await db.$disconnect();
+      await database.drop();
     },
   };
 }
