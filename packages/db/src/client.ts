@@ -12,10 +12,9 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 
 /**
  * Runs `read` in one REPEATABLE READ snapshot (as is, when `db` is already a
- * transaction). A Prisma `include` is two statements, the rows and then their
- * relations: outside a transaction an attempt recorded between them shows in
- * the attempts but not in the notification's `next_attempt_at`, and a client
- * polling a notification sees a next attempt due before its last one.
+ * transaction), so that its statements, such as the two of a Prisma
+ * `include`, see the same committed state (notifications-repository.ts
+ * `consistent` says when that is needed).
  */
 export function inSnapshot<T>(db: Db, read: (tx: Db) => Promise<T>): Promise<T> {
   return '$transaction' in db ? db.$transaction((tx) => read(tx), { isolationLevel: 'RepeatableRead' }) : read(db);
