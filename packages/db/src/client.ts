@@ -10,16 +10,6 @@ export { NotificationStatus, AttemptTrigger } from './generated/prisma/enums.js'
 /** A client or the client handed to a `$transaction` callback: repositories accept either. */
 export type Db = PrismaClient | Prisma.TransactionClient;
 
-/**
- * Runs `read` in one REPEATABLE READ snapshot (as is, when `db` is already a
- * transaction), so that its statements, such as the two of a Prisma
- * `include`, see the same committed state (notifications-repository.ts
- * `consistent` says when that is needed).
- */
-export function inSnapshot<T>(db: Db, read: (tx: Db) => Promise<T>): Promise<T> {
-  return '$transaction' in db ? db.$transaction((tx) => read(tx), { isolationLevel: 'RepeatableRead' }) : read(db);
-}
-
 export interface DatabaseOptions {
   url: string;
   /** connection pool size */
