@@ -6,6 +6,7 @@
  * deliveries no longer touch), never a table.
  */
 import type pg from 'pg';
+import { ROLLUP_SETTLED_AFTER_MS } from './stats-repository.js';
 
 export interface RetentionCursor {
   createdAt: Date;
@@ -80,7 +81,7 @@ const ROLLUP_KEEP = "interval '48 hours'";
 const COMPACT_ROLLUPS = `
   WITH moved AS (
     DELETE FROM attempt_rollups
-    WHERE shard <> -1 AND bucket >= now() - ${ROLLUP_KEEP} AND bucket < now() - interval '75 minutes'
+    WHERE shard <> -1 AND bucket >= now() - ${ROLLUP_KEEP} AND bucket < now() - interval '${ROLLUP_SETTLED_AFTER_MS / 60_000} minutes'
     RETURNING tenant_id, webhook_id, bucket, attempts, succeeded, duration_ms_sum
   )
   INSERT INTO attempt_rollups AS r (tenant_id, webhook_id, bucket, shard, attempts, succeeded, duration_ms_sum)

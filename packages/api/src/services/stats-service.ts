@@ -4,7 +4,7 @@
  * was disabled). Read-only; backs `GET /v1/stats` and the dashboard.
  */
 import { NOTIFICATION_STATUSES, type NotificationStatusName } from '@hookrelay/core';
-import { StatsRepository, type PrismaClient } from '@hookrelay/db';
+import { ROLLUP_SETTLED_AFTER_MS, rollupBucket, StatsRepository, type PrismaClient, type RollupTotals } from '@hookrelay/db';
 
 /** The recent window the per-webhook health covers. */
 export const STATS_WINDOW_SECONDS = 24 * 60 * 60;
@@ -48,6 +48,16 @@ export interface InFlightSource {
   defaultCap: number;
 }
 
+/** Tenants whose settled rollup sums are kept (about 100 bytes per webhook each). */
+const SETTLED_TENANTS = 1000;
+
+/** One tenant's rollup sums over the settled buckets [from, until) of its window. */
+interface SettledTotals {
+  from: number;
+  until: number;
+  totals: Map<string, RollupTotals>;
+}
+
 function emptyCounts(): StatusCounts {
   const counts = { total: 0 } as StatusCounts;
   for (const status of NOTIFICATION_STATUSES) counts[status] = 0;
@@ -70,6 +80,14 @@ export class StatsService {
    * kept once the read ends.
    */
   private readonly running = new Map<string, Promise<TenantStats>>();
+  /**
+   * Per tenant, the rollup sums of the part of the window whose buckets take
+   * no more attempts (ROLLUP_SETTLED_AFTER_MS): read once per 15-minute
+   * bucket, so a read adds up the last hour and a quarter of buckets, not a
+   * day's 96 per webhook. Map order is insertion order: the oldest entry
+   * goes first past SETTLED_TENANTS.
+   */
+  private readonly settled = new Map<string, SettledTotals>();
 
   constructor(
     db: PrismaClient,
@@ -95,10 +113,27 @@ export class StatsService {
     return read;
   }
 
+  private async settledTotals(tenantId: string, from: Date, until: Date): Promise<Map<string, RollupTotals>> {
+    const kept = this.settled.get(tenantId);
+    if (kept && kept.from === from.getTime() && kept.until === until.getTime()) return kept.totals;
+    const totals = await this.stats.rollupTotals(tenantId, from, until);
+    this.settled.delete(tenantId);
+    this.settled.set(tenantId, { from: from.getTime(), until: until.getTime(), totals });
+    if (this.settled.size > SETTLED_TENANTS) this.settled.delete(this.settled.keys().next().value!);
+    return totals;
+  }
+
   private async read(tenantId: string): Promise<TenantStats> {
     const now = new Date();
     const since = new Date(now.getTime() - STATS_WINDOW_SECONDS * 1000);
-    const [counts, health] = await Promise.all([this.stats.notificationCounts(tenantId), this.stats.webhookHealth(tenantId, since)]);
+    // the window starts at the bucket holding `since` (up to 15 minutes more); buckets before `live` are settled
+    const from = rollupBucket(since);
+    const live = rollupBucket(now.getTime() - ROLLUP_SETTLED_AFTER_MS);
+    const [counts, health, settled] = await Promise.all([
+      this.stats.notificationCounts(tenantId),
+      this.stats.webhookHealth(tenantId, since, live),
+      this.settledTotals(tenantId, from, live),
+    ]);
 
     const total = emptyCounts();
     const byWebhook = new Map<string, StatusCounts>();
@@ -115,20 +150,26 @@ export class StatsService {
       generatedAt: now,
       windowSeconds: STATS_WINDOW_SECONDS,
       notifications: total,
-      webhooks: health.map((w) => ({
-        webhookId: w.webhookId,
-        url: w.url,
-        isEnabled: w.isEnabled,
-        disabledReason: w.disabledReason,
-        notifications: byWebhook.get(w.webhookId) ?? emptyCounts(),
-        attempts: w.attempts,
-        succeededAttempts: w.succeeded,
-        successRate: w.attempts > 0 ? w.succeeded / w.attempts : null,
-        avgDurationMs: w.avgDurationMs,
-        lastAttemptAt: w.lastAttemptAt,
-        lastStatusCode: w.lastStatusCode,
-        lastError: w.lastError,
-      })),
+      webhooks: health.map((w) => {
+        const old = settled.get(w.webhookId);
+        const attempts = w.attempts + (old?.attempts ?? 0);
+        const succeeded = w.succeeded + (old?.succeeded ?? 0);
+        const durationMsSum = w.durationMsSum + (old?.durationMsSum ?? 0);
+        return {
+          webhookId: w.webhookId,
+          url: w.url,
+          isEnabled: w.isEnabled,
+          disabledReason: w.disabledReason,
+          notifications: byWebhook.get(w.webhookId) ?? emptyCounts(),
+          attempts,
+          succeededAttempts: succeeded,
+          successRate: attempts > 0 ? succeeded / attempts : null,
+          avgDurationMs: attempts > 0 ? Math.round(durationMsSum / attempts) : null,
+          lastAttemptAt: w.lastAttemptAt,
+          lastStatusCode: w.lastStatusCode,
+          lastError: w.lastError,
+        };
+      }),
     });
   }
 }
