@@ -150,3 +150,14 @@ test("ping and resend count in the API's delivery metrics, by trigger", async ()
     3,
   );
 });
+
+test('concurrent resends of one notification each record an attempt, numbered one after the other', async () => {
+  const tenant = uniqueTenant('resend-race');
+  await createWebhook(tenant);
+  const id = await expiredNotification(tenant);
+  const answers = await Promise.all(Array.from({ length: 4 }, () => stack.call('POST', `/v1/notifications/${id}:resend?tenant=${tenant}`)));
+  expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  const attempts = await db.attempt.findMany({ where: { notificationId: id }, orderBy: { attemptNumber: 'asc' } });
+  expect(attempts.map((a) => a.attemptNumber)).toEqual([1, 2, 3, 4]);
+  expect((await db.notification.findUniqueOrThrow({ where: { id } })).attemptCount).toBe(4);
+});

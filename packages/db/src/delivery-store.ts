@@ -89,20 +89,22 @@ const RECORD_MANY = `
  * the retry cycle: counted whatever its outcome; a success moves the
  * notification to SUCCEEDED (state machine: resend). The notification row is
  * locked first: one deleted meanwhile (retention) records nothing instead of
- * failing the attempt's foreign key.
+ * failing the attempt's foreign key, and concurrent resends of one
+ * notification take their attempt numbers from its `attempt_count` one
+ * after the other instead of colliding on the number each loaded before.
  */
 const RECORD_RESEND = `
-  WITH input AS (SELECT $2::timestamptz AS at, $8::boolean AS ok),
-  target AS (SELECT id FROM notifications WHERE id = $1::uuid FOR UPDATE),
+  WITH input AS (SELECT $2::timestamptz AS at, $7::boolean AS ok),
+  target AS (SELECT id, attempt_count FROM notifications WHERE id = $1::uuid FOR UPDATE),
   a AS (
     INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
-    SELECT gen_random_uuid(), target.id, $3, input.at, $4, $5, $6, $7, $9::"AttemptTrigger"
+    SELECT gen_random_uuid(), target.id, target.attempt_count + 1, input.at, $3, $4, $5, $6, $8::"AttemptTrigger"
     FROM target, input
   )
   UPDATE notifications SET
     ${enterStatus({ status: 'SUCCEEDED', at: 'input.at', when: `input.ok AND ${fromGuard('resend')}` })},
     attempt_count = attempt_count + 1,
-    last_status_code = $5
+    last_status_code = $4
   FROM input
   WHERE id IN (SELECT id FROM target)
   RETURNING id`;
@@ -146,7 +148,7 @@ export class DeliveryStore {
     return this.records.submit({ attempt, outcome });
   }
 
-  /** Records a resend's attempt (see RECORD_RESEND); false when the notification no longer exists. */
+  /** Records a resend's attempt (see RECORD_RESEND: numbered by the row, not `attemptNumber`); false when the notification no longer exists. */
   async recordResend(attempt: AttemptRecord, succeeded: boolean): Promise<boolean> {
     const { rowCount } = await this.pool.query({
       name: 'hookrelay_record_resend',
@@ -154,7 +156,6 @@ export class DeliveryStore {
       values: [
         attempt.notificationId,
         attempt.attemptedAt,
-        attempt.attemptNumber,
         Math.round(attempt.durationMs),
         attempt.statusCode,
         attempt.responseBody,
