@@ -14,7 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const imp = (p) => import(pathToFileURL(path.join(root, p)).href);
 const { migrateDatabase } = await imp('prisma/migrate.mjs');
 const { createPrismaClient, DeliveryStore, FanOutStore } = await imp('packages/db/dist/index.js');
-const { EventIngestService, EventCatalog } = await imp('packages/services/dist/index.js');
+const { EventIngestService, EventCatalog } = await imp('packages/ingest/dist/index.js');
 
 const arg = (n, d) => Number((process.argv.find((a) => a.startsWith(`--${n}=`)) ?? `=${d}`).split('=')[1]);
 const OPS = arg('ops', 2000);

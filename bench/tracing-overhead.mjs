@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const load = (p) => import(pathToFileURL(path.join(root, p)).href);
 const N = Number(process.argv.find((a) => a.startsWith('--calls='))?.split('=')[1] ?? 1_000_000);
 
-const { traceAttempt } = await load('packages/services/dist/delivery-tracing.js');
+const { traceAttempt } = await load('packages/delivery/dist/delivery-tracing.js');
 const core = await load('packages/core/dist/index.js');
 
 const ctx = { tenantId: 'acme', webhookId: 'w-1', id: 'n-1', eventId: 'e-1', attemptCount: 0, url: 'http://127.0.0.1:9/hook' };

@@ -24,7 +24,8 @@ const silent = {
 
 /** RetentionSweeper.sweep with cutoff = `cutoff` (maxAgeMs = now - cutoff), on its own pool as a worker has. */
 export async function batchedDelete(url, cutoff) {
-  const { RetentionSweeper, Metrics } = await import(pathToFileURL(path.join(root, 'packages/services/dist/index.js')).href);
+  const { RetentionSweeper } = await import(pathToFileURL(path.join(root, 'packages/worker/dist/index.js')).href);
+  const { Metrics } = await import(pathToFileURL(path.join(root, 'packages/delivery/dist/index.js')).href);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   try {
     const now = new Date();
