@@ -8,13 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { createDatabase, NotificationsRepository, PrismaClient, type Database } from '@hookrelay/db';
+import { createDatabase, NotificationsRepository, type Database } from '@hookrelay/db';
 import { testDatabaseUrl } from '../support/env.js';
 import { seedWebhookEvent } from '../support/seed.js';
 
 let database: Database;
-let reader: PrismaClient;
 let readerPool: pg.Pool;
 /** run once, just before the next statement that reads attempts */
 let beforeAttemptsRead: (() => Promise<void>) | null = null;
@@ -36,10 +34,8 @@ class InterleavingClient extends pg.Client {
 beforeAll(() => {
   database = createDatabase({ url: testDatabaseUrl(), poolSize: 2 });
   readerPool = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2, Client: InterleavingClient });
-  reader = new PrismaClient({ adapter: new PrismaPg(readerPool) });
 });
 afterAll(async () => {
-  await reader.$disconnect();
   await readerPool.end();
   await database.close();
 });
@@ -72,8 +68,8 @@ test('an attempt recorded between the two statements of a read is in both or in 
 
   const notifications = new NotificationsRepository();
   const reads = {
-    get: () => notifications.findById(reader, tenant, id),
-    search: async () => (await notifications.search(reader, { tenantId: tenant, ids: [id] }, { limit: 10 }))[0] ?? null,
+    get: () => notifications.findById(readerPool, tenant, id),
+    search: async () => (await notifications.search(readerPool, { tenantId: tenant, ids: [id] }, { limit: 10 }))[0] ?? null,
   };
   // three rounds of each read, one write before each read's statement that reads attempts
   for (const writes of [1, 1, 1])

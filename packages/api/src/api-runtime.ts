@@ -91,7 +91,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   // the worker's attempt path: resend and ping record, count and feed webhook health as scheduled attempts do
   const store = new DeliveryStore(database.pool);
   const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });
-  const notifications = new NotificationService(db, deliveries, store, attempts, logger);
+  const notifications = new NotificationService(database, deliveries, store, attempts, logger);
 
   const app = createApp({
     logger,

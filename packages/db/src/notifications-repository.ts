@@ -5,7 +5,7 @@
  * repository serves the API's reads, cancellation, sendexpired and the
  * reconciler.
  */
-import { Prisma, type Db, type Attempt, type Notification } from './client.js';
+import { Prisma, queryRows, type Db, type Attempt, type Notification, type Queryable } from './client.js';
 import type { NotificationStatus } from './generated/prisma/enums.js';
 import { enterStatus, fromGuard } from './notification-state.js';
 
@@ -65,14 +65,19 @@ const withAttempts = (page: Prisma.Sql, order: Prisma.Sql) => Prisma.sql`
 interface AttemptJson extends Omit<Attempt, 'attemptedAt' | 'notificationId'> {
   attemptedAt: string;
 }
-type NotificationRow = Omit<NotificationWithAttempts, 'attempts'> & { attempts: AttemptJson[] };
+/** As node-postgres returns it: bigint as a string, the attempts as parsed JSON. */
+type NotificationRow = Omit<NotificationWithAttempts, 'attempts' | 'orderSeq'> & { orderSeq: string | null; attempts: AttemptJson[] };
 
 function fromRow(row: NotificationRow): NotificationWithAttempts {
-  return { ...row, attempts: row.attempts.map((a) => ({ ...a, notificationId: row.id, attemptedAt: new Date(a.attemptedAt) })) };
+  return {
+    ...row,
+    orderSeq: row.orderSeq === null ? null : BigInt(row.orderSeq),
+    attempts: row.attempts.map((a) => ({ ...a, notificationId: row.id, attemptedAt: new Date(a.attemptedAt) })),
+  };
 }
 
 export class NotificationsRepository {
-  async findById(db: Db, tenantId: string | null, id: string): Promise<NotificationWithAttempts | null> {
+  async findById(db: Queryable, tenantId: string | null, id: string): Promise<NotificationWithAttempts | null> {
     const [found] = await this.search(db, { tenantId, ids: [id] }, { limit: 1 });
     return found ?? null;
   }
@@ -92,7 +97,7 @@ export class NotificationsRepository {
    * (tenant_id, updated_at, id) for a recent `updatedSince`, (event_id).
    */
   async search(
-    db: Db,
+    db: Queryable,
     filter: NotificationFilter,
     page: { limit: number; order?: SearchOrder; after?: { createdAt: Date; id: string } },
   ): Promise<NotificationWithAttempts[]> {
@@ -103,8 +108,9 @@ export class NotificationsRepository {
       conditions.push(Prisma.sql`(created_at, id) ${Prisma.raw(desc ? '<' : '>')} (${page.after.createdAt}::timestamptz, ${page.after.id}::uuid)`);
     const order = Prisma.raw(desc ? 'created_at DESC, id DESC' : 'created_at, id');
     const where = conditions.length ? Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}` : Prisma.empty;
-    const rows = await db.$queryRaw<NotificationRow[]>(
-      withAttempts(Prisma.sql`SELECT * FROM notifications ${where} ORDER BY ${order} LIMIT ${page.limit}`, order),
+    const rows = await queryRows<NotificationRow>(
+      db,
+      withAttempts(Prisma.sql`SELECT * FROM notifications ${where} ORDER BY ${order} LIMIT ${page.limit}::int`, order),
     );
     return rows.map(fromRow);
   }

@@ -10,6 +10,7 @@ import {
   type DeliveryStore,
   type NotificationFilter,
   type NotificationWithAttempts,
+  type Database,
   type PrismaClient,
   type SearchOrder,
 } from '@hookrelay/db';
@@ -72,21 +73,27 @@ export interface PingedWebhook {
 
 export class NotificationService {
   private readonly notifications = new NotificationsRepository();
+  private readonly db: PrismaClient;
+  /** the reads (search, get) go straight through node-postgres */
+  private readonly pool: Database['pool'];
 
   constructor(
-    private readonly db: PrismaClient,
+    database: Pick<Database, 'prisma' | 'pool'>,
     private readonly deliveries: DeliveryQueue,
     /** loads what a resend needs */
     private readonly store: DeliveryStore,
     /** the attempt path shared with the worker: resend and ping are sent, recorded, counted and fed to webhook health there */
     private readonly attempts: DeliveryAttempts,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.db = database.prisma;
+    this.pool = database.pool;
+  }
 
   async search(tenantId: string | null, input: SearchInput): Promise<NotificationPage> {
     const after = decodePageToken(input.page_token);
     const rows = await this.notifications.search(
-      this.db,
+      this.pool,
       {
         tenantId,
         ids: input.notification_id ? [input.notification_id] : undefined,
@@ -108,7 +115,7 @@ export class NotificationService {
   }
 
   async get(tenantId: string | null, id: string): Promise<NotificationWithAttempts> {
-    const n = isUuid(id) ? await this.notifications.findById(this.db, tenantId, id) : null;
+    const n = isUuid(id) ? await this.notifications.findById(this.pool, tenantId, id) : null;
     if (!n) throw new NotFoundError(`Notification ${id} not found`);
     return n;
   }
