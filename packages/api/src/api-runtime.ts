@@ -78,7 +78,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   if (!secrets.encrypts)
     logger.warn('SECRET_ENCRYPTION_KEY is not set: webhook secrets are stored unencrypted (set it; it is required with NODE_ENV=production)');
-  const webhooks = new WebhookService({ db, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
+  const webhooks = new WebhookService({ db, pool: database.pool, eventTypes, secrets, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliverer = new Deliverer({ timeoutMs: config.delivery.timeoutMs, allowPrivateDestinations: config.delivery.allowPrivateDestinations });
   const deliveries = new DeliveryQueue(redis, config.queuePrefix, config.delivery.retrySchedule);
   const fanOutStore = new FanOutStore(database.pool);

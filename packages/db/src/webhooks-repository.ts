@@ -1,5 +1,5 @@
 import { patternsMatching, type Cursor } from '@hookrelay/core';
-import { Prisma, type Db, type Webhook } from './client.js';
+import { Prisma, queryRows, type Db, type Queryable, type Webhook } from './client.js';
 import { NotificationsRepository } from './notifications-repository.js';
 
 export interface NewWebhook {
@@ -51,12 +51,30 @@ export interface WebhookListQuery {
   eventType?: string;
 }
 
-/** Webhooks whose enabled_events match `type`: its exact name, `*` or a `PREFIX.*` of it (an array overlap). */
-function receiving(type: string): Prisma.WebhookWhereInput {
-  return { enabledEvents: { hasSome: patternsMatching(type) } };
+const WEBHOOK_COLUMNS = Prisma.raw(
+  `id, tenant_id AS "tenantId", url, enabled_events AS "enabledEvents", is_enabled AS "isEnabled", description, metadata,
+   rate_limit AS "rateLimit", max_in_flight AS "maxInFlight", ordered, disabled_reason AS "disabledReason", secret,
+   previous_secret AS "previousSecret", previous_secret_expires_at AS "previousSecretExpiresAt", headers, auth,
+   failing_since AS "failingSince", filter, created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`,
+);
+
+/**
+ * A tenant's live webhooks, a keyset page over (created_at, id) on the
+ * (tenant_id, created_at, id) index; at most `limit` rows. One statement
+ * over node-postgres (queryRows), as the API's other hot reads.
+ */
+export function listWebhooks(db: Queryable, query: WebhookListQuery): Promise<Webhook[]> {
+  const conditions = [Prisma.sql`tenant_id = ${query.tenantId}`, Prisma.sql`deleted_at IS NULL`];
+  if (query.isEnabled !== undefined) conditions.push(Prisma.sql`is_enabled = ${query.isEnabled}`);
+  // its exact name, `*` or a `PREFIX.*` of it: an array overlap
+  if (query.eventType !== undefined) conditions.push(Prisma.sql`enabled_events && ${patternsMatching(query.eventType)}::text[]`);
+  if (query.after) conditions.push(Prisma.sql`(created_at, id) > (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)`);
+  return queryRows<Webhook>(
+    db,
+    Prisma.sql`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY created_at, id LIMIT ${query.limit}::int`,
+  );
 }
 
-/** Deleted webhooks are soft-deleted (`deleted_at`) and invisible to every query here. */
 export class WebhooksRepository {
   constructor(private readonly db: Db) {}
 
@@ -67,20 +85,6 @@ export class WebhooksRepository {
   /** `tenantId` null looks across tenants (admin). */
   find(id: string, tenantId: string | null): Promise<Webhook | null> {
     return this.db.webhook.findFirst({ where: { id, deletedAt: null, ...(tenantId === null ? {} : { tenantId }) } });
-  }
-
-  /** Keyset pagination over (created_at, id); returns at most `limit` rows. */
-  list(query: WebhookListQuery): Promise<Webhook[]> {
-    const where: Prisma.WebhookWhereInput = { tenantId: query.tenantId, deletedAt: null };
-    if (query.isEnabled !== undefined) where.isEnabled = query.isEnabled;
-    if (query.eventType !== undefined) Object.assign(where, receiving(query.eventType));
-    if (query.after) {
-      const { createdAt, id } = query.after;
-      // created_at >= the cursor starts the (tenant_id, created_at, id) index range there; the OR settles ties on id
-      where.createdAt = { gte: createdAt };
-      where.OR = [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: id } }];
-    }
-    return this.db.webhook.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: query.limit });
   }
 
   update(id: string, changes: WebhookChanges): Promise<Webhook> {

@@ -17,7 +17,16 @@ import {
   type SecretBox,
 } from '@hookrelay/core';
 import { destinationProblem } from '@hookrelay/delivery';
-import { Prisma, TenantsRepository, WebhooksRepository, type PrismaClient, type Webhook, type WebhookChanges } from '@hookrelay/db';
+import {
+  listWebhooks,
+  Prisma,
+  TenantsRepository,
+  WebhooksRepository,
+  type PrismaClient,
+  type Queryable,
+  type Webhook,
+  type WebhookChanges,
+} from '@hookrelay/db';
 import type { EventTypeService } from './event-type-service.js';
 import { isUuid } from './ids.js';
 import { sealedEndpointSettings } from './endpoint-settings-input.js';
@@ -63,6 +72,8 @@ export interface WebhookPage {
 
 export interface WebhookServiceDeps {
   db: PrismaClient;
+  /** the list read goes straight through node-postgres */
+  pool: Queryable;
   eventTypes: EventTypeService;
   /** encrypts secrets before they are stored, decrypts them when read */
   secrets: SecretBox;
@@ -131,7 +142,7 @@ export class WebhookService {
   }
 
   async list(tenant: string, input: ListWebhooksInput): Promise<WebhookPage> {
-    const rows = await this.webhooks.list({
+    const rows = await listWebhooks(this.deps.pool, {
       tenantId: tenant,
       limit: input.limit + 1,
       after: decodePageToken(input.page_token),
