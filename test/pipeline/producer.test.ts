@@ -50,6 +50,28 @@ test('a batch is published in one call, as batch jobs, and every event is delive
   expect(receiver.requests.filter((r) => idSet.has(JSON.parse(r.body).event_id))).toHaveLength(count);
 });
 
+test('publish() calls of one turn go in one batch job; a lone one is a job of its own, its id the job id', async () => {
+  // a prefix no worker consumes, to look at the jobs as they were sent
+  const queuePrefix = `${stack.config.queuePrefix}-nobody`;
+  const idle = createProducer({ redisUrl: stack.config.redisUrl, queuePrefix });
+  const queue = new Queue(QUEUES.events, { connection: { url: stack.config.redisUrl }, prefix: queuePrefix });
+  try {
+    const tenant = uniqueTenant();
+    const together = await Promise.all(Array.from({ length: 30 }, (_, i) => idle.publish({ tenant, type: 'CARD.CREATED', resource: { i } })));
+    const alone = await idle.publish({ tenant, type: 'CARD.CREATED', resource: { i: 30 } });
+    const jobs = await queue.getWaiting();
+    expect(jobs.map((j) => j.name).sort()).toEqual(['event', EVENT_BATCH_JOB_NAME]);
+    const batch = jobs.find((j) => j.name === EVENT_BATCH_JOB_NAME)!;
+    expect(batch.data.events.map((e: { id: string }) => e.id)).toEqual(together.map((r) => r.id));
+    expect(batch.data.events[7].resource).toEqual({ i: 7 });
+    expect(jobs.find((j) => j.name === 'event')!.id).toBe(alone.id);
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await idle.close();
+  }
+});
+
 test('in a batch job a bad event is rejected on its own; a redelivered batch creates nothing twice', async () => {
   const queue = new Queue(QUEUES.events, { connection: { url: stack.config.redisUrl }, prefix: stack.config.queuePrefix });
   try {

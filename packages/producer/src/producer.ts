@@ -2,7 +2,9 @@
  * @hookrelay/producer: publish events straight into Hookrelay's Redis, with
  * no HTTP hop. The event is validated with the same schema as the API, given
  * an id, and added to the `events` queue with that id as its job id; a
- * worker turns it into notifications.
+ * worker turns it into notifications. publish() calls made in the same turn
+ * of the event loop (a producer publishing concurrently) are sent together,
+ * in one round trip, as one `event-batch` job, as publishBatch sends them.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
@@ -63,13 +65,19 @@ export interface ProducerOptions {
 export type PublishInput = Omit<EventJobData, 'id' | 'traceparent'>;
 
 export interface Producer {
-  /** Validates and enqueues one event; resolves with its id once Redis has it. */
+  /**
+   * Validates and enqueues one event; resolves with its id once Redis has it.
+   * Alone it is a job of its own (job id = event id); with other publish()
+   * calls of the same turn of the event loop it goes in their `event-batch`
+   * job, sent in one round trip without waiting for any timer.
+   */
   publish(event: PublishInput): Promise<{ id: string }>;
   /**
    * Validates and enqueues many events in one round trip, up to
    * EVENTS_PER_BATCH_JOB per job: the worker ingests each as if published on
    * its own (own id, own checks), but Redis stores and hands out one job per
-   * batch. Resolves with the ids in order once Redis has them all.
+   * batch (a lone event is an event job of its own). Resolves with the ids in
+   * order once Redis has them all.
    */
   publishBatch(events: readonly PublishInput[]): Promise<{ id: string }[]>;
   close(): Promise<void>;
@@ -85,9 +93,23 @@ function toEvent(event: PublishInput, maxEventBytes: number): EventJobData {
   return { ...validate<Omit<EventJobData, 'id'>>(producerEventSchema, event, 'event'), id: randomUUID() };
 }
 
-function toJob(event: PublishInput, maxEventBytes: number) {
-  const data = toEvent(event, maxEventBytes);
-  return { name: EVENT_JOB_NAME, data, opts: { jobId: data.id, ...EVENT_JOB_RETENTION } };
+type EventsJob = { name: string; data: EventJobData | EventBatchJobData; opts: JobsOptions };
+
+/** One job for a lone event (its id the job id), else `event-batch` jobs of up to EVENTS_PER_BATCH_JOB events. */
+function jobsFor(events: EventJobData[]): EventsJob[] {
+  if (events.length === 1) return [{ name: EVENT_JOB_NAME, data: events[0]!, opts: { jobId: events[0]!.id, ...EVENT_JOB_RETENTION } }];
+  const jobs: EventsJob[] = [];
+  for (let i = 0; i < events.length; i += EVENTS_PER_BATCH_JOB) {
+    const data: EventBatchJobData = { events: events.slice(i, i + EVENTS_PER_BATCH_JOB) };
+    jobs.push({ name: EVENT_BATCH_JOB_NAME, data, opts: { jobId: randomUUID(), ...EVENT_JOB_RETENTION } });
+  }
+  return jobs;
+}
+
+interface Waiting {
+  event: EventJobData;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 export function createProducer(options: ProducerOptions = {}): Producer {
@@ -107,34 +129,50 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   // BullMQ waits for a connection forever; the producer answers within connectTimeoutMs
   const connected = () => whenReady(connection, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
 
+  const send = async (events: EventJobData[]) => {
+    const jobs = jobsFor(events);
+    if (jobs.length === 1) await queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    else await queue.addBulk(jobs);
+  };
+
+  // publish() calls of this turn of the event loop, sent together once it ends
+  let waiting: Waiting[] = [];
+  const flush = () => {
+    const batch = waiting;
+    waiting = [];
+    send(batch.map((w) => w.event)).then(
+      () => batch.forEach((w) => w.resolve()),
+      (error) => batch.forEach((w) => w.reject(error)),
+    );
+  };
+  const enqueue = (event: EventJobData) =>
+    new Promise<void>((resolve, reject) => {
+      if (waiting.push({ event, resolve, reject }) === 1) setImmediate(flush);
+    });
+
   return {
-    async publish(event) {
-      const job = toJob(event, maxEventBytes);
+    async publish(input) {
+      const event = toEvent(input, maxEventBytes);
       // with OpenTelemetry in the application: a PRODUCER span, whose traceparent the worker's fan-out continues
       return withProducerSpan(
         SPANS.publish,
-        { [SPAN_ATTRIBUTES.tenant]: job.data.tenant, [SPAN_ATTRIBUTES.eventType]: job.data.type, [SPAN_ATTRIBUTES.eventId]: job.data.id },
+        { [SPAN_ATTRIBUTES.tenant]: event.tenant, [SPAN_ATTRIBUTES.eventType]: event.type, [SPAN_ATTRIBUTES.eventId]: event.id },
         async (traceparent) => {
-          if (traceparent) job.data.traceparent = traceparent;
+          if (traceparent) event.traceparent = traceparent;
           await connected();
-          await queue.add(job.name, job.data, job.opts);
-          return { id: job.data.id };
+          await enqueue(event);
+          return { id: event.id };
         },
       );
     },
     async publishBatch(events) {
       const all = events.map((event) => toEvent(event, maxEventBytes));
-      const jobs: { name: string; data: EventBatchJobData; opts: JobsOptions }[] = [];
-      for (let i = 0; i < all.length; i += EVENTS_PER_BATCH_JOB) {
-        const data: EventBatchJobData = { events: all.slice(i, i + EVENTS_PER_BATCH_JOB) };
-        jobs.push({ name: EVENT_BATCH_JOB_NAME, data, opts: { jobId: randomUUID(), ...EVENT_JOB_RETENTION } });
-      }
-      if (jobs.length) {
+      if (all.length) {
         // one PRODUCER span for the call: each event carries its traceparent, so the batch's events share its trace
         await withProducerSpan(SPANS.publishBatch, { [SPAN_ATTRIBUTES.eventCount]: all.length }, async (traceparent) => {
           if (traceparent) for (const e of all) e.traceparent = traceparent;
           await connected();
-          await queue.addBulk(jobs);
+          await send(all);
         });
       }
       return all.map((e) => ({ id: e.id }));
