@@ -23,7 +23,7 @@ import { portalGuard } from './middleware/portal-guard.js';
 import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
-import { requestMetrics } from './middleware/request-metrics.js';
+import { RequestMetrics } from './middleware/request-metrics.js';
 import { mountRoutes } from './mount-routes.js';
 import { createOpenApiBuilder } from './openapi/document.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -72,8 +72,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLogger(deps.logger));
-  if (deps.metrics) app.use(requestMetrics(deps.metrics));
+  app.use(requestLogger(deps.logger, deps.metrics && new RequestMetrics(deps.metrics)));
   app.use(decodeEncodedColons);
 
   app.use(mountRoutes(Router(), publicRoutes, openapi));
