@@ -10,7 +10,7 @@
  * ones, so a literal path like `/v1/webhooks/sendexpired` wins over
  * `/v1/webhooks/{id}`.
  */
-import express, { Router, type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '@hookrelay/core';
 import type { ApiKeyService } from './services/api-key-service.js';
 import type { AuthService } from './services/auth.js';
@@ -24,6 +24,7 @@ import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { RequestMetrics } from './middleware/request-metrics.js';
+import { series } from './middleware/series.js';
 import { mountRoutes } from './mount-routes.js';
 import { createOpenApiBuilder } from './openapi/document.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -61,6 +62,19 @@ const decodeEncodedColons: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * `handler` for paths under /v1 (`/v1` itself included, any case), as
+ * `app.use('/v1', handler)` would run it, without the router's prefix
+ * trim and restore; `req.baseUrl` stays empty, `req.path` is the whole path.
+ */
+function underV1(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const path = req.path;
+    if ((path.length === 3 || path[3] === '/') && path.slice(0, 3).toLowerCase() === '/v1') return handler(req, res, next);
+    next();
+  };
+}
+
 export function createApp(deps: AppDeps): Express {
   const openapi = createOpenApiBuilder();
   const { services } = deps;
@@ -75,13 +89,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogger(deps.logger, deps.metrics && new RequestMetrics(deps.metrics)));
   app.use(decodeEncodedColons);
 
-  app.use(mountRoutes(Router(), publicRoutes, openapi));
+  // routes on the app's own router, not in routers of their own: one router less to enter on every request
+  mountRoutes(app.router, publicRoutes, openapi);
 
   const bodyLimits = new Map(
     privateRoutes.flatMap((r) => (r.bodyLimitBytes ? [r.path, ...(r.aliases ?? [])].map((p) => [p, r.bodyLimitBytes!] as const) : [])),
   );
-  app.use('/v1', authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits));
-  app.use(mountRoutes(Router(), privateRoutes, openapi));
+  app.use(underV1(series(authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits))));
+  mountRoutes(app.router, privateRoutes, openapi);
 
   app.use(notFound(openapi));
   app.use(problemMapper(deps.logger));
