@@ -5,8 +5,8 @@
  * metrics) plug in as `routes` (RouteDefinition[], see route-definition.ts)
  * rather than by editing this file: each is mounted, validated, documented
  * in /openapi.json and /docs, and its path answers 405 to other methods.
- * `publicRoute`s skip auth; the others live under /v1 and get bearer auth
- * and the JSON body parser. Extra routes are mounted before the built-in
+ * `publicRoute`s skip auth (none may live under /v1); the others live
+ * under /v1 and get bearer auth and the JSON body parser. Extra routes are mounted before the built-in
  * ones, so a literal path like `/v1/webhooks/sendexpired` wins over
  * `/v1/webhooks/{id}`.
  */
@@ -68,11 +68,11 @@ const decodeEncodedColons: RequestHandler = (req, _res, next) => {
  * trim and restore; `req.baseUrl` stays empty, `req.path` is the whole path.
  */
 function underV1(handler: RequestHandler): RequestHandler {
-  return (req, res, next) => {
-    const path = req.path;
-    if ((path.length === 3 || path[3] === '/') && path.slice(0, 3).toLowerCase() === '/v1') return handler(req, res, next);
-    next();
-  };
+  return (req, res, next) => (underV1Path(req.path) ? handler(req, res, next) : next());
+}
+
+function underV1Path(path: string): boolean {
+  return (path.length === 3 || path[3] === '/') && path.slice(0, 3).toLowerCase() === '/v1';
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -82,20 +82,21 @@ export function createApp(deps: AppDeps): Express {
   const builtIn: RouteDefinition[] = [...webhookRoutes(services.webhooks), ...apiKeyRoutes(services.apiKeys), ...eventTypeRoutes(services.eventTypes)];
   const publicRoutes = [...extra.filter((r) => r.public), ...healthRoutes(deps.readiness), ...docsRoutes(openapi)];
   const privateRoutes = [...extra.filter((r) => !r.public), ...builtIn];
+  const hidden = publicRoutes.find((r) => [r.path, ...(r.aliases ?? [])].some(underV1Path));
+  if (hidden) throw new Error(`public route ${hidden.path} is under /v1, where every request is authenticated`);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLogger(deps.logger, deps.metrics && new RequestMetrics(deps.metrics)));
-  app.use(decodeEncodedColons);
-
-  // routes on the app's own router, not in routers of their own: one router less to enter on every request
-  mountRoutes(app.router, publicRoutes, openapi);
-
   const bodyLimits = new Map(
     privateRoutes.flatMap((r) => (r.bodyLimitBytes ? [r.path, ...(r.aliases ?? [])].map((p) => [p, r.bodyLimitBytes!] as const) : [])),
   );
-  app.use(underV1(series(authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits))));
+  // every request's middleware as one layer; the /v1 part cannot meet a public route (none is under /v1)
+  const v1 = series(authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits));
+  app.use(series(requestLogger(deps.logger, deps.metrics && new RequestMetrics(deps.metrics)), decodeEncodedColons, underV1(v1)));
+
+  // routes on the app's own router, not in routers of their own: one router less to enter on every request
+  mountRoutes(app.router, publicRoutes, openapi);
   mountRoutes(app.router, privateRoutes, openapi);
 
   app.use(notFound(openapi));
