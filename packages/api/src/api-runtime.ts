@@ -93,11 +93,12 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
   const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });
   const notifications = new NotificationService(database, deliveries, store, attempts, logger);
 
+  const auth = new AuthService({ adminApiKey: config.api.adminApiKey, apiKeys, portalSessions });
   const app = createApp({
     logger,
     services: {
-      auth: new AuthService({ adminApiKey: config.api.adminApiKey, apiKeys, portalSessions }),
-      apiKeys: new ApiKeyService({ apiKeys, tenants }),
+      auth,
+      apiKeys: new ApiKeyService({ apiKeys, tenants, onRevoked: (keyId) => auth.forgetKey(keyId) }),
       eventTypes,
       webhooks,
     },

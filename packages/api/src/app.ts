@@ -5,12 +5,12 @@
  * metrics) plug in as `routes` (RouteDefinition[], see route-definition.ts)
  * rather than by editing this file: each is mounted, validated, documented
  * in /openapi.json and /docs, and its path answers 405 to other methods.
- * `publicRoute`s skip auth; the others live under /v1 and get bearer auth
- * and the JSON body parser. Extra routes are mounted before the built-in
+ * `publicRoute`s skip auth (none may live under /v1); the others live
+ * under /v1 and get bearer auth and the JSON body parser. Extra routes are mounted before the built-in
  * ones, so a literal path like `/v1/webhooks/sendexpired` wins over
  * `/v1/webhooks/{id}`.
  */
-import express, { Router, type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '@hookrelay/core';
 import type { ApiKeyService } from './services/api-key-service.js';
 import type { AuthService } from './services/auth.js';
@@ -23,7 +23,8 @@ import { portalGuard } from './middleware/portal-guard.js';
 import { notFound } from './middleware/not-found.js';
 import { problemMapper } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
-import { requestMetrics } from './middleware/request-metrics.js';
+import { RequestMetrics } from './middleware/request-metrics.js';
+import { series } from './middleware/series.js';
 import { mountRoutes } from './mount-routes.js';
 import { createOpenApiBuilder } from './openapi/document.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -61,6 +62,19 @@ const decodeEncodedColons: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * `handler` for paths under /v1 (`/v1` itself included, any case), as
+ * `app.use('/v1', handler)` would run it, without the router's prefix
+ * trim and restore; `req.baseUrl` stays empty, `req.path` is the whole path.
+ */
+function underV1(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (underV1Path(req.path) ? handler(req, res, next) : next());
+}
+
+function underV1Path(path: string): boolean {
+  return (path.length === 3 || path[3] === '/') && path.slice(0, 3).toLowerCase() === '/v1';
+}
+
 export function createApp(deps: AppDeps): Express {
   const openapi = createOpenApiBuilder();
   const { services } = deps;
@@ -68,21 +82,22 @@ export function createApp(deps: AppDeps): Express {
   const builtIn: RouteDefinition[] = [...webhookRoutes(services.webhooks), ...apiKeyRoutes(services.apiKeys), ...eventTypeRoutes(services.eventTypes)];
   const publicRoutes = [...extra.filter((r) => r.public), ...healthRoutes(deps.readiness), ...docsRoutes(openapi)];
   const privateRoutes = [...extra.filter((r) => !r.public), ...builtIn];
+  const hidden = publicRoutes.find((r) => [r.path, ...(r.aliases ?? [])].some(underV1Path));
+  if (hidden) throw new Error(`public route ${hidden.path} is under /v1, where every request is authenticated`);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLogger(deps.logger));
-  if (deps.metrics) app.use(requestMetrics(deps.metrics));
-  app.use(decodeEncodedColons);
-
-  app.use(mountRoutes(Router(), publicRoutes, openapi));
-
   const bodyLimits = new Map(
     privateRoutes.flatMap((r) => (r.bodyLimitBytes ? [r.path, ...(r.aliases ?? [])].map((p) => [p, r.bodyLimitBytes!] as const) : [])),
   );
-  app.use('/v1', authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits));
-  app.use(mountRoutes(Router(), privateRoutes, openapi));
+  // every request's middleware as one layer; the /v1 part cannot meet a public route (none is under /v1)
+  const v1 = series(authenticate(services.auth), portalGuard(privateRoutes), requireJsonContentType, parseJsonBodyWithLimits(bodyLimits));
+  app.use(series(requestLogger(deps.logger, deps.metrics && new RequestMetrics(deps.metrics)), decodeEncodedColons, underV1(v1)));
+
+  // routes on the app's own router, not in routers of their own: one router less to enter on every request
+  mountRoutes(app.router, publicRoutes, openapi);
+  mountRoutes(app.router, privateRoutes, openapi);
 
   app.use(notFound(openapi));
   app.use(problemMapper(deps.logger));

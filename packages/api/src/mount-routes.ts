@@ -9,7 +9,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { actingTenant, lookupTenant, requireAdmin } from './services/auth.js';
 import { noteTenant, principalOf } from './context.js';
 import type { OpenApiBuilder } from './openapi/builder.js';
-import type { Reply, RouteCall, RouteDefinition } from './route-definition.js';
+import type { Reply, RequestPart, RouteCall, RouteDefinition } from './route-definition.js';
 
 /**
  * `/v1/webhooks/{id}/secret:rotate` → `/v1/webhooks/:id/secret\:rotate`.
@@ -45,9 +45,31 @@ export function mountRoutes(router: Router, routes: readonly RouteDefinition[], 
 }
 
 function handle(route: RouteDefinition): RequestHandler {
+  const emptyQuery = route.query ? memoizedEmptyQuery(route.query) : undefined;
   return async (req, res) => {
-    const call = route.public ? publicCall(route, req) : apiCall(route, req, res);
-    send(res, await route.handler(call));
+    const call = route.public ? publicCall(route, req) : apiCall(route, req, res, emptyQuery);
+    send(req, res, await route.handler(call));
+  };
+}
+
+/**
+ * A request without a query string (nearly every POST) has the same
+ * validated query every time: it is read once per route, and each request
+ * gets a copy of it (query schemas are flat). A schema that refuses an
+ * empty query is asked every time, so the error is its own.
+ */
+function memoizedEmptyQuery(part: RequestPart<unknown>): () => unknown {
+  let read: { value: unknown } | null | undefined;
+  return () => {
+    if (read === undefined) {
+      try {
+        read = { value: part.read({}, 'query') };
+      } catch {
+        read = null;
+      }
+    }
+    if (read === null) return part.read({}, 'query');
+    return isRecord(read.value) ? { ...read.value } : read.value;
   };
 }
 
@@ -55,13 +77,13 @@ function publicCall(route: RouteDefinition, req: Request): RouteCall {
   return { input: { body: undefined, query: undefined, params: readParams(route, req) }, req };
 }
 
-function apiCall(route: RouteDefinition, req: Request, res: Response): RouteCall {
+function apiCall(route: RouteDefinition, req: Request, res: Response, emptyQuery?: () => unknown): RouteCall {
   const principal = principalOf(res);
   if (route.adminOnly) requireAdmin(principal);
   const params = readParams(route, req);
   // the body as sent, or {} without one: its schema decides whether one was needed
   const body = route.body?.read(req.body ?? {}, 'request body');
-  const query = route.query?.read(req.query, 'query');
+  const query = emptyQuery && !req.url.includes('?') ? emptyQuery() : route.query?.read(req.query, 'query');
   const requested = namedTenant(body) ?? namedTenant(query);
   const input = { body: withoutTenant(body), query: withoutTenant(query), params };
   const scope = typeof route.tenant === 'function' ? route.tenant(input.body) : route.tenant;
@@ -89,10 +111,20 @@ function withoutTenant(part: unknown): unknown {
   return rest;
 }
 
-function send(res: Response, reply: Reply): void {
+/** Statuses whose answer Express reshapes (no body, or none allowed): left to res.json. */
+const RESHAPED = new Set([204, 205, 304]);
+
+function send(req: Request, res: Response, reply: Reply): void {
   res.status(reply.status ?? 200);
   if (reply.headers) res.set(reply.headers);
   if (reply.body === undefined) res.end();
   else if (typeof reply.body === 'string' || Buffer.isBuffer(reply.body)) res.send(reply.body);
-  else res.json(reply.body);
+  else if (req.method === 'GET' || req.method === 'HEAD' || RESHAPED.has(res.statusCode) || res.hasHeader('content-type')) res.json(reply.body);
+  else {
+    // what res.json would write for a POST/PUT/PATCH/DELETE answer (no freshness check applies, ETags are off), without its machinery
+    const json = JSON.stringify(reply.body);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(json));
+    res.end(json);
+  }
 }

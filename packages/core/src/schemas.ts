@@ -18,18 +18,27 @@ const bool = Joi.boolean().strict();
 const uuid = Joi.string().guid({ version: ['uuidv1', 'uuidv2', 'uuidv3', 'uuidv4', 'uuidv5', 'uuidv6', 'uuidv7', 'uuidv8'] });
 const timestamp = Joi.string().isoDate();
 
+/*
+ * The pattern rules' own messages are set on the rule (`.rule({ message })`),
+ * not with `.messages()`: schema-level messages are preferences, which joi
+ * merges (and compiles) again on every validation of the field, and these
+ * fields are in every published event.
+ */
 export const tenantId = Joi.string()
   .pattern(/^[A-Za-z0-9_.-]+$/)
+  .rule({ message: { 'string.pattern.base': '{{#label}} may contain only letters, digits, "_", "-" and "."' } })
   .min(1)
-  .max(64)
-  .messages({ 'string.pattern.base': '{{#label}} may contain only letters, digits, "_", "-" and "."' });
+  .max(64);
 
 export const eventTypeName = Joi.string()
   .max(128)
   .pattern(EVENT_TYPE_NAME)
-  .messages({ 'string.pattern.base': '{{#label}} must be dot-separated segments of letters, digits, "_" or "-"' });
+  .rule({ message: { 'string.pattern.base': '{{#label}} must be dot-separated segments of letters, digits, "_" or "-"' } });
 
-const eventPattern = Joi.string().max(128).pattern(EVENT_TYPE_PATTERN).messages({ 'string.pattern.base': '{{#label}} must be an event type, PREFIX.* or *' });
+const eventPattern = Joi.string()
+  .max(128)
+  .pattern(EVENT_TYPE_PATTERN)
+  .rule({ message: { 'string.pattern.base': '{{#label}} must be an event type, PREFIX.* or *' } });
 
 const webhookUrl = Joi.string()
   .max(MAX_URL_LENGTH)

@@ -12,6 +12,8 @@ export interface CreatedApiKey {
 export interface ApiKeyServiceDeps {
   apiKeys: ApiKeysRepository;
   tenants: TenantsRepository;
+  /** told of every key revoked here (AuthService.forgetKey: refused from its next request on) */
+  onRevoked?: (keyId: string) => void;
 }
 
 export class ApiKeyService {
@@ -37,5 +39,6 @@ export class ApiKeyService {
     const tenant = lookupTenant(principal, requestedTenant);
     const key = isUuid(id) ? await this.deps.apiKeys.findActive(id, tenant) : null;
     if (!key || !(await this.deps.apiKeys.revoke(key.id))) throw new NotFoundError(`API key ${id} not found`);
+    this.deps.onRevoked?.(key.id);
   }
 }
