@@ -92,6 +92,21 @@ test('the tenant gate caps all of a tenant’s webhooks together', async () => {
   expect(await gates.release(of('b1'), 'k0')).toEqual(['k9']);
 });
 
+test('in flight per webhook, many at once: live leases only (a short lease does not cut the others short), zero for none', async () => {
+  const gate = (w: string): Gate[] => [{ name: `w:${w}`, cap: 10 }];
+  for (const holder of ['m1', 'm2', 'm3']) expect((await gates.acquire(gate('many-a'), holder, 10_000, 1)).ok).toBe(true);
+  expect((await gates.acquire(gate('many-b'), 'm4', 10_000, 1)).ok).toBe(true);
+  expect((await gates.acquire(gate('many-b'), 'm5', 1, 1)).ok).toBe(true); // another process's shorter lease: expires at once
+  await new Promise((r) => setTimeout(r, 20));
+  const counts = await gates.inFlightMany(['many-a', 'many-b', 'many-c']);
+  expect([...counts]).toEqual([
+    ['many-a', 3],
+    ['many-b', 1],
+    ['many-c', 0],
+  ]);
+  expect((await gates.inFlightMany([])).size).toBe(0);
+});
+
 test('leases expire: a crashed holder’s permits come back', async () => {
   const g: Gate[] = [{ name: 'w:crash', cap: 1 }];
   expect((await gates.acquire(g, 'dead', 300, 1)).ok).toBe(true);

@@ -79,7 +79,9 @@ if probe then return {0, 0, 0} end
 for i = 1, n do
   if i <= active then
     redis.call('ZADD', KEYS[3 * i - 2], now + ttl, member)
-    redis.call('PEXPIRE', KEYS[3 * i - 2], ttl)
+    -- the key lives as long as its longest lease: a holder with a shorter ttl (another process's
+    -- DELIVERY_TIMEOUT_MS) must not take the others' leases with it
+    if redis.call('PTTL', KEYS[3 * i - 2]) < ttl then redis.call('PEXPIRE', KEYS[3 * i - 2], ttl) end
   end
   redis.call('ZREM', KEYS[3 * i - 1], job)
   redis.call('ZREM', KEYS[3 * i], job)

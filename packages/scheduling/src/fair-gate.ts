@@ -171,11 +171,24 @@ export class FairGates {
     await this.commands.hookrelayFairUnpark(keys.length, ...keys, jobId);
   }
 
-  /** Leases held now per webhook id (the dashboard's "at its cap"). */
+  /**
+   * Leases held now per webhook id (the dashboard's "at its cap"): one
+   * pipeline, so a tenant's hundred webhooks cost one round trip, not a
+   * hundred writes (on a cluster the keys share the prefix's hash tag).
+   */
   async inFlightMany(webhookIds: readonly string[]): Promise<Map<string, number>> {
+    if (!webhookIds.length) return new Map();
     const now = Date.now();
-    const counts = await Promise.all(webhookIds.map((id) => this.redis.zcount(this.leasesKey(`w:${id}`), now, '+inf')));
-    return new Map(webhookIds.map((id, i) => [id, counts[i] ?? 0]));
+    const pipeline = this.redis.pipeline();
+    for (const id of webhookIds) pipeline.zcount(this.leasesKey(`w:${id}`), now, '+inf');
+    const replies = (await pipeline.exec()) ?? [];
+    return new Map(
+      webhookIds.map((id, i) => {
+        const [error, count] = replies[i] ?? [null, 0];
+        if (error) throw error;
+        return [id, Number(count ?? 0)];
+      }),
+    );
   }
 
   /** Leases held now in one gate (metrics, tests). */
