@@ -1,6 +1,6 @@
 /** `GET /v1/stats`: live notification counts and per-webhook health for one tenant (the dashboard polls it). */
 import { NOTIFICATION_STATUSES } from '@hookrelay/core';
-import { STATS_WINDOW_SECONDS, type StatsService } from '../services/stats-service.js';
+import { STATS_WINDOW_SECONDS, type StatsService, type TenantStats } from '../services/stats-service.js';
 import type { JsonSchema } from '../openapi/joi-to-json-schema.js';
 import { presentTenantStats } from '../presenters/stats.js';
 import { route, type RouteDefinition } from '../route-definition.js';
@@ -64,6 +64,23 @@ const TENANT_STATS: JsonSchema = {
   },
 };
 
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+
+/**
+ * The answer's JSON per read: requests that joined one read (StatsService)
+ * share its presented and serialized body, 45 KiB for a tenant of 100
+ * webhooks, instead of building it each.
+ */
+const bodies = new WeakMap<TenantStats, string>();
+function serialized(read: TenantStats): string {
+  let body = bodies.get(read);
+  if (body === undefined) {
+    body = JSON.stringify(presentTenantStats(read));
+    bodies.set(read, body);
+  }
+  return body;
+}
+
 export function statsRoutes(stats: StatsService): RouteDefinition[] {
   return [
     route({
@@ -75,7 +92,7 @@ export function statsRoutes(stats: StatsService): RouteDefinition[] {
       query: tenantOnlyQuery,
       tenant: 'acting',
       responses: { 200: { description: "The tenant's statistics", schema: TENANT_STATS } },
-      handler: async ({ tenant }) => ({ body: presentTenantStats(await stats.forTenant(tenant)) }),
+      handler: async ({ tenant }) => ({ headers: JSON_TYPE, body: serialized(await stats.forTenant(tenant)) }),
     }),
   ];
 }
