@@ -2,28 +2,27 @@
  * GET /v1/stats for one tenant, asked by several readers at once (dashboard
  * tabs, operators), costs one read of Postgres at a time: requests that
  * arrive while the tenant's read runs share it. The sums of the window's
- * settled buckets are read once and kept. Counted with Prisma's query events
- * against a real Postgres.
+ * settled buckets are read once and kept. Statements counted on the way to
+ * a real Postgres.
  */
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '@hookrelay/db';
+import pg from 'pg';
 import { StatsService } from '@hookrelay/api';
 import { testDatabaseUrl, uniqueTenant } from '../support/env.js';
 
-let db: PrismaClient;
+let pool: pg.Pool;
 let statements = 0;
+// the pool as StatsService sees it, counting the statements that read counters or rollups
+const db = {
+  query: ((config: pg.QueryConfig) => {
+    if (config.text.includes('notification_counters') || config.text.includes('attempt_rollups')) statements++;
+    return pool.query(config);
+  }) as pg.Pool['query'],
+};
 
 beforeAll(() => {
-  const logged = new PrismaClient({
-    adapter: new PrismaPg({ connectionString: testDatabaseUrl(), max: 4 }),
-    log: [{ emit: 'event', level: 'query' }] as const,
-  });
-  logged.$on('query', (e) => {
-    if (e.query.includes('notification_counters') || e.query.includes('attempt_rollups')) statements++;
-  });
-  db = logged as unknown as PrismaClient;
+  pool = new pg.Pool({ connectionString: testDatabaseUrl(), max: 4 });
 });
-afterAll(() => db.$disconnect());
+afterAll(() => pool.end());
 
 test('concurrent reads of one tenant share one read; the next read after it is a fresh one', async () => {
   const stats = new StatsService(db);

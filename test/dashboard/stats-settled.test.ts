@@ -5,21 +5,17 @@
  * window's edge, add up to the same figures as the rollup rows themselves.
  */
 import pg from 'pg';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient, rollupBucket } from '@hookrelay/db';
+import { rollupBucket } from '@hookrelay/db';
 import { StatsService } from '@hookrelay/api';
 import { testDatabaseUrl } from '../support/env.js';
 import { seedWebhookEvent } from '../support/seed.js';
 
 let pool: pg.Pool;
-let prisma: PrismaClient;
 
 beforeAll(() => {
   pool = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
-  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: testDatabaseUrl(), max: 2 }) });
 });
 afterAll(async () => {
-  await prisma.$disconnect();
   await pool.end();
 });
 
@@ -38,7 +34,7 @@ test('settled and recent buckets add up to the window, and the settled sums are 
   await rollup(tenant, webhookId, 20 * 60, -1, 10, 100); // settled
   await rollup(tenant, webhookId, 3 * 60, 1, 20, 100); // settled
   await rollup(tenant, webhookId, 5, 2, 30, 400); // recent
-  const stats = new StatsService(prisma);
+  const stats = new StatsService(pool);
   const bucketAtStart = rollupBucket(Date.now()).getTime();
   const mine = async () => (await stats.forTenant(tenant)).webhooks.find((w) => w.webhookId === webhookId)!;
 
@@ -61,5 +57,5 @@ test('settled and recent buckets add up to the window, and the settled sums are 
   const kept = (await mine()).attempts;
   // (unless the clock crossed a bucket boundary during the test, when it is read afresh)
   expect(kept).toBe(rollupBucket(Date.now()).getTime() === bucketAtStart ? 100 : 105);
-  expect((await new StatsService(prisma).forTenant(tenant)).webhooks.find((w) => w.webhookId === webhookId)!.attempts).toBe(105);
+  expect((await new StatsService(pool).forTenant(tenant)).webhooks.find((w) => w.webhookId === webhookId)!.attempts).toBe(105);
 });

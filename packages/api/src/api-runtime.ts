@@ -107,7 +107,7 @@ export async function startApiRuntime(config: Config, logger: Logger, options: A
       ...eventRoutes(ingest, batches, { maxEventBytes: config.ingest.maxEventBytes }),
       ...notificationRoutes(notifications, webhooks),
       ...metricsRoutes(metrics),
-      ...statsRoutes(new StatsService(db, { inFlightMany: (ids) => gates.inFlightMany(ids), defaultCap: config.delivery.endpointMaxInFlight })),
+      ...statsRoutes(new StatsService(database.pool, { inFlightMany: (ids) => gates.inFlightMany(ids), defaultCap: config.delivery.endpointMaxInFlight })),
       ...portalSessionRoutes(portal),
       ...dashboardRoutes(undefined, { frameAncestors: config.portal.frameAncestors }),
     ],

@@ -4,7 +4,7 @@
  * was disabled). Read-only; backs `GET /v1/stats` and the dashboard.
  */
 import { NOTIFICATION_STATUSES, type NotificationStatusName } from '@hookrelay/core';
-import { ROLLUP_SETTLED_AFTER_MS, rollupBucket, StatsRepository, type PrismaClient, type RollupTotals } from '@hookrelay/db';
+import { ROLLUP_SETTLED_AFTER_MS, rollupBucket, StatsRepository, type Queryable, type RollupTotals } from '@hookrelay/db';
 
 /** The recent window the per-webhook health covers. */
 export const STATS_WINDOW_SECONDS = 24 * 60 * 60;
@@ -90,7 +90,8 @@ export class StatsService {
   private readonly settled = new Map<string, SettledTotals>();
 
   constructor(
-    db: PrismaClient,
+    /** node-postgres (the API's pool) */
+    db: Queryable,
     private readonly inFlight?: InFlightSource,
   ) {
     this.stats = new StatsRepository(db);
