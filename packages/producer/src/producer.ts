@@ -141,8 +141,12 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     const batch = waiting;
     waiting = [];
     send(batch.map((w) => w.event)).then(
-      () => batch.forEach((w) => w.resolve()),
-      (error) => batch.forEach((w) => w.reject(error)),
+      () => {
+        for (const w of batch) w.resolve();
+      },
+      (error: unknown) => {
+        for (const w of batch) w.reject(error);
+      },
     );
   };
   const enqueue = (event: EventJobData) =>
