@@ -11,8 +11,12 @@ export const setApiPort = (port) => {
   apiPort = port;
 };
 
-/** One request; resolves `{status, body, text}` (body parsed when JSON). */
-export function request(port, method, urlPath, body) {
+/**
+ * One request; resolves `{status, body, text}` (body parsed when JSON).
+ * `read: false`: a 2xx answer's bytes are received but not decoded or
+ * parsed (`text` ''), for timed reads whose load generator shares the cores.
+ */
+export function request(port, method, urlPath, body, { read = true } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
@@ -32,6 +36,7 @@ export function request(port, method, urlPath, body) {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
+          if (!read && res.statusCode >= 200 && res.statusCode < 300) return resolve({ status: res.statusCode, body: undefined, text: '' });
           const text = Buffer.concat(chunks).toString('utf8');
           let json;
           try {

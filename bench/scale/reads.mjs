@@ -9,6 +9,7 @@ import { call } from './stack.mjs';
 
 export const READ_P99_TARGET_MS = 50;
 const SERIAL_REQUESTS = 50;
+const WARMUP_REQUESTS = 800;
 
 const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
 
@@ -22,7 +23,8 @@ async function timeRead(side, makeRequest, readers, requests) {
       next += 1;
       const { method, path, body } = makeRequest();
       const t = performance.now();
-      const r = await call(side, method, path, body);
+      // the answer is received whole but not parsed: the load generator shares the two cores with the API
+      const r = await call(side, method, path, body, { read: false });
       lat.push(performance.now() - t);
       if (r.status !== 200) {
         errors += 1;
@@ -63,8 +65,11 @@ export async function timeReads(side, db) {
     [':search updated_since (last minute)', () => search({ updated_since: new Date(Date.now() - 60_000).toISOString(), limit: 100 })],
     ['GET /v1/notifications/{id}', () => ({ method: 'GET', path: `/v1/notifications/${pick(ids)}?${q}` })],
   ];
-  // warm-up: connections, prepared statements, caches
-  for (const [, make] of reads) await timeRead(side, make, S.readers, S.readers * 4);
+  // warm-up, as a long-running API is: the hot reads are prepared statements, prepared once per
+  // connection of the API's pool (20), and Postgres plans each run afresh until its sixth on that
+  // connection (the stats statement: ~3 ms to plan); concurrent stats requests share one read, so
+  // it takes hundreds of requests before every connection has its plans; JIT-compiled code too
+  for (const [, make] of reads) await timeRead(side, make, S.readers, WARMUP_REQUESTS);
   const out = [];
   for (const [name, make] of reads) {
     const cpu0 = cpuSnapshot();

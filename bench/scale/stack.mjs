@@ -15,8 +15,8 @@ export const leaseKey = (side) => `${side.prefix}:retention:lease`;
 /** the value the bench holds the lease with: a worker retries about every second and sweeps once it is gone */
 export const BENCH_HOLD = 'scale-bench-hold';
 
-/** A request to this side's API as the admin: `{status, body, text}`. */
-export const call = (side, method, path, body) => request(side.port, method, path, body);
+/** A request to this side's API as the admin: `{status, body, text}` (`options`: harness/http-client.mjs `request`). */
+export const call = (side, method, path, body, options) => request(side.port, method, path, body, options);
 
 async function startApi(side) {
   side.port = await freePort();
