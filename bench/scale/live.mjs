@@ -104,10 +104,31 @@ async function burst(side, deliveries = S.deliveries) {
   };
 }
 
-/** A side's first requests (JIT, connections, caches) are not measured: a short ingest and a small burst first. */
+/**
+ * A side's first requests (JIT, connections, caches) are not measured: an
+ * ingest and a small burst first. 10 s of ingest, not 3: the history's
+ * random-uuid indexes (400 MB and more each, 128 MB of shared_buffers) are
+ * cold after the seed or a reuse, and the 09:51 run's first history round
+ * after a 3 s warm-up had ingest p99 31.7 ms against 16.2 in its second
+ * (empty: 15.7 and 16.9), which alone set the pooled p99.
+ */
+const WARMUP_INGEST_S = 10;
 async function warmUp(side) {
   await receiverReset(`/in-${side.name}/`);
-  const r = await fixedRate({ rate: S.ingestRate, seconds: 3, publish: (seq) => call(side, 'POST', '/v1/events', event(TYPES.ingest, seq)) });
+  const r = await fixedRate({
+    rate: S.ingestRate,
+    seconds: WARMUP_INGEST_S,
+    publish: (seq) => call(side, 'POST', '/v1/events', event(TYPES.ingest, seq)),
+  });
+  log(
+    `warm-up, ${side.name.padEnd(7)}: ingest p99 ${round(
+      percentile(
+        r.lat.slice().sort((x, y) => x - y),
+        99,
+      ),
+      1,
+    )} ms (not a figure)`,
+  );
   await waitDelivered(r.accepted, 30_000);
   await burst(side, 500);
 }
