@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './ids.js';
 export * from './event-types.js';
 export * from './signing.js';
 export * from './retry-schedule.js';

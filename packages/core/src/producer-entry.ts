@@ -6,6 +6,7 @@
  * besides BullMQ.
  */
 export * from './errors.js';
+export * from './ids.js';
 export * from './event-size.js';
 export * from './jobs.js';
 export * from './redis-connection.js';

@@ -63,7 +63,7 @@ const RECORD_MANY = `
   ),
   a AS (
     INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
-    SELECT gen_random_uuid(), notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger
+    SELECT hookrelay_uuid_v7(), notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger
     FROM input
     ON CONFLICT (notification_id, attempt_number) DO NOTHING
     RETURNING notification_id, attempt_number
@@ -98,7 +98,7 @@ const RECORD_RESEND = `
   target AS (SELECT id, attempt_count FROM notifications WHERE id = $1::uuid FOR UPDATE),
   a AS (
     INSERT INTO attempts (id, notification_id, attempt_number, attempted_at, duration_ms, status_code, response_body, error, trigger)
-    SELECT gen_random_uuid(), target.id, target.attempt_count + 1, input.at, $3, $4, $5, $6, $8::"AttemptTrigger"
+    SELECT hookrelay_uuid_v7(), target.id, target.attempt_count + 1, input.at, $3, $4, $5, $6, $8::"AttemptTrigger"
     FROM target, input
   )
   UPDATE notifications SET

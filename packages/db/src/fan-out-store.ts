@@ -51,7 +51,7 @@ const FAN_OUT = `
   ${KNOWN_FILTERS_CTE},
   n AS (
     INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at, ordering_key, order_seq)
-    SELECT gen_random_uuid(), m.tenant_id, m.id, m.webhook_id, m.type, now(), m.ordering_key,
+    SELECT hookrelay_uuid_v7(), m.tenant_id, m.id, m.webhook_id, m.type, now(), m.ordering_key,
            -- ordered delivery: the publish sequence, drawn in input (publish) order
            CASE WHEN m.ordering_key IS NOT NULL THEN nextval('notifications_order_seq') END
     FROM (

@@ -5,8 +5,7 @@
  * delivery job per notification is enqueued. When Redis is down the enqueue
  * fails but nothing is lost: the reconciler finds the PENDING rows.
  */
-import { randomUUID } from 'node:crypto';
-import { ConflictError, currentTraceparent, inSpan, SPAN_ATTRIBUTES, SPANS, tracingEnabled, ValidationError, type Logger } from '@hookrelay/core';
+import { ConflictError, currentTraceparent, inSpan, SPAN_ATTRIBUTES, SPANS, tracingEnabled, uuidv7, ValidationError, type Logger } from '@hookrelay/core';
 import { EventsRepository, FanOutStore, NotificationsRepository, type Db, type Event, type NewEvent, type PrismaClient } from '@hookrelay/db';
 import type { DeliveryQueue } from '@hookrelay/scheduling';
 import type { EventCatalog } from './event-catalog.js';
@@ -110,7 +109,7 @@ export class EventIngestService {
     // the event type's schema (SchemaValidationError, a 400 listing the failures); see event-schema-validator.ts
     await this.schemas?.assertValid(tenantId, input.type, input.resource);
     return {
-      id: eventId ?? randomUUID(),
+      id: eventId ?? uuidv7(),
       tenantId,
       type: input.type,
       resource: asJsonText(input.resource),

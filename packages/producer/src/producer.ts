@@ -24,6 +24,7 @@ import {
   type EventBatchJobData,
   type EventJobData,
   type RedisNode,
+  uuidv7,
 } from '@hookrelay/core/producer';
 import { assertPrefixFits, connect, redisSettingsOf, whenReady } from './connection.js';
 
@@ -90,7 +91,7 @@ export const EVENTS_PER_BATCH_JOB = 500;
 
 function toEvent(event: PublishInput, maxEventBytes: number): EventJobData {
   assertEventSize(event, maxEventBytes);
-  return { ...validate<Omit<EventJobData, 'id'>>(producerEventSchema, event, 'event'), id: randomUUID() };
+  return { ...validate<Omit<EventJobData, 'id'>>(producerEventSchema, event, 'event'), id: uuidv7() };
 }
 
 type EventsJob = { name: string; data: EventJobData | EventBatchJobData; opts: JobsOptions };
