@@ -107,6 +107,30 @@ test('in flight per webhook, many at once: live leases only (a short lease does 
   expect((await gates.inFlightMany([])).size).toBe(0);
 });
 
+test('a release of a full webhook gate is announced for other processes’ waiters; one below its cap is not', async () => {
+  const sub = redis.duplicate();
+  const heard: string[] = [];
+  sub.on('message', (_channel: string, key: string) => heard.push(key));
+  await sub.subscribe(gates.releasedChannel);
+  try {
+    const w: Gate[] = [
+      { name: 'w:announced', cap: 2 },
+      { name: 't:announced', cap: 100 },
+    ];
+    expect((await gates.acquire(w, 'a1', 10_000, 1)).ok).toBe(true);
+    await gates.release(w, 'a1'); // 1 of 2 held: nobody can be waiting
+    expect((await gates.acquire(w, 'a2', 10_000, 2)).ok).toBe(true);
+    expect((await gates.acquire(w, 'a3', 10_000, 3)).ok).toBe(true);
+    await gates.release(w, 'a2'); // full: announced
+    await new Promise((r) => setTimeout(r, 100));
+    expect(heard).toEqual([gates.leasesKey('w:announced')]);
+    expect(gates.gateOfLeasesKey(heard[0]!)).toBe('w:announced');
+    expect(gates.gateOfLeasesKey('other-prefix:fair:w:x:leases')).toBeNull();
+  } finally {
+    await sub.quit();
+  }
+});
+
 test('leases expire: a crashed holder’s permits come back', async () => {
   const g: Gate[] = [{ name: 'w:crash', cap: 1 }];
   expect((await gates.acquire(g, 'dead', 300, 1)).ok).toBe(true);

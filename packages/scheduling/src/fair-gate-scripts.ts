@@ -102,6 +102,9 @@ return {0, 0, 0}
  * Extra last keys: the flow (ARGV[6] = '1'), then the webhook's slow marker
  * (ARGV[7] > 0): the released exchange, if it lasted ARGV[7] ms or more,
  * marks the webhook slow for ARGV[8] ms, and a shorter one clears the mark.
+ * ARGV[9 + gates] (optional): a channel on which the first gate's leases key
+ * is published when that gate was full, so that other processes' jobs
+ * waiting in place for it look again at once.
  */
 export const RELEASE = `
 local t = redis.call('TIME')
@@ -129,14 +132,18 @@ if slowMs > 0 and ttl > 0 and member ~= '' then
     end
   end
 end
+local announce = ARGV[9 + n]
 for i = 1, n do
   local leases, parked, promoted = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local before = -1
+  if i == 1 and announce and announce ~= '' then before = redis.call('ZCARD', leases) end
   if member ~= '' then redis.call('ZREM', leases, member) end
   redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
   redis.call('ZREMRANGEBYSCORE', promoted, '-inf', now)
   if again ~= '' and redis.call('ZSCORE', promoted, again) ~= false then table.insert(out, again) end
   local kept = redis.call('ZCARD', promoted)
   local cap = tonumber(ARGV[8 + i])
+  if before >= cap then redis.call('PUBLISH', announce, leases) end
   local held = redis.call('ZCARD', leases)
   local free = cap - held - kept
   if ttl > 0 and held > 0 then

@@ -96,6 +96,17 @@ export class FairGates {
     return `${this.prefix}:fair:${webhookGate}:slow`;
   }
 
+  /** Where a release of a full gate is announced (its leases key), for other processes' waiters. */
+  get releasedChannel(): string {
+    return `${this.prefix}:fair:released`;
+  }
+
+  /** The gate name of a leases key (as announced on releasedChannel); null for another prefix's. */
+  gateOfLeasesKey(key: string): string | null {
+    const head = `${this.prefix}:fair:`;
+    return key.startsWith(head) && key.endsWith(':leases') ? key.slice(head.length, -':leases'.length) : null;
+  }
+
   private keys(gates: readonly Gate[]): string[] {
     return gates.flatMap((g) => [this.leasesKey(g.name), this.parkedKey(g.name), this.promotedKey(g.name)]);
   }
@@ -162,6 +173,7 @@ export class FairGates {
       options.slow ? Math.max(1, Math.ceil(options.slow.thresholdMs)) : 0,
       options.slow ? Math.max(1, Math.ceil(options.slow.memoryMs)) : 0,
       ...gates.map((g) => g.cap),
+      this.releasedChannel,
     );
     return [...new Set(ids.map(String))];
   }

@@ -283,7 +283,12 @@ export class FairScheduler {
   }
 
   private wake(gates: Gate[]): void {
-    for (const gate of gates) for (const done of [...(this.waiters.get(gate.name) ?? [])]) done();
+    for (const gate of gates) this.wakeGate(gate.name);
+  }
+
+  /** Jobs of this process waiting in place at `gate` look again now (a release here, or one announced by another process). */
+  wakeGate(gate: string): void {
+    for (const done of [...(this.waiters.get(gate) ?? [])]) done();
   }
 }
 

@@ -19,9 +19,36 @@ export interface FairSetupOptions {
   logger: Logger;
 }
 
-export function createFairScheduling(redis: Redis | Cluster, deliveries: DeliveryQueue, options: FairSetupOptions): { gates: FairGates; fair: FairScheduler } {
+export interface FairScheduling {
+  gates: FairGates;
+  fair: FairScheduler;
+  /** closes the subscription to other processes' releases, if any */
+  close(): Promise<void>;
+}
+
+/**
+ * `wakeups`: subscribe (on a connection of its own) to the releases of full
+ * gates announced by every process, so that this process's jobs waiting in
+ * place at a webhook's cap look again at once, not on their 10 ms timer
+ * (the workers; the API's leases are forced and never wait).
+ */
+export function createFairScheduling(redis: Redis | Cluster, deliveries: DeliveryQueue, options: FairSetupOptions & { wakeups?: boolean }): FairScheduling {
   const gates = new FairGates(redis, options.prefix);
   const { endpointMaxInFlight, timeoutMs } = options.delivery;
   const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, options.fleet, { endpointMaxInFlight, timeoutMs }, options.logger);
-  return { gates, fair };
+  if (!options.wakeups) return { gates, fair, close: async () => undefined };
+  const subscriber = redis.duplicate();
+  subscriber.on('message', (_channel: string, key: string) => {
+    const gate = gates.gateOfLeasesKey(key);
+    if (gate) fair.wakeGate(gate);
+  });
+  // without the subscription waiters fall back to their timer: a failure here is logged, not fatal
+  subscriber.subscribe(gates.releasedChannel).catch((error: unknown) => options.logger.warn({ err: error }, 'subscribing to fair-gate releases failed'));
+  return {
+    gates,
+    fair,
+    async close() {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    },
+  };
 }

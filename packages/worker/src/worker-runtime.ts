@@ -79,7 +79,8 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   const secrets = new SecretBox(config.secretEncryptionKey, config.previousSecretEncryptionKeys);
   const fleet = new FleetCapacity(connection, config.queuePrefix, concurrency);
   await fleet.start();
-  const { fair } = createFairScheduling(connection, deliveries, { prefix: config.queuePrefix, fleet, delivery: config.delivery, logger });
+  const fairScheduling = createFairScheduling(connection, deliveries, { prefix: config.queuePrefix, fleet, delivery: config.delivery, logger, wakeups: true });
+  const { fair } = fairScheduling;
   metrics.watchFairness(deliveries.queue, connection, config.queuePrefix);
   const store = new DeliveryStore(database.pool);
   const attempts = createDeliveryAttempts(config, { db, store, deliverer, secrets, logger, observer: metrics, events: ingest, fair });
@@ -127,6 +128,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
       await Promise.all([deliveries.close(), eventsQueue.close()]);
       deliverer.close();
       await database.close();
+      await fairScheduling.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };
