@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, SecretBox, SecretDecryptionError } from '@hookrelay/core';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, until, type Stack } from '../support/stack.js';
 import { testQueuePrefix, uniqueTenant } from '../support/env.js';
 import { startReceiver } from '../support/receiver.js';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
@@ -165,8 +165,12 @@ describe('a secret no configured key opens', () => {
       stack = await startStack({ ...env, SECRET_ENCRYPTION_KEY: NEW, SECRET_ENCRYPTION_KEY_PREVIOUS: OLD });
       const [delivery] = await receiver.waitFor(1, { timeoutMs: 30_000 });
       expect(delivery.headers['webhook-id']).toBe(notificationId);
-      const done = await stack.call('GET', `/v1/notifications/${notificationId}?tenant=${tenant}`);
-      expect(done.body).toMatchObject({ status: 'SUCCEEDED', attempt_count: 1 });
+      // the receiver sees the request before the worker has its answer and records it
+      const done = await until(async () => {
+        const n = await stack.call('GET', `/v1/notifications/${notificationId}?tenant=${tenant}`);
+        return n.body.status === 'PENDING' ? undefined : n.body;
+      });
+      expect(done).toMatchObject({ status: 'SUCCEEDED', attempt_count: 1 });
     } finally {
       await stack.stop();
       await receiver.close();
