@@ -75,6 +75,7 @@ export function listWebhooks(db: Queryable, query: WebhookListQuery): Promise<We
   );
 }
 
+/** Deleted webhooks are soft-deleted (`deleted_at`) and invisible to every query here. */
 export class WebhooksRepository {
   constructor(private readonly db: Db) {}
 
