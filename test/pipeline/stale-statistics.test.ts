@@ -129,3 +129,38 @@ test('recording 40 attempts finds each notification by its key', async () => {
   expect(explained.scans).not.toContain('Seq Scan on notifications');
   expect(explained.scans.some((scan) => scan.endsWith('using notifications_pkey'))).toBe(true);
 });
+
+test('loads settle on one kept plan, a key lookup per id, instead of being planned one by one', async () => {
+  // one connection, so that every load runs the statement prepared on it
+  const single = new pg.Pool({ connectionString: database.url, max: 1 });
+  try {
+    const store = new DeliveryStore(single);
+    const { rows } = await pool.query<{ id: string }>(`SELECT id FROM notifications ORDER BY random() LIMIT 12`);
+    // one delivery at a time, as at a quiet moment, then a batch
+    for (const row of rows.slice(0, 10)) expect((await store.load(row.id))?.id).toBe(row.id);
+    const batch = await Promise.all(rows.map((row) => store.load(row.id)));
+    expect(batch.map((ctx) => ctx?.id)).toEqual(rows.map((row) => row.id));
+
+    const client = await single.connect();
+    try {
+      const { rows: prepared } = await client.query<{ generic_plans: string; custom_plans: string }>(
+        `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'hookrelay_load_deliveries'`,
+      );
+      // Postgres plans the first five runs for their values, then keeps the generic plan if it costs no more;
+      // with the ids as a uuid[] it planned every single-id load again (11 custom plans, 0 generic)
+      expect(Number(prepared[0]!.custom_plans)).toBeLessThanOrEqual(5);
+      expect(Number(prepared[0]!.generic_plans)).toBeGreaterThanOrEqual(6);
+
+      const ids = client.escapeLiteral(JSON.stringify(rows.map((row) => row.id)));
+      const { rows: explained } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE hookrelay_load_deliveries(${ids})`);
+      const plan = explained[0]['QUERY PLAN'][0].Plan as PlanNode & { 'Shared Hit Blocks': number; 'Shared Read Blocks': number };
+      expect(scans(plan)).toContain('Index Scan using notifications_pkey');
+      expect(scans(plan).filter((scan) => scan.includes('notifications') && scan !== 'Index Scan using notifications_pkey')).toEqual([]);
+      expect(plan['Shared Hit Blocks'] + plan['Shared Read Blocks']).toBeLessThan(500);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await single.end();
+  }
+});

@@ -26,7 +26,13 @@ const DELIVERY_CONTEXT_COLUMNS = `
 /**
  * Each row is fetched by its key on its own (OFFSET 0 keeps each subquery
  * from being merged into one join), so the plan is three primary-key lookups
- * per id whatever the statistics say. As one join over `n.id = ANY($1)`,
+ * per id whatever the statistics say. The ids come as a JSON array: the
+ * planner then assumes the same number of them whatever the batch (it read
+ * the length of a uuid[] parameter), so after five runs Postgres keeps one
+ * generic plan instead of planning every load again. With a uuid[] it
+ * planned about every other load in the noisy bench (4,685 plans for 9,611
+ * loads, pg_stat_statements), 0.2-0.4 ms of Postgres CPU each, where running
+ * the kept plan for one id takes under 0.1 ms. As one join over `n.id = ANY($1)`,
  * statistics taken while the tables were nearly empty (a fresh install,
  * autovacuum off or not yet run) made the planner walk every notification of
  * each webhook: a load of 40 ids took 6 ms at 40,000 notifications and 26 ms
@@ -36,7 +42,7 @@ const DELIVERY_CONTEXT_COLUMNS = `
  */
 const LOAD_MANY = `
   SELECT ${DELIVERY_CONTEXT_COLUMNS}
-  FROM unnest($1::uuid[]) AS k(id)
+  FROM (SELECT value::uuid AS id FROM jsonb_array_elements_text($1::jsonb)) AS k
   CROSS JOIN LATERAL (SELECT * FROM notifications WHERE id = k.id OFFSET 0) n
   CROSS JOIN LATERAL (SELECT * FROM events WHERE id = n.event_id OFFSET 0) e
   CROSS JOIN LATERAL (SELECT * FROM webhooks WHERE id = n.webhook_id OFFSET 0) w`;
@@ -168,7 +174,7 @@ export class DeliveryStore {
   }
 
   private async loadMany(ids: string[]): Promise<(DeliveryContext | null)[]> {
-    const { rows } = await this.pool.query<DeliveryContext>({ name: 'hookrelay_load_deliveries', text: LOAD_MANY, values: [ids] });
+    const { rows } = await this.pool.query<DeliveryContext>({ name: 'hookrelay_load_deliveries', text: LOAD_MANY, values: [JSON.stringify(ids)] });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
