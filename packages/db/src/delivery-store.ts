@@ -26,19 +26,21 @@ const DELIVERY_CONTEXT_COLUMNS = `
 /**
  * Each row is fetched by its key on its own (OFFSET 0 keeps each subquery
  * from being merged into one join), so the plan is three primary-key lookups
- * per id whatever the statistics say. The ids come as a JSON array: the
- * planner then assumes the same number of them whatever the batch (it read
- * the length of a uuid[] parameter), so after five runs Postgres keeps one
- * generic plan instead of planning every load again. With a uuid[] it
- * planned about every other load in the noisy bench (4,685 plans for 9,611
- * loads, pg_stat_statements), 0.2-0.4 ms of Postgres CPU each, where running
- * the kept plan for one id takes under 0.1 ms. As one join over `n.id = ANY($1)`,
+ * per id whatever the statistics say. As one join over `n.id = ANY($1)`,
  * statistics taken while the tables were nearly empty (a fresh install,
  * autovacuum off or not yet run) made the planner walk every notification of
  * each webhook: a load of 40 ids took 6 ms at 40,000 notifications and 26 ms
  * at 88,000 (EXPLAIN ANALYZE), and Postgres took 1 ms of CPU per delivery in
  * the bench. Now well under 1 ms for 40 at any size
  * (test/pipeline/stale-statistics.test.ts).
+ *
+ * The ids come as a JSON array: the planner then assumes the same number of
+ * them whatever the batch (it read the length of a uuid[] parameter), so
+ * after five runs Postgres keeps one generic plan instead of planning every
+ * load again. With a uuid[] it planned about every other load in the noisy
+ * bench (4,685 plans for 9,611 loads, pg_stat_statements), 0.2-0.4 ms of
+ * Postgres CPU each, where running the kept plan for one id takes under
+ * 0.1 ms.
  */
 const LOAD_MANY = `
   SELECT ${DELIVERY_CONTEXT_COLUMNS}
