@@ -6,11 +6,16 @@
  * statistics once walked every notification of each webhook for every load.
  * Recording a batch of attempts is held to the same. The tests look at what
  * Postgres does with the statements DeliveryStore actually sends: the scans
- * and the buffers they touch, not the time they take.
+ * and the buffers they touch, not the time they take. The last one follows
+ * plans Postgres made while the tables were nearly empty and kept (the
+ * statements, the foreign-key check, the rollup trigger) through a burst,
+ * and the worker's StatisticsRefresher replacing them.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { attemptRecord, DeliveryStore } from '@hookrelay/db';
+import { StatisticsRefresher } from '@hookrelay/worker';
+import { createLogger } from '@hookrelay/core';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/isolated-db.js';
 
 let database: IsolatedDatabase;
@@ -57,7 +62,8 @@ function recordingStore(): { store: DeliveryStore; sent: pg.QueryConfig[] } {
   const sent: pg.QueryConfig[] = [];
   const recording = {
     query: (config: pg.QueryConfig) => {
-      sent.push(config);
+      // its prepared statements, not the table size reads of KeptPlans
+      if (config.name) sent.push(config);
       return pool.query(config);
     },
   } as unknown as pg.Pool;
@@ -171,4 +177,87 @@ test('loads settle on one kept plan, a key lookup per id, instead of being plann
   } finally {
     await single.end();
   }
+});
+
+describe('plans kept from nearly empty tables', () => {
+  let fresh: IsolatedDatabase;
+  let seed: pg.Client;
+  // one connection: every statement runs where it was prepared, as on a busy worker's connections
+  let single: pg.Client;
+
+  beforeAll(async () => {
+    fresh = await createIsolatedDatabase('kept');
+    // clients, not pools: their end() waits for the connection to close, before the database is dropped
+    seed = new pg.Client({ connectionString: fresh.url });
+    single = new pg.Client({ connectionString: fresh.url });
+    await Promise.all([seed.connect(), single.connect()]);
+    await seed.query(`INSERT INTO tenants (id) VALUES ('stale')`);
+    await seed.query(
+      `INSERT INTO webhooks (id, tenant_id, url, enabled_events, is_enabled, metadata, secret, created_at, updated_at)
+       VALUES ($1, 'stale', 'https://example.com/kept', '{CARD.CREATED}', true, '{}', 'whsec_x', now(), now())`,
+      [randomUUID()],
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await single?.end();
+    await seed?.end();
+    await fresh?.drop();
+  });
+
+  async function grow(events: number): Promise<void> {
+    await seed.query(
+      `INSERT INTO events (id, tenant_id, type, resource, event_time) SELECT gen_random_uuid(), 'stale', 'CARD.CREATED', '{}', now() FROM generate_series(1, $1)`,
+      [events],
+    );
+    await seed.query(
+      `INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
+       SELECT gen_random_uuid(), 'stale', e.id, w.id, e.type, now() FROM events e CROSS JOIN webhooks w
+       WHERE NOT EXISTS (SELECT 1 FROM notifications x WHERE x.event_id = e.id)`,
+    );
+  }
+
+  const pending = async (n: number) =>
+    (await seed.query<{ id: string }>(`SELECT id FROM notifications WHERE status = 'PENDING' ORDER BY random() LIMIT ${n}`)).rows.map((r) => r.id);
+
+  test('after a burst the worker analyzes the grown tables, and kept plans find notifications by key again', async () => {
+    await grow(20);
+    // as the bench's VACUUM ANALYZE or autovacuum leave a fresh install: statistics of tables a page or two long
+    await seed.query('VACUUM ANALYZE');
+    const recordAll = async (store: DeliveryStore, ids: string[]) => {
+      for (const id of ids) {
+        const ctx = await store.load(id);
+        const result = { durationMs: 3, statusCode: 200, responseBody: 'ok', error: null };
+        expect(await store.record(attemptRecord(ctx!, result, new Date(), 'schedule'), { status: 'SUCCEEDED' })).toBe(true);
+      }
+    };
+    // quiet deliveries, one at a time: Postgres keeps plans made for tables of a page or two
+    // (the load and record statements, the attempts' foreign-key check, the rollup trigger's join)
+    const store = new DeliveryStore(single as unknown as pg.Pool);
+    await recordAll(store, await pending(10));
+
+    await grow(4000);
+    const refresher = new StatisticsRefresher(seed, createLogger({ level: 'silent' }));
+    expect(await refresher.refresh()).toEqual(expect.arrayContaining(['events', 'notifications']));
+    // nothing more to do until the tables grow four-fold again
+    expect(await refresher.refresh()).toEqual([]);
+
+    const ids = await pending(40);
+    // the same connection and its prepared statements, in a transaction whose own counters Postgres reports
+    await single.query('BEGIN');
+    await recordAll(store, ids.slice(0, 12));
+    const { rows: read } = await single.query<{ n: string }>(`SELECT seq_tup_read::text AS n FROM pg_stat_xact_user_tables WHERE relname = 'notifications'`);
+    // plans kept from two pages read all 4,000 notifications in the load, the foreign-key check and the trigger
+    expect(Number(read[0]!.n)).toBeLessThan(1000);
+    await single.query('ROLLBACK');
+
+    const { rows } = await single.query(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE hookrelay_load_deliveries(${single.escapeLiteral(JSON.stringify(ids))})`,
+    );
+    const plan = explained(rows);
+    expect(plan.scans).toContain('Index Scan using notifications_pkey');
+    expect(plan.scans.filter((scan) => scan.includes('notifications') && scan !== 'Index Scan using notifications_pkey')).toEqual([]);
+    expect(plan.scans).not.toContain('Seq Scan on events');
+    expect(plan.buffers).toBeLessThan(500);
+  });
 });

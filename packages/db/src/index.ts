@@ -15,3 +15,4 @@ export * from './notification-state.js';
 export * from './retention-store.js';
 export * from './portal-sessions-repository.js';
 export * from './fan-out-filter.js';
+export * from './table-statistics-store.js';

@@ -24,6 +24,7 @@ import { EventJobProcessor } from './event-job-processor.js';
 import { startMetricsServer } from './metrics-server.js';
 import { Reconciler } from './reconciler.js';
 import { RetentionSweeper } from './retention-sweeper.js';
+import { StatisticsRefresher } from './statistics-refresher.js';
 import { OrderingGate } from './ordering-gate.js';
 import { WebhookRateLimiter } from './rate-limiter.js';
 
@@ -91,6 +92,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   });
   const reconciler = new Reconciler(db, deliveries, logger);
   const retention = new RetentionSweeper(database.pool, connection, { ...config.retention, queuePrefix: config.queuePrefix }, logger, metrics);
+  const statistics = new StatisticsRefresher(database.pool, logger);
 
   const lockDuration = lockDurationFor(config.delivery.timeoutMs);
   const stalledInterval = stalledIntervalFor(lockDuration);
@@ -109,6 +111,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
   }
   reconciler.start(config.delivery.reconcileIntervalMs);
   retention.start();
+  statistics.start();
   const metricsServer = await startMetricsServer(metrics, config.worker.metricsPort, logger);
   await Promise.all([eventWorker.waitUntilReady(), deliveryWorker.waitUntilReady()]);
   logger.info({ queue_prefix: config.queuePrefix, concurrency, lock_duration_ms: lockDuration, stalled_interval_ms: stalledInterval }, 'worker ready');
@@ -123,6 +126,7 @@ export async function startWorkerRuntime(config: Config, logger: Logger): Promis
       await Promise.all([eventWorker.close(), deliveryWorker.close()]);
       await reconciler.stop();
       await retention.stop();
+      await statistics.stop();
       await fleet.stop();
       metricsServer?.close();
       await Promise.all([deliveries.close(), eventsQueue.close()]);
