@@ -23,12 +23,13 @@ let pool: pg.Pool;
 const WEBHOOKS = 20;
 const EVENTS = 2000;
 
-async function fanOut(events: number): Promise<void> {
-  await pool.query(
+/** `events` new events, each with a notification per webhook (in this file's first database, or through `db`). */
+async function fanOut(events: number, db: Pick<pg.Client, 'query'> = pool): Promise<void> {
+  await db.query(
     `INSERT INTO events (id, tenant_id, type, resource, event_time) SELECT gen_random_uuid(), 'stale', 'CARD.CREATED', '{}', now() FROM generate_series(1, $1)`,
     [events],
   );
-  await pool.query(
+  await db.query(
     `INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
      SELECT gen_random_uuid(), 'stale', e.id, w.id, e.type, now() FROM events e CROSS JOIN webhooks w
      WHERE NOT EXISTS (SELECT 1 FROM notifications x WHERE x.event_id = e.id)`,
@@ -205,23 +206,11 @@ describe('plans kept from nearly empty tables', () => {
     await fresh?.drop();
   });
 
-  async function grow(events: number): Promise<void> {
-    await seed.query(
-      `INSERT INTO events (id, tenant_id, type, resource, event_time) SELECT gen_random_uuid(), 'stale', 'CARD.CREATED', '{}', now() FROM generate_series(1, $1)`,
-      [events],
-    );
-    await seed.query(
-      `INSERT INTO notifications (id, tenant_id, event_id, webhook_id, type, next_attempt_at)
-       SELECT gen_random_uuid(), 'stale', e.id, w.id, e.type, now() FROM events e CROSS JOIN webhooks w
-       WHERE NOT EXISTS (SELECT 1 FROM notifications x WHERE x.event_id = e.id)`,
-    );
-  }
-
   const pending = async (n: number) =>
     (await seed.query<{ id: string }>(`SELECT id FROM notifications WHERE status = 'PENDING' ORDER BY random() LIMIT ${n}`)).rows.map((r) => r.id);
 
   test('after a burst the worker analyzes the grown tables, and kept plans find notifications by key again', async () => {
-    await grow(20);
+    await fanOut(20, seed);
     // as the bench's VACUUM ANALYZE or autovacuum leave a fresh install: statistics of tables a page or two long
     await seed.query('VACUUM ANALYZE');
     const recordAll = async (store: DeliveryStore, ids: string[]) => {
@@ -236,7 +225,7 @@ describe('plans kept from nearly empty tables', () => {
     const store = new DeliveryStore(single as unknown as pg.Pool);
     await recordAll(store, await pending(10));
 
-    await grow(4000);
+    await fanOut(4000, seed);
     const refresher = new StatisticsRefresher(seed, createLogger({ level: 'silent' }));
     expect(await refresher.refresh()).toEqual(expect.arrayContaining(['events', 'notifications']));
     // nothing more to do until the tables grow four-fold again
