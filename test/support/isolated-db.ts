@@ -27,6 +27,22 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Drops the database once the connections a test has just closed are gone.
+ * `pg.Pool.end()` resolves before its sockets close: terminated by the
+ * FORCE in the meantime, such a connection answers with an error that no
+ * listener takes any more, and the whole test file fails. Connections
+ * still open after 2 s are terminated.
+ */
+async function dropWhenClosed(c: pg.Client, name: string): Promise<void> {
+  for (let waited = 0; waited < 2000; waited += 50) {
+    const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (rows[0]!.n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
 export async function createIsolatedDatabase(label = 'faults'): Promise<IsolatedDatabase> {
   const base = new URL(testDatabaseUrl());
   const name = `${base.pathname.slice(1)}_${label}_${randomBytes(3).toString('hex')}`.slice(0, 63);
@@ -36,6 +52,6 @@ export async function createIsolatedDatabase(label = 'faults'): Promise<Isolated
   await (migrateDatabase as (url: string) => Promise<string>)(url.toString());
   return {
     url: url.toString(),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () => admin((c) => dropWhenClosed(c, name)),
   };
 }
