@@ -63,8 +63,7 @@ function recordingStore(): { store: DeliveryStore; sent: pg.QueryConfig[] } {
   const sent: pg.QueryConfig[] = [];
   const recording = {
     query: (config: pg.QueryConfig) => {
-      // its prepared statements, not the table size reads of KeptPlans
-      if (config.name) sent.push(config);
+      sent.push(config);
       return pool.query(config);
     },
   } as unknown as pg.Pool;
