@@ -11,6 +11,7 @@ import pg from 'pg';
 // @ts-expect-error: plain ESM helper without type declarations
 import { migrateDatabase } from '../../prisma/migrate.mjs';
 import { testDatabaseUrl } from './env.js';
+import { until } from './until.js';
 
 export interface IsolatedDatabase {
   url: string;
@@ -35,11 +36,8 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
  * still open after 2 s are terminated.
  */
 async function dropWhenClosed(c: pg.Client, name: string): Promise<void> {
-  for (let waited = 0; waited < 2000; waited += 50) {
-    const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
-    if (rows[0]!.n === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const closed = async () => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])).rows[0]!.n === 0;
+  await until(closed, { timeoutMs: 2000, intervalMs: 50 }).catch(() => undefined);
   await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
