@@ -56,7 +56,7 @@ test('a promotion is made once and its lease is kept for the promoted job', asyn
   expect((await gates.acquire(g, 'k3', 10_000, 3)).ok).toBe(true);
   // a kept promotion is answered again on request (the job was parked while being promoted)
   expect(await gates.release(g, 'k3', { keepMs: 200 })).toEqual(['k9']);
-  expect(await gates.release(g, '', { again: 'k9' })).toEqual(['k9']);
+  expect(await gates.release(g, '', { again: 'k9', keepMs: 200 })).toEqual(['k9']);
   // an unused kept lease comes back after keepMs
   await new Promise((r) => setTimeout(r, 300));
   expect((await gates.acquire(g, 'k10', 10_000, 0)).ok).toBe(true);
@@ -80,6 +80,19 @@ test('at a fast gate a release promotes up to the cap ahead; the promoted wait o
   expect((await gates.acquire(g, 'a5', 10_000, 3)).ok).toBe(false);
   // not fast (no lease age given): only free leases are promoted
   expect(await gates.release(g, 'a3')).toEqual([]);
+});
+
+test('a promoted job parked again is answered again only once a lease is free for it', async () => {
+  const g: Gate[] = [{ name: 'w:again', cap: 1 }];
+  expect((await gates.acquire(g, 'g1', 10_000, 1)).ok).toBe(true);
+  expect((await gates.acquire(g, 'g2', 10_000, 2)).ok).toBe(false);
+  // a fast gate promotes g2 ahead while g1 still holds the lease
+  expect(await gates.release(g, '', { fast: { ttlMs: 10_000, leaseAgeMs: 60_000 } })).toEqual(['g2']);
+  // g2 is refused and parks again: answering it now would only have it fetched and parked once more, in a loop
+  expect((await gates.acquire(g, 'g2', 10_000, 2)).ok).toBe(false);
+  expect(await gates.release(g, '', { again: 'g2' })).toEqual([]);
+  // its kept lease was given back: g1's release promotes it
+  expect(await gates.release(g, 'g1')).toEqual(['g2']);
 });
 
 test('the tenant gate caps all of a tenant’s webhooks together', async () => {

@@ -97,8 +97,9 @@ return {0, 0, 0}
  * leases, so the next lease freed finds a promoted job already waiting for
  * it. Each one promoted is kept (`:promoted`, until ARGV[2] ms from now) so
  * that the next release does not promote it again nor give its lease to
- * someone else. ARGV[3]: a job id whose kept promotion is answered again
- * (it was parked while being promoted: that promotion may have missed it).
+ * someone else. ARGV[3]: a job id parked again after its promotion (that
+ * promotion may have missed it while it still ran): its kept lease is given
+ * back, and it is answered again only if a lease is free for it.
  * Extra last keys: the flow (ARGV[6] = '1'), then the webhook's slow marker
  * (ARGV[7] > 0): the released exchange, if it lasted ARGV[7] ms or more,
  * marks the webhook slow for ARGV[8] ms, and a shorter one clears the mark.
@@ -140,7 +141,10 @@ for i = 1, n do
   if member ~= '' then redis.call('ZREM', leases, member) end
   redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
   redis.call('ZREMRANGEBYSCORE', promoted, '-inf', now)
-  if again ~= '' and redis.call('ZSCORE', promoted, again) ~= false then table.insert(out, again) end
+  -- a promoted job that was parked again gives its kept lease back: below, it is promoted like any parked
+  -- job when a lease is free for it (its promotion may have missed it while it still ran), and not before;
+  -- answering it whatever the leases had it fetched, refused and parked again in a loop until the kept lease lapsed
+  if again ~= '' then redis.call('ZREM', promoted, again) end
   local kept = redis.call('ZCARD', promoted)
   local cap = tonumber(ARGV[8 + i])
   if before >= cap then redis.call('PUBLISH', announce, leases) end

@@ -30,7 +30,7 @@ export interface ReleaseOptions {
   flowKey?: string;
   /** how long a promoted job's lease is kept for it */
   keepMs?: number;
-  /** a job id whose kept promotion is answered again */
+  /** a job id parked again after its promotion: its kept lease is given back, and it is answered again if a lease is free for it */
   again?: string;
   /** a gate whose oldest lease is younger than leaseAgeMs (leases live ttlMs) is fast: up to its cap is promoted ahead */
   fast?: { ttlMs: number; leaseAgeMs: number };
@@ -151,8 +151,9 @@ export class FairGates {
    * Drops `holder`'s leases (`''`: none) and answers the parked job ids to
    * promote now, without repeats; a lease is kept for each for `keepMs`.
    * `flowKey`: also counts a first attempt of that flow as made
-   * (FlowPriorities.done, in the same round trip). `again`: a job id whose
-   * kept promotion is answered once more. `slow`: the exchange marks its
+   * (FlowPriorities.done, in the same round trip). `again`: a job id parked
+   * again after its promotion (its kept lease is given back; it is answered
+   * if a lease is free for it). `slow`: the exchange marks its
    * webhook slow or clears the mark (SlowRule).
    */
   async release(gates: readonly Gate[], holder: string, options: ReleaseOptions = {}): Promise<string[]> {

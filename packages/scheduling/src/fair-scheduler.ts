@@ -239,13 +239,14 @@ export class FairScheduler {
     // ending this run would stop renewing the new run's lock
     // (only near the head: a release promotes at most the cap's worth of heads, so a job deeper in the
     // parked set cannot have been named in those few milliseconds, and a backlog of thousands parks
-    // without a second round trip each)
+    // without a second round trip each). Not as a fast gate: that would promote it again while every
+    // lease is held, to be fetched, refused and parked once more, in a loop
     const id = String(job.id);
     if (rank < full.cap)
       setTimeout(
         () =>
           void this.gates
-            .release(gates, '', { again: id, fast: this.fastGate })
+            .release(gates, '', { again: id })
             .then((ids) => this.promote(gates, ids))
             .catch(() => undefined),
         0,
