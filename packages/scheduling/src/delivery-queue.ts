@@ -6,7 +6,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { Batcher, DELIVERY_JOB_NAME, DELIVERY_JOB_RETENTION, QUEUES, totalAttempts, type DeliveryJobData, type RetrySchedule } from '@hookrelay/core';
 
-import { FlowPriorities, RETRY_PRIORITY, SHARED_FLOW } from './flow-priority.js';
+import { FlowPriorities, RETRY_PRIORITY, SHARED_FLOW, type FlowAdmission } from './flow-priority.js';
 
 export const BACKOFF_TYPE = 'hookrelay';
 
@@ -23,6 +23,32 @@ export interface DeliveryToEnqueue {
   webhookId?: string;
 }
 
+/** A first attempt added to BullMQ's delayed set at enqueue, to be recorded in its webhook's parked set. */
+export interface ParkedAtEnqueue {
+  jobId: string;
+  webhookId: string;
+  priority: number;
+  /** the webhook's cap as the flow knows it */
+  cap: number;
+}
+
+/**
+ * Parking at enqueue (FairScheduler; docs/scheduling.md): first attempts of a
+ * webhook that is full and already has a backlog are added delayed and parked
+ * straight away, instead of being fetched by a worker only to be parked.
+ */
+export interface EnqueueParking {
+  /** ENDPOINT_MAX_IN_FLIGHT: the cap of a webhook whose flow has not learnt its own */
+  readonly defaultCap: number;
+  readonly leaseTtlMs: number;
+  /** a lease held longer than this is not a fast exchange */
+  readonly fastLeaseMs: number;
+  /** how long a parked job waits before it looks by itself, should no promotion come */
+  fallbackMs(parked: NonNullable<FlowAdmission['parked']>): number;
+  /** the jobs were added delayed: records them in their webhooks' parked sets and promotes those that may run now */
+  parkedAtEnqueue(jobs: readonly ParkedAtEnqueue[]): Promise<void>;
+}
+
 /** Ids only, plus a first attempt's flow and the trace context when there are. */
 function jobData(item: DeliveryToEnqueue, flow: string | undefined): DeliveryJobData {
   return {
@@ -37,6 +63,7 @@ export class DeliveryQueue {
   /** concurrent enqueues (one per event) share one addBulk */
   private readonly adds: Batcher<readonly DeliveryToEnqueue[], void>;
   readonly flows: FlowPriorities;
+  private parking: EnqueueParking | null = null;
 
   constructor(
     private readonly connection: Redis | Cluster,
@@ -46,6 +73,11 @@ export class DeliveryQueue {
     this.queue = new Queue<DeliveryJobData, unknown, string>(QUEUES.deliveries, { connection, prefix });
     this.flows = new FlowPriorities(connection, prefix);
     this.adds = new Batcher((groups) => this.addAll(groups), { maxBatch: 100, maxInFlight: 2 });
+  }
+
+  /** From now on first attempts of a full webhook with a backlog are parked at enqueue (the process's fair scheduling). */
+  parkWith(parking: EnqueueParking): void {
+    this.parking = parking;
   }
 
   jobOptions(item: DeliveryToEnqueue, priority?: number): JobsOptions {
@@ -70,17 +102,26 @@ export class DeliveryQueue {
     // a retry (attempts made in this cycle) queues behind every first attempt; a first attempt gets its flow position
     const flowOf = (item: DeliveryToEnqueue) => item.webhookId ?? SHARED_FLOW;
     const firsts = items.filter((item) => !item.cycleAttempts);
-    const positions = await this.flows.priorities(firsts.map(flowOf));
-    const priorityOf = new Map(firsts.map((item, i) => [item, positions[i]!]));
+    const parking = this.parking;
+    const admissions = await this.flows.admit(firsts.map(flowOf), parking ?? undefined);
+    const admissionOf = new Map(firsts.map((item, i) => [item, admissions[i]!]));
+    const parked: ParkedAtEnqueue[] = [];
     const jobs = items.map((item) => {
-      const first = priorityOf.get(item);
+      const first = admissionOf.get(item);
       const data = jobData(item, first === undefined ? undefined : flowOf(item));
-      return { name: DELIVERY_JOB_NAME, data, opts: this.jobOptions(item, first ?? RETRY_PRIORITY) };
+      const opts = this.jobOptions(item, first?.priority ?? RETRY_PRIORITY);
+      if (parking && first?.parked && !opts.delay) {
+        opts.delay = parking.fallbackMs(first.parked);
+        parked.push({ jobId: item.notificationId, webhookId: flowOf(item), priority: first.priority, cap: first.parked.cap });
+      }
+      return { name: DELIVERY_JOB_NAME, data, opts };
     });
     // addBulk wraps its jobs in MULTI/EXEC through an ioredis pipeline, whose construction copies every
     // script method of the connection: for the single job of a quiet moment, add() costs a fraction of that
     if (jobs.length === 1) await this.queue.add(jobs[0].name, jobs[0].data, jobs[0].opts);
     else await this.queue.addBulk(jobs);
+    // recorded once they exist: a promotion of a job not yet added would miss it
+    if (parked.length) await parking!.parkedAtEnqueue(parked);
     return groups.map(() => undefined);
   }
 

@@ -6,7 +6,9 @@
 
 /**
  * Takes a lease in every gate or parks the job in the first gate that is
- * full. KEYS: per gate its leases, parked and promoted sets, then (with
+ * full. KEYS: per gate its leases, parked and promoted sets, then the first
+ * gate's cap key (set to its cap when it refuses a job: what an enqueue
+ * compares the webhook's backlog with, flow-priority.ts), then (with
  * ARGV[5] > 0) the webhook's slow marker. ARGV: holder, lease TTL, place,
  * mode, slow threshold, slow memory, then each gate's cap. Answers
  * {0, 0, 0} (taken, or nothing refused in probe mode) or {gate index,
@@ -32,7 +34,7 @@ for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[3 * i - 2], '-inf', now)
   redis.call('ZREMRANGEBYSCORE', KEYS[3 * i], '-inf', now)
 end
-if slowMs > 0 and redis.call('EXISTS', KEYS[#KEYS]) == 0 then
+if slowMs > 0 and redis.call('GET', KEYS[#KEYS]) ~= '1' then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if oldest[2] ~= nil and now - (tonumber(oldest[2]) - ttl) >= slowMs then
     redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[6])
@@ -68,6 +70,7 @@ if not force then
       end
       redis.call('ZADD', parked, place, job)
       redis.call('PEXPIRE', parked, 86400000)
+      if i == 1 then redis.call('SET', KEYS[3 * n + 1], ARGV[7], 'PX', 86400000) end
       local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
       local age = -1
       if oldest[2] ~= nil then age = now - (tonumber(oldest[2]) - ttl) end
@@ -102,7 +105,8 @@ return {0, 0, 0}
  * back, and it is answered again only if a lease is free for it.
  * Extra last keys: the flow (ARGV[6] = '1'), then the webhook's slow marker
  * (ARGV[7] > 0): the released exchange, if it lasted ARGV[7] ms or more,
- * marks the webhook slow for ARGV[8] ms, and a shorter one clears the mark.
+ * marks the webhook slow for ARGV[8] ms ('1'), and a shorter one marks it
+ * not slow for as long ('0').
  * ARGV[9 + gates] (optional): a channel on which the first gate's leases key
  * is published when that gate was full, so that other processes' jobs
  * waiting in place for it look again at once.
@@ -129,7 +133,8 @@ if slowMs > 0 and ttl > 0 and member ~= '' then
     if now - (tonumber(expiry) - ttl) >= slowMs then
       redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[8])
     else
-      redis.call('DEL', KEYS[#KEYS])
+      -- '0': known not to be slow (a deep backlog of it is not parked at enqueue, flow-priority.ts)
+      redis.call('SET', KEYS[#KEYS], '0', 'PX', ARGV[8])
     end
   end
 end

@@ -51,6 +51,18 @@ export interface SlowRule {
   memoryMs: number;
 }
 
+/**
+ * A gate's sorted sets, `<prefix>:fair:<gate>:leases|parked|promoted`, the
+ * cap it last refused a job at (`:cap`) and, for a webhook's gate, its pace
+ * marker (`:slow`: '1' slow, '0' a recent exchange was short).
+ */
+export function fairKey(prefix: string, gate: string, kind: 'leases' | 'parked' | 'promoted' | 'cap' | 'slow'): string {
+  return `${prefix}:fair:${gate}:${kind}`;
+}
+
+/** A parked set outlives its last entry by this much (the acquire script's PEXPIRE). */
+const PARKED_TTL_MS = 86_400_000;
+
 /** How long a promoted job's lease is kept for it by default (it is normally taken within milliseconds). */
 export const DEFAULT_KEEP_MS = 5000;
 
@@ -81,19 +93,19 @@ export class FairGates {
   }
 
   leasesKey(gate: string): string {
-    return `${this.prefix}:fair:${gate}:leases`;
+    return fairKey(this.prefix, gate, 'leases');
   }
 
   parkedKey(gate: string): string {
-    return `${this.prefix}:fair:${gate}:parked`;
+    return fairKey(this.prefix, gate, 'parked');
   }
 
   promotedKey(gate: string): string {
-    return `${this.prefix}:fair:${gate}:promoted`;
+    return fairKey(this.prefix, gate, 'promoted');
   }
 
   slowKey(webhookGate: string): string {
-    return `${this.prefix}:fair:${webhookGate}:slow`;
+    return fairKey(this.prefix, webhookGate, 'slow');
   }
 
   /** Where a release of a full gate is announced (its leases key), for other processes' waiters. */
@@ -131,7 +143,8 @@ export class FairGates {
     mode: 'admit' | 'force' | 'probe' = 'admit',
     slow?: SlowRule,
   ): Promise<AcquireResult> {
-    const keys = slow ? [...this.keys(gates), this.slowKey(slow.webhookGate)] : this.keys(gates);
+    const keys = [...this.keys(gates), fairKey(this.prefix, gates[0]!.name, 'cap')];
+    if (slow) keys.push(this.slowKey(slow.webhookGate));
     const [index, age, rank] = await this.commands.hookrelayFairAcquire(
       keys.length,
       ...keys,
@@ -177,6 +190,16 @@ export class FairGates {
       this.releasedChannel,
     );
     return [...new Set(ids.map(String))];
+  }
+
+  /** Records jobs in a gate's parked set, each at its place (parked at enqueue: no lease was asked for). */
+  async park(gate: string, entries: readonly (readonly [place: number, jobId: string])[]): Promise<void> {
+    const key = this.parkedKey(gate);
+    await this.redis
+      .multi()
+      .zadd(key, ...entries.flat())
+      .pexpire(key, PARKED_TTL_MS)
+      .exec();
   }
 
   async unpark(gates: readonly Gate[], jobId: string): Promise<void> {

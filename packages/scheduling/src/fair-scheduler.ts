@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, type Queue } from 'bullmq';
 import type { Logger } from '@hookrelay/core';
+import type { EnqueueParking, ParkedAtEnqueue } from './delivery-queue.js';
 import type { AcquireResult, FairGates, Gate, SlowRule } from './fair-gate.js';
 import type { FleetCapacity } from './fleet-capacity.js';
 import { SHARED_FLOW, isFirstAttempt, type FlowPriorities } from './flow-priority.js';
@@ -81,7 +82,7 @@ interface BusyHint {
   until: number;
 }
 
-export class FairScheduler {
+export class FairScheduler implements EnqueueParking {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly busy = new Map<string, BusyHint>();
   readonly leaseTtlMs: number;
@@ -98,6 +99,12 @@ export class FairScheduler {
   ) {
     this.leaseTtlMs = options.timeoutMs + LEASE_MARGIN_MS;
     this.fastGate = { ttlMs: this.leaseTtlMs, leaseAgeMs: FAST_LEASE_MS };
+  }
+
+  readonly fastLeaseMs = FAST_LEASE_MS;
+
+  get defaultCap(): number {
+    return this.options.endpointMaxInFlight;
   }
 
   webhookGate(webhookId: string, maxInFlight: number | null): Gate {
@@ -222,16 +229,49 @@ export class FairScheduler {
     await this.gates.unpark(this.gatesFor({ ...subject, cycleAttempts: 1 }), String(job.id)).catch(() => undefined);
   }
 
+  /**
+   * How long a parked job waits before it looks by itself. Promotion wakes a
+   * parked job; the fallback only covers a promotion that never comes (a
+   * crashed worker's leases expire after leaseTtlMs, and the head's fallback
+   * restarts the chain). A job `rank` deep waits about rank / cap turns of the
+   * gate (a turn: about as long as its oldest lease has been held), so it
+   * looks no earlier than that: a backlog of thousands behind a slow endpoint
+   * then does not come back in waves only to be parked again.
+   */
+  fallbackMs({ cap, rank, oldestLeaseAgeMs }: { cap: number; rank: number; oldestLeaseAgeMs: number }): number {
+    const turns = Math.floor(Math.max(0, rank) / Math.max(1, cap));
+    const turnMs = oldestLeaseAgeMs >= 0 ? Math.max(FAST_LEASE_MS, oldestLeaseAgeMs) : this.leaseTtlMs;
+    return Math.min(MAX_FALLBACK_MS, this.leaseTtlMs + turns * turnMs) + Math.floor(Math.random() * 1000);
+  }
+
+  /**
+   * First attempts added delayed at enqueue (DeliveryQueue): recorded in
+   * their webhook's parked set at their priority, then the gate is looked at
+   * once, as a release would: a gate that freed up meanwhile promotes them at
+   * once. Never throws: a job whose entry is lost comes back on its fallback.
+   */
+  async parkedAtEnqueue(jobs: readonly ParkedAtEnqueue[]): Promise<void> {
+    const byWebhook = new Map<string, ParkedAtEnqueue[]>();
+    for (const job of jobs) byWebhook.set(job.webhookId, [...(byWebhook.get(job.webhookId) ?? []), job]);
+    await Promise.all(
+      [...byWebhook].map(async ([webhookId, parked]) => {
+        const gate: Gate = { name: `w:${webhookId}`, cap: parked[0]!.cap };
+        try {
+          await this.gates.park(
+            gate.name,
+            parked.map((job) => [job.priority, job.jobId] as const),
+          );
+          await this.promote([gate], await this.gates.release([gate], '', { fast: this.fastGate }));
+        } catch (error) {
+          this.logger.warn({ err: error, webhook_id: webhookId }, 'parking at enqueue failed; the jobs look again after their fallback delay');
+        }
+      }),
+    );
+  }
+
   private async park(job: Job, gates: Gate[], refusal: Refusal): Promise<never> {
     const { gate: full, rank, oldestLeaseAgeMs } = refusal;
-    // promotion wakes a parked job; the fallback only covers a promotion that never comes (a crashed
-    // worker's leases expire after leaseTtlMs, and the head's fallback restarts the chain). A job `rank`
-    // deep waits about rank / cap turns of the gate (a turn: about as long as its oldest lease has been
-    // held), so it looks no earlier than that: a backlog of thousands behind a slow endpoint then does
-    // not come back in waves only to be parked again
-    const turns = Math.floor(Math.max(0, rank) / Math.max(1, full.cap));
-    const turnMs = oldestLeaseAgeMs >= 0 ? Math.max(FAST_LEASE_MS, oldestLeaseAgeMs) : this.leaseTtlMs;
-    const fallbackMs = Math.min(MAX_FALLBACK_MS, this.leaseTtlMs + turns * turnMs) + Math.floor(Math.random() * 1000);
+    const fallbackMs = this.fallbackMs({ cap: full.cap, rank, oldestLeaseAgeMs });
     await job.moveToDelayed(Date.now() + fallbackMs, job.token);
     // A lease released between the refusal and the move could not promote this job (it was still active):
     // look again, but only once BullMQ has finished with this run (a macrotask later): a promotion before

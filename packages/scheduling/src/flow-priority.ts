@@ -15,6 +15,7 @@
  * still FIFO); the hash expires an hour after its last use.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { fairKey } from './fair-gate.js';
 
 /** BullMQ's highest priority value (2^21 - 1): retries, behind every first attempt. */
 export const RETRY_PRIORITY = 2_097_151;
@@ -24,18 +25,73 @@ export const MAX_FIRST_PRIORITY = 1_048_576;
 export const SHARED_FLOW = 'shared';
 const FLOW_TTL_MS = 3600_000;
 
+/**
+ * Positions, and whether each first attempt is parked at enqueue. KEYS per
+ * item: its flow, then its webhook gate's leases and parked sets, cap key
+ * and pace marker (fair-gate.ts). ARGV: flow TTL, the default cap (0: never
+ * park), the lease TTL, the lease age past which an exchange is not a fast
+ * one, then per item '1' if it has a webhook gate.
+ *
+ * A job behind a backlog (its webhook has jobs parked, or more than twice
+ * its cap pending) is parked at enqueue when its webhook is slow (marker
+ * '1', an exchange lasted SLOW_EXCHANGE_MS), or when every lease of its
+ * webhook is held, and, its pace not known yet, held longer than a fast
+ * exchange takes. Fetched, it would only be parked: a BullMQ fetch and two
+ * scripts per job of a slow endpoint's backlog, while everyone else's
+ * deliveries wait for the worker. A webhook below its cap keeps taking its
+ * backlog straight from the queue: parked and promoted one by one, each
+ * delivery would cost a promotion. The cap is the one the gate last refused
+ * a job at, else the default. Answers per item {position, parked 0/1, cap,
+ * rank among the parked, oldest lease age (-1: none)}.
+ */
 const POSITIONS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local defaultCap = tonumber(ARGV[2])
+local leaseTtl = tonumber(ARGV[3])
+local fastMs = tonumber(ARGV[4])
 local out = {}
-for i, key in ipairs(KEYS) do
+local parking = {}
+for i = 1, #KEYS / 5 do
+  local key, leases, parked, capKey, pace = KEYS[5 * i - 4], KEYS[5 * i - 3], KEYS[5 * i - 2], KEYS[5 * i - 1], KEYS[5 * i]
   local seq
-  if redis.call('HINCRBY', key, 'pending', 1) <= 1 then
+  local pending = redis.call('HINCRBY', key, 'pending', 1)
+  if pending <= 1 then
     redis.call('HSET', key, 'pending', 1, 'seq', 1)
     seq = 1
   else
     seq = redis.call('HINCRBY', key, 'seq', 1)
   end
   redis.call('PEXPIRE', key, ARGV[1])
-  out[i] = seq
+  local park, cap, rank, age = 0, 0, 0, -1
+  if defaultCap > 0 and ARGV[4 + i] == '1' then
+    cap = tonumber(redis.call('GET', capKey)) or defaultCap
+    local ahead = redis.call('ZCARD', parked)
+    if parking[key] then
+      park = 1
+    elseif ahead > 0 or pending > 2 * cap then
+      local known = redis.call('GET', pace)
+      if known == '1' then
+        park = 1
+      else
+        -- known fast, or not known yet: only while every lease is held (kept ones are on their way:
+        -- counting them kept a webhook below its cap parked, each of its deliveries then costing a
+        -- promotion), and, not known yet, held longer than a fast exchange takes
+        redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+        if redis.call('ZCARD', leases) >= cap then
+          local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+          if known == '0' or now - (tonumber(oldest[2]) - leaseTtl) >= fastMs then park = 1 end
+        end
+      end
+    end
+    if park == 1 then
+      parking[key] = (parking[key] or 0) + 1
+      rank = ahead + parking[key] - 1
+      local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+      if oldest[2] ~= nil then age = now - (tonumber(oldest[2]) - leaseTtl) end
+    end
+  end
+  out[i] = {seq, park, cap, rank, age}
 end
 return out
 `;
@@ -45,8 +101,14 @@ if redis.call('HINCRBY', KEYS[1], 'pending', -1) <= 0 then redis.call('DEL', KEY
 return 0
 `;
 
+/** A first attempt's priority and, when it is parked at enqueue, what its fallback delay is made of. */
+export interface FlowAdmission {
+  priority: number;
+  parked: { cap: number; rank: number; oldestLeaseAgeMs: number } | null;
+}
+
 type Commands = {
-  hookrelayFlowPositions(...args: (string | number)[]): Promise<number[]>;
+  hookrelayFlowPositions(...args: (string | number)[]): Promise<[number, number, number, number, number][]>;
   hookrelayFlowDone(...args: (string | number)[]): Promise<number>;
 };
 
@@ -75,9 +137,33 @@ export class FlowPriorities {
 
   /** One priority per flow id, in order (the same flow several times gets increasing positions). */
   async priorities(flows: readonly string[]): Promise<number[]> {
+    return (await this.admit(flows)).map((a) => a.priority);
+  }
+
+  /**
+   * One priority per flow id, in order, and with `parking` whether the job
+   * goes straight to its webhook's parked set (POSITIONS above). Flows
+   * without a webhook (SHARED_FLOW) are never parked.
+   */
+  async admit(flows: readonly string[], parking?: { defaultCap: number; leaseTtlMs: number; fastLeaseMs: number }): Promise<FlowAdmission[]> {
     if (!flows.length) return [];
-    const positions = await (this.redis as unknown as Commands).hookrelayFlowPositions(flows.length, ...flows.map((f) => this.key(f)), FLOW_TTL_MS);
-    return positions.map((p) => firstAttemptPriority(Number(p)));
+    const keys = flows.flatMap((f) => {
+      const gate = `w:${f}`;
+      return [this.key(f), ...(['leases', 'parked', 'cap', 'slow'] as const).map((kind) => fairKey(this.prefix, gate, kind))];
+    });
+    const answers = await (this.redis as unknown as Commands).hookrelayFlowPositions(
+      keys.length,
+      ...keys,
+      FLOW_TTL_MS,
+      parking?.defaultCap ?? 0,
+      Math.ceil(parking?.leaseTtlMs ?? 0),
+      parking?.fastLeaseMs ?? 0,
+      ...flows.map((f) => (f === SHARED_FLOW ? '0' : '1')),
+    );
+    return answers.map(([position, parked, cap, rank, age]) => ({
+      priority: firstAttemptPriority(Number(position)),
+      parked: Number(parked) === 1 ? { cap: Number(cap), rank: Number(rank), oldestLeaseAgeMs: Number(age) } : null,
+    }));
   }
 
   /** A first attempt of `flow` was made (or its job ended without one). */
