@@ -200,17 +200,17 @@ test('a webhook is slow after a long exchange, or while a lease is held long: th
   expect(await gates.inFlight('s')).toBe(0);
   // a short exchange keeps it fast
   await gates.release(g, 'a2', { slow, fast });
-  expect(await redis.get(gates.slowKey('w:sl'))).toBe('0');
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(0);
   // a1 has been held 150 ms: the next acquire finds the webhook slow and takes the slow gate's one lease
   await new Promise((r) => setTimeout(r, 200));
   expect((await gates.acquire(g, 'a3', ttl, 3, 'admit', slow)).ok).toBe(true);
-  expect(await redis.get(gates.slowKey('w:sl'))).toBe('1');
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(1);
   expect(await gates.inFlight('s')).toBe(1);
   expect(await gates.acquire(g, 'a4', ttl, 4, 'admit', slow)).toMatchObject({ ok: false, gate: { name: 's' } });
   // a1's release (a long exchange) keeps the mark; a3's (short) clears it
   await gates.release(g, 'a1', { slow, fast });
-  expect(await redis.get(gates.slowKey('w:sl'))).toBe('1');
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(1);
   expect(await gates.release(g, 'a3', { slow, fast })).toEqual(['a4']);
-  expect(await redis.get(gates.slowKey('w:sl'))).toBe('0');
+  expect(await redis.exists(gates.slowKey('w:sl'))).toBe(0);
   expect((await fairSnapshot(redis, prefix)).parked.slow).toBe(1);
 });

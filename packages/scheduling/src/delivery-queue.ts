@@ -34,15 +34,13 @@ export interface ParkedAtEnqueue {
 
 /**
  * Parking at enqueue (FairScheduler; docs/scheduling.md): first attempts of a
- * webhook that is full and already has a backlog are added delayed and parked
+ * slow webhook that already has a backlog are added delayed and parked
  * straight away, instead of being fetched by a worker only to be parked.
  */
 export interface EnqueueParking {
   /** ENDPOINT_MAX_IN_FLIGHT: the cap of a webhook whose flow has not learnt its own */
   readonly defaultCap: number;
   readonly leaseTtlMs: number;
-  /** a lease held longer than this is not a fast exchange */
-  readonly fastLeaseMs: number;
   /** how long a parked job waits before it looks by itself, should no promotion come */
   fallbackMs(parked: NonNullable<FlowAdmission['parked']>): number;
   /** the jobs were added delayed: records them in their webhooks' parked sets and promotes those that may run now */

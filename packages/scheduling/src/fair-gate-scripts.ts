@@ -34,7 +34,7 @@ for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[3 * i - 2], '-inf', now)
   redis.call('ZREMRANGEBYSCORE', KEYS[3 * i], '-inf', now)
 end
-if slowMs > 0 and redis.call('GET', KEYS[#KEYS]) ~= '1' then
+if slowMs > 0 and redis.call('EXISTS', KEYS[#KEYS]) == 0 then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if oldest[2] ~= nil and now - (tonumber(oldest[2]) - ttl) >= slowMs then
     redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[6])
@@ -105,8 +105,7 @@ return {0, 0, 0}
  * back, and it is answered again only if a lease is free for it.
  * Extra last keys: the flow (ARGV[6] = '1'), then the webhook's slow marker
  * (ARGV[7] > 0): the released exchange, if it lasted ARGV[7] ms or more,
- * marks the webhook slow for ARGV[8] ms ('1'), and a shorter one marks it
- * not slow for as long ('0').
+ * marks the webhook slow for ARGV[8] ms, and a shorter one clears the mark.
  * ARGV[9 + gates] (optional): a channel on which the first gate's leases key
  * is published when that gate was full, so that other processes' jobs
  * waiting in place for it look again at once.
@@ -133,8 +132,7 @@ if slowMs > 0 and ttl > 0 and member ~= '' then
     if now - (tonumber(expiry) - ttl) >= slowMs then
       redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[8])
     else
-      -- '0': known not to be slow (a deep backlog of it is not parked at enqueue, flow-priority.ts)
-      redis.call('SET', KEYS[#KEYS], '0', 'PX', ARGV[8])
+      redis.call('DEL', KEYS[#KEYS])
     end
   end
 end

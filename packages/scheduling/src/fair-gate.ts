@@ -53,8 +53,8 @@ export interface SlowRule {
 
 /**
  * A gate's sorted sets, `<prefix>:fair:<gate>:leases|parked|promoted`, the
- * cap it last refused a job at (`:cap`) and, for a webhook's gate, its pace
- * marker (`:slow`: '1' slow, '0' a recent exchange was short).
+ * cap it last refused a job at (`:cap`) and, for a webhook's gate, its slow
+ * marker (`:slow`).
  */
 export function fairKey(prefix: string, gate: string, kind: 'leases' | 'parked' | 'promoted' | 'cap' | 'slow'): string {
   return `${prefix}:fair:${gate}:${kind}`;

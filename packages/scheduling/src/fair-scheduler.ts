@@ -101,8 +101,6 @@ export class FairScheduler implements EnqueueParking {
     this.fastGate = { ttlMs: this.leaseTtlMs, leaseAgeMs: FAST_LEASE_MS };
   }
 
-  readonly fastLeaseMs = FAST_LEASE_MS;
-
   get defaultCap(): number {
     return this.options.endpointMaxInFlight;
   }

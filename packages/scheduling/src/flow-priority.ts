@@ -29,27 +29,24 @@ const FLOW_TTL_MS = 3600_000;
  * Positions, and whether each first attempt is parked at enqueue. KEYS per
  * item: its flow, then its webhook gate's leases and parked sets, cap key
  * and pace marker (fair-gate.ts). ARGV: flow TTL, the default cap (0: never
- * park), the lease TTL, the lease age past which an exchange is not a fast
- * one, then per item '1' if it has a webhook gate.
+ * park), the lease TTL, then per item '1' if it has a webhook gate.
  *
- * A job behind a backlog (its webhook has jobs parked, or more than twice
- * its cap pending) is parked at enqueue when its webhook is slow (marker
- * '1', an exchange lasted SLOW_EXCHANGE_MS), or when every lease of its
- * webhook is held, and, its pace not known yet, held longer than a fast
- * exchange takes. Fetched, it would only be parked: a BullMQ fetch and two
- * scripts per job of a slow endpoint's backlog, while everyone else's
- * deliveries wait for the worker. A webhook below its cap keeps taking its
- * backlog straight from the queue: parked and promoted one by one, each
- * delivery would cost a promotion. The cap is the one the gate last refused
- * a job at, else the default. Answers per item {position, parked 0/1, cap,
- * rank among the parked, oldest lease age (-1: none)}.
+ * A job of a slow webhook (marker '1': an exchange lasted SLOW_EXCHANGE_MS
+ * within the last minute) behind a backlog (jobs parked, or more than twice
+ * its cap pending) is parked at enqueue. Fetched, it would only be parked:
+ * a BullMQ fetch and two scripts per job of a slow or hanging endpoint's
+ * backlog, while everyone else's deliveries wait for the worker. Other
+ * webhooks take their backlog straight from the queue: a fast one at its
+ * cap waits in place for a lease, which a promotion per delivery would only
+ * slow down. The cap is the one the gate last refused a job at, else the
+ * default. Answers per item {position, parked 0/1, cap, rank among the
+ * parked, oldest lease age (-1: none)}.
  */
 const POSITIONS = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local defaultCap = tonumber(ARGV[2])
 local leaseTtl = tonumber(ARGV[3])
-local fastMs = tonumber(ARGV[4])
 local out = {}
 local parking = {}
 for i = 1, #KEYS / 5 do
@@ -64,25 +61,13 @@ for i = 1, #KEYS / 5 do
   end
   redis.call('PEXPIRE', key, ARGV[1])
   local park, cap, rank, age = 0, 0, 0, -1
-  if defaultCap > 0 and ARGV[4 + i] == '1' then
+  if defaultCap > 0 and ARGV[3 + i] == '1' then
     cap = tonumber(redis.call('GET', capKey)) or defaultCap
     local ahead = redis.call('ZCARD', parked)
     if parking[key] then
       park = 1
-    elseif ahead > 0 or pending > 2 * cap then
-      local known = redis.call('GET', pace)
-      if known == '1' then
-        park = 1
-      else
-        -- known fast, or not known yet: only while every lease is held (kept ones are on their way:
-        -- counting them kept a webhook below its cap parked, each of its deliveries then costing a
-        -- promotion), and, not known yet, held longer than a fast exchange takes
-        redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-        if redis.call('ZCARD', leases) >= cap then
-          local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
-          if known == '0' or now - (tonumber(oldest[2]) - leaseTtl) >= fastMs then park = 1 end
-        end
-      end
+    elseif (ahead > 0 or pending > 2 * cap) and redis.call('GET', pace) == '1' then
+      park = 1
     end
     if park == 1 then
       parking[key] = (parking[key] or 0) + 1
@@ -145,7 +130,7 @@ export class FlowPriorities {
    * goes straight to its webhook's parked set (POSITIONS above). Flows
    * without a webhook (SHARED_FLOW) are never parked.
    */
-  async admit(flows: readonly string[], parking?: { defaultCap: number; leaseTtlMs: number; fastLeaseMs: number }): Promise<FlowAdmission[]> {
+  async admit(flows: readonly string[], parking?: { defaultCap: number; leaseTtlMs: number }): Promise<FlowAdmission[]> {
     if (!flows.length) return [];
     const keys = flows.flatMap((f) => {
       const gate = `w:${f}`;
@@ -157,7 +142,6 @@ export class FlowPriorities {
       FLOW_TTL_MS,
       parking?.defaultCap ?? 0,
       Math.ceil(parking?.leaseTtlMs ?? 0),
-      parking?.fastLeaseMs ?? 0,
       ...flows.map((f) => (f === SHARED_FLOW ? '0' : '1')),
     );
     return answers.map(([position, parked, cap, rank, age]) => ({
