@@ -73,7 +73,7 @@ export class DeliveryQueue {
     this.adds = new Batcher((groups) => this.addAll(groups), { maxBatch: 100, maxInFlight: 2 });
   }
 
-  /** From now on first attempts of a full webhook with a backlog are parked at enqueue (the process's fair scheduling). */
+  /** From now on first attempts of a slow webhook with a backlog are parked at enqueue (the process's fair scheduling). */
   parkWith(parking: EnqueueParking): void {
     this.parking = parking;
   }

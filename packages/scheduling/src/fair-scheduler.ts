@@ -250,10 +250,14 @@ export class FairScheduler implements EnqueueParking {
    */
   async parkedAtEnqueue(jobs: readonly ParkedAtEnqueue[]): Promise<void> {
     const byWebhook = new Map<string, ParkedAtEnqueue[]>();
-    for (const job of jobs) byWebhook.set(job.webhookId, [...(byWebhook.get(job.webhookId) ?? []), job]);
+    for (const job of jobs) {
+      const list = byWebhook.get(job.webhookId) ?? [];
+      list.push(job);
+      byWebhook.set(job.webhookId, list);
+    }
     await Promise.all(
       [...byWebhook].map(async ([webhookId, parked]) => {
-        const gate: Gate = { name: `w:${webhookId}`, cap: parked[0]!.cap };
+        const gate = this.webhookGate(webhookId, parked[0]!.cap);
         try {
           await this.gates.park(
             gate.name,

@@ -36,7 +36,7 @@ export function createFairScheduling(redis: Redis | Cluster, deliveries: Deliver
   const gates = new FairGates(redis, options.prefix);
   const { endpointMaxInFlight, timeoutMs } = options.delivery;
   const fair = new FairScheduler(gates, deliveries.queue, deliveries.flows, options.fleet, { endpointMaxInFlight, timeoutMs }, options.logger);
-  // enqueues of this process park the first attempts of a full webhook with a backlog straight away
+  // enqueues of this process park the first attempts of a slow webhook with a backlog straight away
   deliveries.parkWith(fair);
   if (!options.wakeups) return { gates, fair, close: async () => undefined };
   const subscriber = redis.duplicate();

@@ -61,14 +61,11 @@ for i = 1, #KEYS / 5 do
   end
   redis.call('PEXPIRE', key, ARGV[1])
   local park, cap, rank, age = 0, 0, 0, -1
-  if defaultCap > 0 and ARGV[3 + i] == '1' then
+  -- only a slow webhook's jobs can be parked: the others' cost one GET here
+  if defaultCap > 0 and ARGV[3 + i] == '1' and (parking[key] or redis.call('GET', pace) == '1') then
     cap = tonumber(redis.call('GET', capKey)) or defaultCap
     local ahead = redis.call('ZCARD', parked)
-    if parking[key] then
-      park = 1
-    elseif (ahead > 0 or pending > 2 * cap) and redis.call('GET', pace) == '1' then
-      park = 1
-    end
+    if parking[key] or ahead > 0 or pending > 2 * cap then park = 1 end
     if park == 1 then
       parking[key] = (parking[key] or 0) + 1
       rank = ahead + parking[key] - 1
