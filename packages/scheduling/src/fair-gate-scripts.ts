@@ -9,15 +9,20 @@
  * full. KEYS: per gate its leases, parked and promoted sets, then the first
  * gate's cap key (set to its cap when it refuses a job: what an enqueue
  * compares the webhook's backlog with, flow-priority.ts), then (with
+ * ARGV[7] set) BullMQ's prioritized set of the queue, then (with
  * ARGV[5] > 0) the webhook's slow marker. ARGV: holder, lease TTL, place,
- * mode, slow threshold, slow memory, then each gate's cap. Answers
- * {0, 0, 0} (taken, or nothing refused in probe mode) or {gate index,
- * that gate's oldest lease age (-1: none), the job's rank in its parked set}.
+ * mode, slow threshold, slow memory, the queue's job key prefix ('': no
+ * look at the queue), the text that marks a job of this webhook in its
+ * data, then each gate's cap. Answers {0, 0, 0, 0} (taken, or nothing
+ * refused in probe mode) or {gate index, that gate's oldest lease age (-1:
+ * none), the job's rank in its parked set, 1 if the first gate refused it
+ * and the next job the queue would hand out is this webhook's too, or
+ * there is none (nobody else waits for a worker slot), else 0}.
  */
 export const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local n = math.floor(#KEYS / 3)
+local n = #ARGV - 8
 local member = ARGV[1]
 local ttl = tonumber(ARGV[2])
 local place = tonumber(ARGV[3])
@@ -50,9 +55,9 @@ if not force then
     local mine = redis.call('ZSCORE', promoted, job) ~= false
     local full
     if mine then
-      full = redis.call('ZCARD', leases) >= tonumber(ARGV[6 + i])
+      full = redis.call('ZCARD', leases) >= tonumber(ARGV[8 + i])
     else
-      full = redis.call('ZCARD', leases) + redis.call('ZCARD', promoted) >= tonumber(ARGV[6 + i])
+      full = redis.call('ZCARD', leases) + redis.call('ZCARD', promoted) >= tonumber(ARGV[8 + i])
     end
     local behind = false
     if i == 1 and not full and not mine then
@@ -61,7 +66,7 @@ if not force then
       behind = head[1] ~= nil and head[1] ~= job and tonumber(head[2]) < place
     end
     if full or behind then
-      if probe and mine then return {0, 0, 0} end
+      if probe and mine then return {0, 0, 0, 0} end
       -- a promoted job refused here keeps the lease kept for it here (until it lapses): it waits in place
       -- for the next free one; any other gate's kept lease goes back
       for j = 1, n do
@@ -70,15 +75,28 @@ if not force then
       end
       redis.call('ZADD', parked, place, job)
       redis.call('PEXPIRE', parked, 86400000)
-      if i == 1 then redis.call('SET', KEYS[3 * n + 1], ARGV[7], 'PX', 86400000) end
+      local alone = 0
+      if i == 1 then
+        redis.call('SET', KEYS[3 * n + 1], ARGV[9], 'PX', 86400000)
+        -- whose job would a free worker slot take next? (BullMQ's prioritized set: job ids by priority)
+        if ARGV[7] ~= '' then
+          local head = redis.call('ZRANGE', KEYS[3 * n + 2], 0, 0)[1]
+          if head == nil then
+            alone = 1
+          else
+            local data = redis.call('HGET', ARGV[7] .. head, 'data')
+            if data and string.find(data, ARGV[8], 1, true) then alone = 1 end
+          end
+        end
+      end
       local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
       local age = -1
       if oldest[2] ~= nil then age = now - (tonumber(oldest[2]) - ttl) end
-      return {i, age, redis.call('ZRANK', parked, job)}
+      return {i, age, redis.call('ZRANK', parked, job), alone}
     end
   end
 end
-if probe then return {0, 0, 0} end
+if probe then return {0, 0, 0, 0} end
 for i = 1, n do
   if i <= active then
     redis.call('ZADD', KEYS[3 * i - 2], now + ttl, member)
@@ -89,7 +107,7 @@ for i = 1, n do
   redis.call('ZREM', KEYS[3 * i - 1], job)
   redis.call('ZREM', KEYS[3 * i], job)
 end
-return {0, 0, 0}
+return {0, 0, 0, 0}
 `;
 
 /**

@@ -67,7 +67,7 @@ const PARKED_TTL_MS = 86_400_000;
 export const DEFAULT_KEEP_MS = 5000;
 
 type Commands = {
-  hookrelayFairAcquire(...args: (string | number)[]): Promise<[number, number, number]>;
+  hookrelayFairAcquire(...args: (string | number)[]): Promise<[number, number, number, number]>;
   hookrelayFairRelease(...args: (string | number)[]): Promise<string[]>;
   hookrelayFairUnpark(...args: (string | number)[]): Promise<number>;
 };
@@ -79,8 +79,21 @@ export interface Gate {
   cap: number;
 }
 
-/** Refused: the gate that is full, how long its oldest lease has been held (-1: none) and the job's rank among its parked jobs. */
-export type AcquireResult = { ok: true } | { ok: false; gate: Gate; oldestLeaseAgeMs: number; rank: number };
+/**
+ * Refused: the gate that is full, how long its oldest lease has been held
+ * (-1: none), the job's rank among its parked jobs and, when the webhook's
+ * gate refused it and the queue was looked at (QueueLook), whether the next
+ * job a free worker slot would take is this webhook's too, or none at all.
+ */
+export type AcquireResult = { ok: true } | { ok: false; gate: Gate; oldestLeaseAgeMs: number; rank: number; alone: boolean };
+
+/** Where the acquire script looks at the deliveries queue: BullMQ's prioritized set and job keys, and how a job of this webhook reads in its data. */
+export interface QueueLook {
+  prioritizedKey: string;
+  jobKeyPrefix: string;
+  /** a text only the data of this webhook's first attempts holds, e.g. `"flow":"<webhook id>"` */
+  mark: string;
+}
 
 export class FairGates {
   constructor(
@@ -142,10 +155,12 @@ export class FairGates {
     place: number,
     mode: 'admit' | 'force' | 'probe' = 'admit',
     slow?: SlowRule,
+    queue?: QueueLook,
   ): Promise<AcquireResult> {
     const keys = [...this.keys(gates), fairKey(this.prefix, gates[0]!.name, 'cap')];
+    if (queue) keys.push(queue.prioritizedKey);
     if (slow) keys.push(this.slowKey(slow.webhookGate));
-    const [index, age, rank] = await this.commands.hookrelayFairAcquire(
+    const [index, age, rank, alone] = await this.commands.hookrelayFairAcquire(
       keys.length,
       ...keys,
       holder,
@@ -154,10 +169,12 @@ export class FairGates {
       mode === 'force' ? '1' : mode === 'probe' ? '2' : '0',
       slow ? Math.max(1, Math.ceil(slow.thresholdMs)) : 0,
       slow ? Math.max(1, Math.ceil(slow.memoryMs)) : 0,
+      queue?.jobKeyPrefix ?? '',
+      queue?.mark ?? '',
       ...gates.map((g) => g.cap),
     );
     if (Number(index) === 0) return { ok: true };
-    return { ok: false, gate: gates[Number(index) - 1]!, oldestLeaseAgeMs: Number(age), rank: Number(rank) };
+    return { ok: false, gate: gates[Number(index) - 1]!, oldestLeaseAgeMs: Number(age), rank: Number(rank), alone: Number(alone) === 1 };
   }
 
   /**

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, type Queue } from 'bullmq';
 import type { Logger } from '@hookrelay/core';
 import type { EnqueueParking, ParkedAtEnqueue } from './delivery-queue.js';
-import type { AcquireResult, FairGates, Gate, SlowRule } from './fair-gate.js';
+import type { AcquireResult, FairGates, Gate, QueueLook, SlowRule } from './fair-gate.js';
 import type { FleetCapacity } from './fleet-capacity.js';
 import { SHARED_FLOW, isFirstAttempt, type FlowPriorities } from './flow-priority.js';
 
@@ -35,15 +35,20 @@ export const LEASE_MARGIN_MS = 5000;
 /** While the full webhook's oldest lease is younger than this, the endpoint answers fast: wait a moment in place instead of parking. */
 const FAST_LEASE_MS = 150;
 /**
- * At a fast webhook's cap a job waits in place this long at most for a lease
- * (woken at once by a release in this process, else looking again every
- * FAST_POLL_MS), instead of a park and promotion round trip through BullMQ
- * that costs more than the exchange it waits for. At most `cap` jobs per
- * gate wait so in one process; the others park, so a fast webhook's burst
- * never holds more worker slots than its own cap.
+ * At a fast webhook's cap a job waits in place for a lease (the earliest
+ * waiter woken by each release in this process or announced by another, and
+ * looking again every FAST_POLL_MS), instead of a park and promotion round
+ * trip through BullMQ that costs more than the exchange it waits for. Up to
+ * `cap` jobs per gate wait so in one process for FAST_WAIT_MS at most. More
+ * wait only while the next job the queue would hand out is that webhook's
+ * own (nobody else waits for a worker slot), and park as soon as another
+ * webhook's job is next: a burst holds more slots than its cap only while
+ * no one else could use them.
  */
 const FAST_WAIT_MS = 1000;
 const FAST_POLL_MS = 10;
+/** A waiter that is not its gate's earliest looks again at least this often (a wake-up lost to a race). */
+const WAITER_SAFETY_MS = 100;
 /** A parked job's fallback (a promotion that never came) is at most this far away. */
 const MAX_FALLBACK_MS = 5 * 60_000;
 /** After a refusal, a webhook's jobs are probed (Redis only) before their notification is loaded, for this long. */
@@ -83,7 +88,9 @@ interface BusyHint {
 }
 
 export class FairScheduler implements EnqueueParking {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** per gate, the jobs of this process waiting in place for a lease: each one's wake-up, its place and whether it waits beyond the cap */
+  private readonly waiters = new Map<string, Map<Waiter, { place: number; extra: boolean }>>();
+  private readonly ticks = new Map<string, NodeJS.Timeout>();
   private readonly busy = new Map<string, BusyHint>();
   readonly leaseTtlMs: number;
   /** what makes a gate fast for the release script (its oldest lease younger than FAST_LEASE_MS) */
@@ -136,17 +143,39 @@ export class FairScheduler implements EnqueueParking {
     const holder = `${job.id}|${job.token ?? randomUUID()}`;
     const place = job.priority || job.timestamp;
     const deadline = Date.now() + FAST_WAIT_MS;
+    const flow = (job.data as { flow?: string } | undefined)?.flow;
+    const queue = job.token !== undefined && flow === subject.webhookId ? this.queueLook(flow) : undefined;
     for (;;) {
-      const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined ? 'force' : 'admit', slow);
+      const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined ? 'force' : 'admit', slow, queue);
       if (result.ok) return { holder, gates, slow };
       const gate = result.gate;
-      if (gate === gates[0] && isFast(result) && Date.now() < deadline && (this.waiters.get(gate.name)?.size ?? 0) < gate.cap) {
-        await this.pause(gate.name, FAST_POLL_MS);
-        continue;
+      if (gate === gates[0] && isFast(result)) {
+        // someone else's job waits for a worker slot: the jobs waiting here beyond the cap give theirs up
+        if (queue && !result.alone) this.evictExtras(gate.name);
+        // no lease held: refused only for jobs promoted or parked ahead of it; with no release to come,
+        // nobody else would promote those
+        if (result.oldestLeaseAgeMs === -1) await this.lookAgain(gate);
+        const waiting = this.waiters.get(gate.name)?.size ?? 0;
+        const within = Date.now() < deadline && waiting < gate.cap;
+        if ((within || result.alone) && (await this.pause(gate.name, place, !within)) === 'woken') continue;
       }
       this.noteBusy(busyKey(subject.webhookId, subject.cycleAttempts > 0), gates, slow);
       await this.park(job, gates, result);
     }
+  }
+
+  /** Promotes the parked jobs that a free lease of `gate` is waiting for, as a release would. */
+  private async lookAgain(gate: Gate): Promise<void> {
+    try {
+      await this.promote([gate], await this.gates.release([gate], ''));
+    } catch (error) {
+      this.logger.warn({ err: error, gate: gate.name }, 'looking for parked jobs to promote failed');
+    }
+  }
+
+  /** How the acquire script tells whether the queue's next job is also this webhook's first attempt (its data carries the flow). */
+  private queueLook(webhookId: string): QueueLook {
+    return { prioritizedKey: this.queue.toKey('prioritized'), jobKeyPrefix: this.queue.toKey(''), mark: `"flow":"${webhookId}"` };
   }
 
   /**
@@ -317,18 +346,37 @@ export class FairScheduler implements EnqueueParking {
     );
   }
 
-  private pause(gate: string, ms: number): Promise<void> {
+  /**
+   * Waits in place for a lease of `gate` until woken (a release, the
+   * gate's tick, or this waiter's own safety timer: 'woken') or, for a job
+   * waiting beyond the cap (`extra`), until another webhook's job waits
+   * for a worker slot ('evicted': it parks).
+   */
+  private pause(gate: string, place: number, extra: boolean): Promise<'woken' | 'evicted'> {
     return new Promise((resolve) => {
-      const set = this.waiters.get(gate) ?? new Set();
-      this.waiters.set(gate, set);
-      const done = () => {
+      let waiting = this.waiters.get(gate);
+      if (!waiting) {
+        waiting = new Map();
+        this.waiters.set(gate, waiting);
+        // the gate's tick: its earliest waiter looks again every FAST_POLL_MS (a lease freed by another
+        // process that did not announce it, or one that expired), the others only when woken
+        const tick = setInterval(() => this.wakeGate(gate), FAST_POLL_MS);
+        tick.unref();
+        this.ticks.set(gate, tick);
+      }
+      const queue = waiting;
+      const done = (why: 'woken' | 'evicted') => {
         clearTimeout(timer);
-        set.delete(done);
-        if (!set.size) this.waiters.delete(gate);
-        resolve();
+        queue.delete(done);
+        if (!queue.size && this.waiters.get(gate) === queue) {
+          this.waiters.delete(gate);
+          clearInterval(this.ticks.get(gate));
+          this.ticks.delete(gate);
+        }
+        resolve(why);
       };
-      const timer = setTimeout(done, ms);
-      set.add(done);
+      const timer = setTimeout(() => done('woken'), WAITER_SAFETY_MS);
+      queue.set(done, { place, extra });
     });
   }
 
@@ -336,17 +384,46 @@ export class FairScheduler implements EnqueueParking {
     for (const gate of gates) this.wakeGate(gate.name);
   }
 
-  /** Jobs of this process waiting in place at `gate` look again now (a release here, or one announced by another process). */
+  /**
+   * A lease of `gate` was released (here, or in another process that
+   * announced it): the job of this process waiting in place for it with the
+   * earliest place looks again now. One release frees one lease: waking
+   * every waiter had all but one refused again, a Lua call each.
+   */
   wakeGate(gate: string): void {
-    for (const done of [...(this.waiters.get(gate) ?? [])]) done();
+    const waiting = this.waiters.get(gate);
+    if (!waiting) return;
+    let first: Waiter | undefined;
+    let firstPlace = Number.POSITIVE_INFINITY;
+    for (const [done, { place }] of waiting) {
+      if (place < firstPlace) {
+        first = done;
+        firstPlace = place;
+      }
+    }
+    first?.('woken');
+  }
+
+  /** Another webhook's job waits for a worker slot: the jobs waiting at `gate` beyond its cap park. */
+  private evictExtras(gate: string): void {
+    for (const [done, { extra }] of [...(this.waiters.get(gate) ?? [])]) if (extra) done('evicted');
   }
 }
 
+type Waiter = (why: 'woken' | 'evicted') => void;
+
 type Refusal = Extract<AcquireResult, { ok: false }>;
 
-/** The gate's oldest lease is young: its endpoint answers fast. */
+/**
+ * The gate's oldest lease is young (its endpoint answers fast), or no lease
+ * is held at all: then the job was refused only for jobs already on their
+ * way to the gate (promoted, their leases kept) or parked ahead of it, and
+ * a lease is free for it within moments.
+ */
 function isFast(refusal: Refusal): boolean {
-  return refusal.oldestLeaseAgeMs >= 0 && refusal.oldestLeaseAgeMs < FAST_LEASE_MS;
+  // -1: no lease held; any other negative age is a lease taken with a longer TTL than ours (another
+  // process's DELIVERY_TIMEOUT_MS), whose age is unknown here
+  return refusal.oldestLeaseAgeMs === -1 || (refusal.oldestLeaseAgeMs >= 0 && refusal.oldestLeaseAgeMs < FAST_LEASE_MS);
 }
 
 function busyKey(webhookId: string, retry: boolean): string {
