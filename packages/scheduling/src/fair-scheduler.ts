@@ -364,11 +364,11 @@ export class FairScheduler implements EnqueueParking {
         tick.unref();
         this.ticks.set(gate, tick);
       }
-      const queue = waiting;
+      const here = waiting;
       const done = (why: 'woken' | 'evicted') => {
         clearTimeout(timer);
-        queue.delete(done);
-        if (!queue.size && this.waiters.get(gate) === queue) {
+        here.delete(done);
+        if (!here.size && this.waiters.get(gate) === here) {
           this.waiters.delete(gate);
           clearInterval(this.ticks.get(gate));
           this.ticks.delete(gate);
@@ -376,7 +376,7 @@ export class FairScheduler implements EnqueueParking {
         resolve(why);
       };
       const timer = setTimeout(() => done('woken'), WAITER_SAFETY_MS);
-      queue.set(done, { place, extra });
+      here.set(done, { place, extra });
     });
   }
 
