@@ -48,7 +48,7 @@ const FAST_LEASE_MS = 150;
 const FAST_WAIT_MS = 1000;
 const FAST_POLL_MS = 10;
 /** A waiter that is not its gate's earliest looks again at least this often (a wake-up lost to a race). */
-const WAITER_SAFETY_MS = 100;
+const WAITER_SAFETY_MS = 500;
 /** A parked job's fallback (a promotion that never came) is at most this far away. */
 const MAX_FALLBACK_MS = 5 * 60_000;
 /** After a refusal, a webhook's jobs are probed (Redis only) before their notification is loaded, for this long. */
@@ -91,6 +91,8 @@ export class FairScheduler implements EnqueueParking {
   /** per gate, the jobs of this process waiting in place for a lease: each one's wake-up, its place and whether it waits beyond the cap */
   private readonly waiters = new Map<string, Map<Waiter, { place: number; extra: boolean }>>();
   private readonly ticks = new Map<string, NodeJS.Timeout>();
+  /** the same waiters by job id, for a release that names one of them */
+  private readonly waitingJobs = new Map<string, Waiter>();
   private readonly busy = new Map<string, BusyHint>();
   readonly leaseTtlMs: number;
   /** what makes a gate fast for the release script (its oldest lease younger than FAST_LEASE_MS) */
@@ -157,7 +159,7 @@ export class FairScheduler implements EnqueueParking {
         if (result.oldestLeaseAgeMs === -1) await this.lookAgain(gate);
         const waiting = this.waiters.get(gate.name)?.size ?? 0;
         const within = Date.now() < deadline && waiting < gate.cap;
-        if ((within || result.alone) && (await this.pause(gate.name, place, !within)) === 'woken') continue;
+        if ((within || result.alone) && (await this.pause(gate.name, String(job.id), place, !within)) === 'woken') continue;
       }
       this.noteBusy(busyKey(subject.webhookId, subject.cycleAttempts > 0), gates, slow);
       await this.park(job, gates, result);
@@ -333,6 +335,10 @@ export class FairScheduler implements EnqueueParking {
   private async promote(gates: Gate[], ids: string[]): Promise<void> {
     await Promise.all(
       ids.map(async (id) => {
+        // a job of this process waiting in place (the acquire script records it in the parked set too):
+        // it takes the lease kept for it now, with no BullMQ promotion that could only fail
+        const waiting = this.waitingJobs.get(id);
+        if (waiting) return waiting('woken');
         try {
           await new Job(this.queue, 'deliver', {}, {}, id).promote();
         } catch (error) {
@@ -352,7 +358,7 @@ export class FairScheduler implements EnqueueParking {
    * waiting beyond the cap (`extra`), until another webhook's job waits
    * for a worker slot ('evicted': it parks).
    */
-  private pause(gate: string, place: number, extra: boolean): Promise<'woken' | 'evicted'> {
+  private pause(gate: string, jobId: string, place: number, extra: boolean): Promise<'woken' | 'evicted'> {
     return new Promise((resolve) => {
       let waiting = this.waiters.get(gate);
       if (!waiting) {
@@ -368,6 +374,7 @@ export class FairScheduler implements EnqueueParking {
       const done = (why: 'woken' | 'evicted') => {
         clearTimeout(timer);
         here.delete(done);
+        if (this.waitingJobs.get(jobId) === done) this.waitingJobs.delete(jobId);
         if (!here.size && this.waiters.get(gate) === here) {
           this.waiters.delete(gate);
           clearInterval(this.ticks.get(gate));
@@ -377,6 +384,7 @@ export class FairScheduler implements EnqueueParking {
       };
       const timer = setTimeout(() => done('woken'), WAITER_SAFETY_MS);
       here.set(done, { place, extra });
+      this.waitingJobs.set(jobId, done);
     });
   }
 
