@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, type Queue } from 'bullmq';
 import type { Logger } from '@hookrelay/core';
 import type { EnqueueParking, ParkedAtEnqueue } from './delivery-queue.js';
-import type { AcquireResult, FairGates, Gate, QueueLook, SlowRule } from './fair-gate.js';
+import type { AcquireResult, FairGates, Gate, QueueLook, ReleaseOptions, SlowRule } from './fair-gate.js';
 import type { FleetCapacity } from './fleet-capacity.js';
 import { SHARED_FLOW, isFirstAttempt, type FlowPriorities } from './flow-priority.js';
 
@@ -97,6 +97,8 @@ export class FairScheduler implements EnqueueParking {
   readonly leaseTtlMs: number;
   /** what makes a gate fast for the release script (its oldest lease younger than FAST_LEASE_MS) */
   private readonly fastGate: { ttlMs: number; leaseAgeMs: number };
+  /** where the acquire script reads the queue's next job (QueueLook), built once */
+  private readonly queueKeys: Omit<QueueLook, 'mark'>;
 
   constructor(
     private readonly gates: FairGates,
@@ -108,6 +110,7 @@ export class FairScheduler implements EnqueueParking {
   ) {
     this.leaseTtlMs = options.timeoutMs + LEASE_MARGIN_MS;
     this.fastGate = { ttlMs: this.leaseTtlMs, leaseAgeMs: FAST_LEASE_MS };
+    this.queueKeys = { prioritizedKey: queue.toKey('prioritized'), jobKeyPrefix: queue.toKey('') };
   }
 
   get defaultCap(): number {
@@ -156,7 +159,7 @@ export class FairScheduler implements EnqueueParking {
         if (queue && !result.alone) this.evictExtras(gate.name);
         // no lease held: refused only for jobs promoted or parked ahead of it; with no release to come,
         // nobody else would promote those
-        if (result.oldestLeaseAgeMs === -1) await this.lookAgain(gate);
+        if (result.oldestLeaseAgeMs === -1) await this.lookAgain([gate]);
         const waiting = this.waiters.get(gate.name)?.size ?? 0;
         const within = Date.now() < deadline && waiting < gate.cap;
         if ((within || result.alone) && (await this.pause(gate.name, String(job.id), place, !within)) === 'woken') continue;
@@ -166,18 +169,21 @@ export class FairScheduler implements EnqueueParking {
     }
   }
 
-  /** Promotes the parked jobs that a free lease of `gate` is waiting for, as a release would. */
-  private async lookAgain(gate: Gate): Promise<void> {
+  /** Promotes the parked jobs that free leases of `gates` are waiting for, as a release would. Never throws. */
+  private async lookAgain(gates: Gate[], options?: ReleaseOptions): Promise<void> {
     try {
-      await this.promote([gate], await this.gates.release([gate], ''));
+      await this.promote(gates, await this.gates.release(gates, '', options));
     } catch (error) {
-      this.logger.warn({ err: error, gate: gate.name }, 'looking for parked jobs to promote failed');
+      this.logger.warn(
+        { err: error, gates: gates.map((g) => g.name) },
+        'looking for parked jobs to promote failed; they look again after their fallback delay',
+      );
     }
   }
 
   /** How the acquire script tells whether the queue's next job is also this webhook's first attempt (its data carries the flow). */
   private queueLook(webhookId: string): QueueLook {
-    return { prioritizedKey: this.queue.toKey('prioritized'), jobKeyPrefix: this.queue.toKey(''), mark: `"flow":"${webhookId}"` };
+    return { ...this.queueKeys, mark: `"flow":"${webhookId}"` };
   }
 
   /**
@@ -294,10 +300,11 @@ export class FairScheduler implements EnqueueParking {
             gate.name,
             parked.map((job) => [job.priority, job.jobId] as const),
           );
-          await this.promote([gate], await this.gates.release([gate], '', { fast: this.fastGate }));
         } catch (error) {
           this.logger.warn({ err: error, webhook_id: webhookId }, 'parking at enqueue failed; the jobs look again after their fallback delay');
+          return;
         }
+        await this.lookAgain([gate], { fast: this.fastGate });
       }),
     );
   }
