@@ -5,9 +5,8 @@
  * and fetched again, and another tenant's deliveries still get a worker slot
  * at once. Real API, worker, Postgres, Redis and receivers.
  */
-import { Redis } from 'ioredis';
 import { until } from '../support/stack.js';
-import { testRedisUrl, uniqueTenant } from '../support/env.js';
+import { uniqueTenant } from '../support/env.js';
 import { statusCounts } from '../support/faults.js';
 import { startFairnessStack, type FairnessStack } from '../support/fairness-stack.js';
 
@@ -17,28 +16,13 @@ const BACKLOG = 300;
 const DELAY_MS = 20;
 
 let fairness: FairnessStack;
-let redis: Redis;
 
 beforeAll(async () => {
   fairness = await startFairnessStack();
-  redis = new Redis(testRedisUrl());
 }, 90_000);
 afterAll(async () => {
   await fairness?.stop();
-  await redis?.quit();
 }, 60_000);
-
-/** The job ids BullMQ's events stream saw moved back to delayed (parked, or postponed). */
-async function delayedJobs(): Promise<Set<string>> {
-  const entries = await redis.xrange(`${fairness.stack.config.queuePrefix}:deliveries:events`, '-', '+');
-  const ids = new Set<string>();
-  for (const [, fields] of entries) {
-    const event = new Map<string, string>();
-    for (let i = 0; i + 1 < fields.length; i += 2) event.set(fields[i]!, fields[i + 1]!);
-    if (event.get('event') === 'delayed') ids.add(event.get('jobId') ?? '');
-  }
-  return ids;
-}
 
 test('a fast webhook at its cap works through its backlog without parking, and another tenant is not held up', async () => {
   const busy = await fairness.receiver({ delayMs: DELAY_MS });
@@ -48,18 +32,12 @@ test('a fast webhook at its cap works through its backlog without parking, and a
   await fairness.webhook(tenant, busy.url, { max_in_flight: CAP });
   await fairness.webhook(otherTenant, other.url);
 
-  const published: string[] = [];
-  for (let start = 0; start < BACKLOG; start += 100) {
-    const events = Array.from({ length: 100 }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { i: start + i } }));
-    const res = await fairness.stack.call('POST', '/v1/events:batch', { events });
-    expect(res.status).toBe(200);
-    for (const item of res.body.results) published.push(item.notification_ids[0] as string);
-  }
+  const published = await fairness.publishBacklog(tenant, BACKLOG);
 
   // a third of the backlog delivered: none of its jobs went back to BullMQ's delayed set to be fetched again
   // (the old way, with the worker's 50 slots fetching a webhook capped at 2: nearly all of them)
   await until(async () => busy.arrivals.length >= BACKLOG / 3, { timeoutMs: 30_000, intervalMs: 10 });
-  const delayed = await delayedJobs();
+  const delayed = await fairness.delayedJobs();
   expect(published.filter((id) => delayed.has(id))).toEqual([]);
 
   // while the rest drains (about BACKLOG / CAP × DELAY_MS in all), another tenant publishes: it takes a slot at once

@@ -11,6 +11,7 @@
  * beside this one, picked up this file's backlog and delivered it past this
  * stack's gates (a cap of 10 seen as 18 open requests at the receiver).
  */
+import { Redis } from 'ioredis';
 import { createPrismaClient, type PrismaClient } from '@hookrelay/db';
 import { startCountingReceiver, type CountingReceiver } from './counting-receiver.js';
 import { startStack, until, type Stack } from './stack.js';
@@ -29,13 +30,19 @@ export interface FairnessStack {
   publishTimed(tenant: string, count: number, gapMs?: number): Promise<Map<string, number>>;
   /** The healthy tenant: every delivery arrives within the bound (an unordered webhook: two events 50 ms apart may swap). */
   expectHealthy(fast: CountingReceiver, sent: Map<string, number>): Promise<number[]>;
+  /** Publishes `count` events of `tenant` in batches of 100 through `/v1/events:batch`: the notification ids, in publish order. */
+  publishBacklog(tenant: string, count: number): Promise<string[]>;
+  /** The job ids BullMQ's events stream saw moved back to delayed (parked, or postponed). */
+  delayedJobs(): Promise<Set<string>>;
   stop(): Promise<void>;
 }
 
-export async function startFairnessStack(): Promise<FairnessStack> {
+/** `concurrency`: the worker's WORKER_CONCURRENCY (its slots; a tenant's share is 0.8 of them). */
+export async function startFairnessStack({ concurrency = 50 }: { concurrency?: number } = {}): Promise<FairnessStack> {
   const database = await createIsolatedDatabase('fairness');
-  const stack = await startStack({ DATABASE_URL: database.url, WORKER_CONCURRENCY: '50', DELIVERY_TIMEOUT_MS: '3000', RETRY_SCHEDULE: '1,1' });
+  const stack = await startStack({ DATABASE_URL: database.url, WORKER_CONCURRENCY: String(concurrency), DELIVERY_TIMEOUT_MS: '3000', RETRY_SCHEDULE: '1,1' });
   const db = createPrismaClient({ url: stack.config.databaseUrl, poolSize: 2 });
+  const redis = new Redis(stack.config.redisUrl);
   const receivers: CountingReceiver[] = [];
   return {
     stack,
@@ -71,7 +78,28 @@ export async function startFairnessStack(): Promise<FairnessStack> {
       await until(async () => (await statusCounts(db, [...sent.keys()])).SUCCEEDED === sent.size, { timeoutMs: 10_000 });
       return latencies;
     },
+    async publishBacklog(tenant, count) {
+      const published: string[] = [];
+      for (let start = 0; start < count; start += 100) {
+        const events = Array.from({ length: Math.min(100, count - start) }, (_, i) => ({ tenant, type: 'CARD.CREATED', resource: { i: start + i } }));
+        const res = await stack.call('POST', '/v1/events:batch', { events });
+        expect(res.status).toBe(200);
+        for (const item of res.body.results) published.push(...(item.notification_ids as string[]));
+      }
+      return published;
+    },
+    async delayedJobs() {
+      const entries = await redis.xrange(`${stack.config.queuePrefix}:deliveries:events`, '-', '+');
+      const ids = new Set<string>();
+      for (const [, fields] of entries) {
+        const event = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) event.set(fields[i]!, fields[i + 1]!);
+        if (event.get('event') === 'delayed') ids.add(event.get('jobId') ?? '');
+      }
+      return ids;
+    },
     async stop() {
+      await redis.quit();
       await stack.stop();
       await Promise.all(receivers.map((r) => r.close()));
       await db.$disconnect();

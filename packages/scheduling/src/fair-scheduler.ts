@@ -154,9 +154,11 @@ export class FairScheduler implements EnqueueParking {
       const result = await this.gates.acquire(gates, holder, this.leaseTtlMs, place, job.token === undefined ? 'force' : 'admit', slow, queue);
       if (result.ok) return { holder, gates, slow };
       const gate = result.gate;
-      if (gate === gates[0] && isFast(result)) {
+      // a fast webhook or tenant frees a lease within moments: wait for it here (retries and slow
+      // exchanges park, so that they never hold a worker slot that first attempts or healthy webhooks need)
+      if ((gate === gates[0] || gate === gates[1]) && isFast(result)) {
         // someone else's job waits for a worker slot: the jobs waiting here beyond the cap give theirs up
-        if (queue && !result.alone) this.evictExtras(gate.name);
+        if (gate === gates[0] && queue && !result.alone) this.evictExtras(gate.name);
         // no lease held: refused only for jobs promoted or parked ahead of it; with no release to come,
         // nobody else would promote those
         if (result.oldestLeaseAgeMs === -1) await this.lookAgain([gate]);
