@@ -3,7 +3,6 @@
  * hints on release, leases that expire (a crashed holder's permits come
  * back), forced leases (ping, resend), and flow positions.
  */
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FairGates, FlowPriorities, fairSnapshot, type Gate } from '@hookrelay/scheduling';
 import { testQueuePrefix, testRedisUrl } from '../support/env.js';
@@ -33,7 +32,7 @@ test('a full webhook parks jobs in their order and release names the head', asyn
   expect(await gates.acquire(w, 'j3', 10_000, 3)).toMatchObject({ ok: false, rank: 0 });
   expect(await gates.inFlight('w:a')).toBe(2);
   // j1 done: one lease free, the earliest parked job (j3) is the one to promote
-  expect((await gates.release(w, 'j1')).promote).toEqual(['j3']);
+  expect(await gates.release(w, 'j1')).toEqual(['j3']);
   // a later job cannot overtake the parked j3 even with a free lease
   expect((await gates.acquire(w, 'j5', 10_000, 5)).ok).toBe(false);
   expect((await gates.acquire(w, 'j3', 10_000, 3)).ok).toBe(true);
@@ -47,17 +46,17 @@ test('a promotion is made once and its lease is kept for the promoted job', asyn
   const g: Gate[] = [{ name: 'w:keep', cap: 2 }];
   for (const id of ['k1', 'k2']) expect((await gates.acquire(g, id, 10_000, 1)).ok).toBe(true);
   for (const id of ['k3', 'k4']) expect((await gates.acquire(g, id, 10_000, 3)).ok).toBe(false);
-  expect((await gates.release(g, 'k1')).promote).toEqual(['k3']);
+  expect(await gates.release(g, 'k1')).toEqual(['k3']);
   // k3 is on its way: the next release promotes k4 only, not k3 again
-  expect((await gates.release(g, 'k2')).promote).toEqual(['k4']);
-  expect((await gates.release(g, '')).promote).toEqual([]);
+  expect(await gates.release(g, 'k2')).toEqual(['k4']);
+  expect(await gates.release(g, '')).toEqual([]);
   // a newcomer cannot take the leases kept for k3 and k4
   expect((await gates.acquire(g, 'k9', 10_000, 0)).ok).toBe(false);
   expect((await gates.acquire(g, 'k4', 10_000, 3)).ok).toBe(true);
   expect((await gates.acquire(g, 'k3', 10_000, 3)).ok).toBe(true);
   // a kept promotion is answered again on request (the job was parked while being promoted)
-  expect((await gates.release(g, 'k3', { keepMs: 200 })).promote).toEqual(['k9']);
-  expect((await gates.release(g, '', { again: 'k9', keepMs: 200 })).promote).toEqual(['k9']);
+  expect(await gates.release(g, 'k3', { keepMs: 200 })).toEqual(['k9']);
+  expect(await gates.release(g, '', { again: 'k9', keepMs: 200 })).toEqual(['k9']);
   // an unused kept lease comes back after keepMs
   await new Promise((r) => setTimeout(r, 300));
   expect((await gates.acquire(g, 'k10', 10_000, 0)).ok).toBe(true);
@@ -69,18 +68,18 @@ test('at a fast gate a release promotes up to the cap ahead; the promoted wait o
   for (const id of ['a1', 'a2']) expect((await gates.acquire(g, id, 10_000, 1)).ok).toBe(true);
   for (const id of ['a3', 'a4', 'a5']) expect((await gates.acquire(g, id, 10_000, 3)).ok).toBe(false);
   // one lease freed, but the gate is fast: two promoted (the cap), not one
-  expect((await gates.release(g, 'a1', { fast })).promote).toEqual(['a3', 'a4']);
+  expect(await gates.release(g, 'a1', { fast })).toEqual(['a3', 'a4']);
   expect((await gates.acquire(g, 'a3', 10_000, 3)).ok).toBe(true);
   // a4 was promoted ahead: the gate is full, so it is refused but keeps its kept lease ...
   expect((await gates.acquire(g, 'a4', 10_000, 3)).ok).toBe(false);
   expect(await redis.zrange(gates.promotedKey('w:ahead'), 0, -1)).toEqual(['a4']);
   // ... and takes the next lease freed; that release promotes a5 ahead in turn
-  expect((await gates.release(g, 'a2', { fast })).promote).toEqual(['a5']);
+  expect(await gates.release(g, 'a2', { fast })).toEqual(['a5']);
   expect((await gates.acquire(g, 'a9', 10_000, 0)).ok).toBe(false);
   expect((await gates.acquire(g, 'a4', 10_000, 3)).ok).toBe(true);
   expect((await gates.acquire(g, 'a5', 10_000, 3)).ok).toBe(false);
   // not fast (no lease age given): only free leases are promoted
-  expect((await gates.release(g, 'a3')).promote).toEqual([]);
+  expect(await gates.release(g, 'a3')).toEqual([]);
 });
 
 test('a promoted job parked again is answered again only once a lease is free for it', async () => {
@@ -88,41 +87,12 @@ test('a promoted job parked again is answered again only once a lease is free fo
   expect((await gates.acquire(g, 'g1', 10_000, 1)).ok).toBe(true);
   expect((await gates.acquire(g, 'g2', 10_000, 2)).ok).toBe(false);
   // a fast gate promotes g2 ahead while g1 still holds the lease
-  expect((await gates.release(g, '', { fast: { ttlMs: 10_000, leaseAgeMs: 60_000 } })).promote).toEqual(['g2']);
+  expect(await gates.release(g, '', { fast: { ttlMs: 10_000, leaseAgeMs: 60_000 } })).toEqual(['g2']);
   // g2 is refused and parks again: answering it now would only have it fetched and parked once more, in a loop
   expect((await gates.acquire(g, 'g2', 10_000, 2)).ok).toBe(false);
-  expect((await gates.release(g, '', { again: 'g2' })).promote).toEqual([]);
+  expect(await gates.release(g, '', { again: 'g2' })).toEqual([]);
   // its kept lease was given back: g1's release promotes it
-  expect((await gates.release(g, 'g1')).promote).toEqual(['g2']);
-});
-
-test('with a look at the queue, a release promotes delayed jobs, answers the others apart and drops stale entries', async () => {
-  const queue = new Queue('look', { connection: redis, prefix });
-  try {
-    const delayed = await queue.add('deliver', {}, { jobId: 'l-delayed', delay: 60_000 });
-    await queue.add('deliver', {}, { jobId: 'l-waiting' });
-    const g: Gate[] = [{ name: 'w:look', cap: 4 }];
-    expect((await gates.acquire(g, 'l-holder', 10_000, 0)).ok).toBe(true);
-    // refused behind a full gate: parked entries of a delayed job, a job waiting (in place, or in the queue already)
-    // and one whose job is gone
-    await gates.park('w:look', [
-      [1, 'l-delayed'],
-      [2, 'l-waiting'],
-      [3, 'l-gone'],
-    ]);
-    const look = { jobKeyPrefix: queue.toKey(''), delayedKey: queue.toKey('delayed') };
-    expect(await gates.release(g, 'l-holder', { queue: look })).toEqual({ promote: ['l-delayed'], inTransit: ['l-waiting'] });
-    // a lease is kept for both named; the stale entry is gone, with no lease kept for it
-    expect(await redis.zrange(gates.promotedKey('w:look'), 0, -1)).toEqual(['l-delayed', 'l-waiting']);
-    expect(await redis.zrange(gates.parkedKey('w:look'), 0, -1)).toEqual(['l-delayed', 'l-waiting']);
-    // without the look, every named job is one to promote (as a caller without a queue sees it)
-    await redis.del(gates.promotedKey('w:look'));
-    expect(await gates.release(g, '')).toEqual({ promote: ['l-delayed', 'l-waiting'], inTransit: [] });
-    await delayed.remove();
-  } finally {
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
+  expect(await gates.release(g, 'g1')).toEqual(['g2']);
 });
 
 test('the tenant gate caps all of a tenant’s webhooks together', async () => {
@@ -132,7 +102,7 @@ test('the tenant gate caps all of a tenant’s webhooks together', async () => {
   ];
   for (const [i, hook] of ['b1', 'b2', 'b3'].entries()) expect((await gates.acquire(of(hook), `k${i}`, 10_000, 1)).ok).toBe(true);
   expect(await gates.acquire(of('b4'), 'k9', 10_000, 1)).toMatchObject({ ok: false, gate: { name: 't:busy' } });
-  expect((await gates.release(of('b1'), 'k0')).promote).toEqual(['k9']);
+  expect(await gates.release(of('b1'), 'k0')).toEqual(['k9']);
 });
 
 test('in flight per webhook, many at once: live leases only (a short lease does not cut the others short), zero for none', async () => {
@@ -199,7 +169,7 @@ test('a probe parks a job that would be refused and takes nothing when it would 
   expect(await gates.inFlight('w:probe')).toBe(1);
   expect(await redis.zrange(gates.parkedKey('w:probe'), 0, -1)).toEqual(['p2']);
   // the parked head is promoted by the release, and its own probe then passes
-  expect((await gates.release(g, 'p1')).promote).toEqual(['p2']);
+  expect(await gates.release(g, 'p1')).toEqual(['p2']);
   expect((await gates.acquire(g, 'p2', 10_000, 2, 'probe')).ok).toBe(true);
 });
 
@@ -240,7 +210,7 @@ test('a webhook is slow after a long exchange, or while a lease is held long: th
   // a1's release (a long exchange) keeps the mark; a3's (short) clears it
   await gates.release(g, 'a1', { slow, fast });
   expect(await redis.exists(gates.slowKey('w:sl'))).toBe(1);
-  expect((await gates.release(g, 'a3', { slow, fast })).promote).toEqual(['a4']);
+  expect(await gates.release(g, 'a3', { slow, fast })).toEqual(['a4']);
   expect(await redis.exists(gates.slowKey('w:sl'))).toBe(0);
   expect((await fairSnapshot(redis, prefix)).parked.slow).toBe(1);
 });

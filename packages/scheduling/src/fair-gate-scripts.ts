@@ -126,13 +126,7 @@ return {0, 0, 0, 0}
  * marks the webhook slow for ARGV[8] ms, and a shorter one clears the mark.
  * ARGV[9 + gates] (optional): a channel on which the first gate's leases key
  * is published when that gate was full, so that other processes' jobs
- * waiting in place for it look again at once. ARGV[10 + gates] and
- * ARGV[11 + gates] (optional; '': no look): BullMQ's job key prefix and
- * delayed set of the queue. With them a named job not in the delayed set is
- * answered apart, as on its way (waiting in place in a worker slot, or in
- * the queue already: a BullMQ promotion could only fail), and one whose job
- * is gone or finished is dropped from the parked set instead (a stale
- * entry). Answers {ids to promote, ids on their way}.
+ * waiting in place for it look again at once.
  */
 export const RELEASE = `
 local t = redis.call('TIME')
@@ -161,9 +155,6 @@ if slowMs > 0 and ttl > 0 and member ~= '' then
   end
 end
 local announce = ARGV[9 + n]
-local jobs = ARGV[10 + n]
-local delayed = ARGV[11 + n]
-local transit = {}
 for i = 1, n do
   local leases, parked, promoted = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   local before = -1
@@ -188,27 +179,15 @@ for i = 1, n do
     for _, id in ipairs(redis.call('ZRANGE', parked, 0, free + kept - 1)) do
       if free <= 0 then break end
       if redis.call('ZSCORE', promoted, id) == false then
-        local where = out
-        if jobs and jobs ~= '' and redis.call('ZSCORE', delayed, id) == false then
-          if redis.call('EXISTS', jobs .. id) == 0 or redis.call('HEXISTS', jobs .. id, 'finishedOn') == 1 then
-            where = nil
-          else
-            where = transit
-          end
-        end
-        if where then
-          redis.call('ZADD', promoted, now + keep, id)
-          redis.call('PEXPIRE', promoted, keep)
-          table.insert(where, id)
-          free = free - 1
-        else
-          redis.call('ZREM', parked, id)
-        end
+        redis.call('ZADD', promoted, now + keep, id)
+        redis.call('PEXPIRE', promoted, keep)
+        table.insert(out, id)
+        free = free - 1
       end
     end
   end
 end
-return {out, transit}
+return out
 `;
 
 /** Drops parked entries and kept promotions (a job that is gone or finished). */

@@ -36,20 +36,6 @@ export interface ReleaseOptions {
   fast?: { ttlMs: number; leaseAgeMs: number };
   /** the released exchange marks its webhook slow, or clears the mark (needs `fast.ttlMs`) */
   slow?: SlowRule;
-  /** where the release script tells the named jobs that are delayed (to promote) from those on their way and stale entries */
-  queue?: DelayedLook;
-}
-
-/** BullMQ's job key prefix and delayed set of the deliveries queue, for the release script. */
-export interface DelayedLook {
-  jobKeyPrefix: string;
-  delayedKey: string;
-}
-
-/** The parked jobs a release named, each with a lease kept for it: to promote through BullMQ, or already on their way (not delayed). */
-export interface Named {
-  promote: string[];
-  inTransit: string[];
 }
 
 /**
@@ -82,7 +68,7 @@ export const DEFAULT_KEEP_MS = 5000;
 
 type Commands = {
   hookrelayFairAcquire(...args: (string | number)[]): Promise<[number, number, number, number]>;
-  hookrelayFairRelease(...args: (string | number)[]): Promise<[string[], string[]]>;
+  hookrelayFairRelease(...args: (string | number)[]): Promise<string[]>;
   hookrelayFairUnpark(...args: (string | number)[]): Promise<number>;
 };
 
@@ -194,15 +180,13 @@ export class FairGates {
   /**
    * Drops `holder`'s leases (`''`: none) and answers the parked job ids to
    * promote now, without repeats; a lease is kept for each for `keepMs`.
-   * With `queue`, the named jobs that are not delayed are answered apart
-   * (`inTransit`) and stale entries are dropped.
    * `flowKey`: also counts a first attempt of that flow as made
    * (FlowPriorities.done, in the same round trip). `again`: a job id parked
    * again after its promotion (its kept lease is given back; it is answered
    * if a lease is free for it). `slow`: the exchange marks its
    * webhook slow or clears the mark (SlowRule).
    */
-  async release(gates: readonly Gate[], holder: string, options: ReleaseOptions = {}): Promise<Named> {
+  async release(gates: readonly Gate[], holder: string, options: ReleaseOptions = {}): Promise<string[]> {
     const keys = this.keys(gates);
     if (options.flowKey) keys.push(options.flowKey);
     if (options.slow) keys.push(this.slowKey(options.slow.webhookGate));
@@ -221,11 +205,8 @@ export class FairGates {
       options.slow ? Math.max(1, Math.ceil(options.slow.memoryMs)) : 0,
       ...gates.map((g) => g.cap),
       this.releasedChannel,
-      options.queue?.jobKeyPrefix ?? '',
-      options.queue?.delayedKey ?? '',
     );
-    const [promote, inTransit] = ids;
-    return { promote: [...new Set(promote.map(String))], inTransit: [...new Set(inTransit.map(String))] };
+    return [...new Set(ids.map(String))];
   }
 
   /** Records jobs in a gate's parked set, each at its place (parked at enqueue: no lease was asked for). */

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, Job, type Queue } from 'bullmq';
 import type { Logger } from '@hookrelay/core';
 import type { EnqueueParking, ParkedAtEnqueue } from './delivery-queue.js';
-import type { AcquireResult, DelayedLook, FairGates, Gate, Named, QueueLook, ReleaseOptions, SlowRule } from './fair-gate.js';
+import type { AcquireResult, FairGates, Gate, QueueLook, ReleaseOptions, SlowRule } from './fair-gate.js';
 import type { FleetCapacity } from './fleet-capacity.js';
 import { SHARED_FLOW, isFirstAttempt, type FlowPriorities } from './flow-priority.js';
 
@@ -99,8 +99,6 @@ export class FairScheduler implements EnqueueParking {
   private readonly fastGate: { ttlMs: number; leaseAgeMs: number };
   /** where the acquire script reads the queue's next job (QueueLook), built once */
   private readonly queueKeys: Omit<QueueLook, 'mark'>;
-  /** where the release script tells delayed jobs from those on their way (DelayedLook), built once */
-  private readonly delayedLook: DelayedLook;
 
   constructor(
     private readonly gates: FairGates,
@@ -113,7 +111,6 @@ export class FairScheduler implements EnqueueParking {
     this.leaseTtlMs = options.timeoutMs + LEASE_MARGIN_MS;
     this.fastGate = { ttlMs: this.leaseTtlMs, leaseAgeMs: FAST_LEASE_MS };
     this.queueKeys = { prioritizedKey: queue.toKey('prioritized'), jobKeyPrefix: queue.toKey('') };
-    this.delayedLook = { jobKeyPrefix: queue.toKey(''), delayedKey: queue.toKey('delayed') };
   }
 
   get defaultCap(): number {
@@ -177,7 +174,7 @@ export class FairScheduler implements EnqueueParking {
   /** Promotes the parked jobs that free leases of `gates` are waiting for, as a release would. Never throws. */
   private async lookAgain(gates: Gate[], options?: ReleaseOptions): Promise<void> {
     try {
-      await this.promote(gates, await this.gates.release(gates, '', { ...options, queue: this.delayedLook }));
+      await this.promote(gates, await this.gates.release(gates, '', options));
     } catch (error) {
       this.logger.warn(
         { err: error, gates: gates.map((g) => g.name) },
@@ -251,7 +248,6 @@ export class FairScheduler implements EnqueueParking {
         ...(flow ? { flowKey: this.flows.key(flow) } : {}),
         ...(lease.slow ? { slow: lease.slow } : {}),
         fast: this.fastGate,
-        queue: this.delayedLook,
       });
       this.wake(lease.gates);
       await this.promote(lease.gates, next);
@@ -332,7 +328,7 @@ export class FairScheduler implements EnqueueParking {
       setTimeout(
         () =>
           void this.gates
-            .release(gates, '', { again: id, queue: this.delayedLook })
+            .release(gates, '', { again: id })
             .then((ids) => this.promote(gates, ids))
             .catch(() => undefined),
         0,
@@ -342,17 +338,14 @@ export class FairScheduler implements EnqueueParking {
 
   /** Promotes delayed jobs by id (a job not delayed, or gone, is left alone). */
   async promoteJobs(ids: string[]): Promise<void> {
-    await this.promote([], { promote: ids, inTransit: [] });
+    await this.promote([], ids);
   }
 
-  private async promote(gates: Gate[], { promote, inTransit }: Named): Promise<void> {
-    // not delayed: a job waiting in place (the acquire script records it in the parked set too) takes the
-    // lease kept for it; if it waits in another process, that one's own wake-ups reach it (a BullMQ
-    // promotion could only fail, then cost a look at the job's state: 0.6 of each per delivery with two
-    // workers at one busy webhook)
-    for (const id of inTransit) this.waitingJobs.get(id)?.('woken');
+  private async promote(gates: Gate[], ids: string[]): Promise<void> {
     await Promise.all(
-      promote.map(async (id) => {
+      ids.map(async (id) => {
+        // a job of this process waiting in place (the acquire script records it in the parked set too):
+        // it takes the lease kept for it now, with no BullMQ promotion that could only fail
         const waiting = this.waitingJobs.get(id);
         if (waiting) return waiting('woken');
         try {
