@@ -77,6 +77,9 @@ export function showSignIn(message?: string): void {
 
 /** Forgets the key and every piece of the tenant's data the page shows. */
 export function signOut(message?: string, reason: 'signed-out' | 'ended' = 'ended'): void {
+  // calls that fail together (an expired portal link's polls) each end here: the first one ends the session.
+  // A second one found the portal flag gone already and put the sign-in form under the "link expired" message
+  if (!session.key) return;
   stop();
   const portal = isPortalSession();
   forgetPortalSession();
