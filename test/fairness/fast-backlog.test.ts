@@ -7,7 +7,6 @@
  */
 import { until } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';
-import { statusCounts } from '../support/faults.js';
 import { startFairnessStack, type FairnessStack } from '../support/fairness-stack.js';
 
 const CAP = 2;
@@ -45,9 +44,7 @@ test('a fast webhook at its cap works through its backlog without parking, and a
   await fairness.expectHealthy(other, sent);
   expect(busy.arrivals.length).toBeLessThan(BACKLOG);
 
-  const delivered = () => new Set(busy.arrivals.map((a) => a.notificationId));
-  await until(async () => published.every((id) => delivered().has(id)), { timeoutMs: 60_000, intervalMs: 50 });
-  await until(async () => (await statusCounts(fairness.db, published)).SUCCEEDED === published.length, { timeoutMs: 20_000 });
+  await fairness.expectAllDelivered(busy, published);
   expect(busy.maxConcurrent()).toBeLessThanOrEqual(CAP);
   // publish order, give or take the jobs in flight and waiting at the time (the worker's slots)
   const order = busy.arrivals.map((a) => published.indexOf(a.notificationId));

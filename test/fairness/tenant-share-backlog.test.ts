@@ -8,7 +8,6 @@
  */
 import { until } from '../support/stack.js';
 import { uniqueTenant } from '../support/env.js';
-import { statusCounts } from '../support/faults.js';
 import { startFairnessStack, type FairnessStack } from '../support/fairness-stack.js';
 
 // a small worker, so that its exchanges stay fast (well under 150 ms) in the test's one event loop:
@@ -44,9 +43,7 @@ test('a tenant at its share of the slots with fast webhooks works through its ba
   await fairness.expectHealthy(other, sent);
   expect(busy.arrivals.length).toBeLessThan(published.length);
 
-  const delivered = () => new Set(busy.arrivals.map((a) => a.notificationId));
-  await until(async () => published.every((id) => delivered().has(id)), { timeoutMs: 60_000, intervalMs: 50 });
-  await until(async () => (await statusCounts(fairness.db, published)).SUCCEEDED === published.length, { timeoutMs: 20_000 });
+  await fairness.expectAllDelivered(busy, published);
   // the slots beyond the share waited in place for the tenant's next free lease: its jobs did not go back to
   // BullMQ's delayed set (the old way: ~80 % of them were refused, parked, promoted and fetched again). Some may
   // when the machine is so busy that exchanges look slow (the gate's oldest lease older than 150 ms): none to a

@@ -34,6 +34,8 @@ export interface FairnessStack {
   publishBacklog(tenant: string, count: number): Promise<string[]>;
   /** The job ids BullMQ's events stream saw moved back to delayed (parked, or postponed). */
   delayedJobs(): Promise<Set<string>>;
+  /** Every one of `ids` arrives at `receiver` (within 60 s) and is SUCCEEDED in Postgres (within 20 s more). */
+  expectAllDelivered(receiver: CountingReceiver, ids: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,11 @@ export async function startFairnessStack({ concurrency = 50 }: { concurrency?: n
         if (event.get('event') === 'delayed') ids.add(event.get('jobId') ?? '');
       }
       return ids;
+    },
+    async expectAllDelivered(receiver, ids) {
+      const delivered = () => new Set(receiver.arrivals.map((a) => a.notificationId));
+      await until(async () => ids.every((id) => delivered().has(id)), { timeoutMs: 60_000, intervalMs: 50 });
+      await until(async () => (await statusCounts(db, ids)).SUCCEEDED === ids.length, { timeoutMs: 20_000 });
     },
     async stop() {
       await redis.quit();

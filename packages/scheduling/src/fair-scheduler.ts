@@ -32,7 +32,7 @@ export interface FairOptions {
 }
 
 export const LEASE_MARGIN_MS = 5000;
-/** While the full webhook's oldest lease is younger than this, the endpoint answers fast: wait a moment in place instead of parking. */
+/** While a full webhook's or tenant's oldest lease is younger than this, its endpoints answer fast: wait a moment in place instead of parking. */
 const FAST_LEASE_MS = 150;
 /**
  * At a fast webhook's cap a job waits in place for a lease (the earliest
@@ -43,7 +43,8 @@ const FAST_LEASE_MS = 150;
  * wait only while the next job the queue would hand out is that webhook's
  * own (nobody else waits for a worker slot), and park as soon as another
  * webhook's job is next: a burst holds more slots than its cap only while
- * no one else could use them.
+ * no one else could use them. A fast tenant at its share waits the same
+ * way, up to its cap's worth of jobs per process.
  */
 const FAST_WAIT_MS = 1000;
 const FAST_POLL_MS = 10;
